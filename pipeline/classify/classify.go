@@ -1,0 +1,102 @@
+// Package classify applies the rules to documents: [Classify] is the pure
+// function, [Worker] the NATS worker that reads raw documents and publishes
+// classifications.
+package classify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/rules"
+)
+
+// Stage names this stage in dead letters and metrics.
+const Stage = "classifier"
+
+// Classify applies a rule set to a document.
+func Classify(rs *rules.RuleSet, d message.Document, now time.Time) message.Classification {
+	r := rs.Classify(d.Title, d.Text)
+	return message.Classification{
+		SchemaVersion:  message.ClassificationVersion,
+		Document:       d,
+		RuleSetVersion: rs.Version,
+		Relevant:       r.Relevant,
+		Labels:         r.Labels,
+		Review:         r.Review,
+		ClassifiedAt:   now.UTC(),
+	}
+}
+
+// Worker reads raw documents from the "classifier" consumer, classifies
+// them and publishes the classifications. A document is acked only after its
+// classification is stored in the stream.
+type Worker struct {
+	bus     *bus.Bus
+	rules   *rules.RuleSet
+	log     *slog.Logger
+	clock   func() time.Time
+	metrics *metrics
+}
+
+type metrics struct {
+	classified *prometheus.CounterVec
+	failed     prometheus.Counter
+}
+
+// NewWorker returns a worker. Its metrics are registered on reg.
+func NewWorker(b *bus.Bus, rs *rules.RuleSet, log *slog.Logger, reg prometheus.Registerer) *Worker {
+	m := &metrics{
+		classified: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "horizon_classifier_documents_total",
+			Help: "Documents classified, by relevance.",
+		}, []string{"relevant"}),
+		failed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "horizon_classifier_failures_total",
+			Help: "Documents that could not be classified or published (retried or dead-lettered).",
+		}),
+	}
+	reg.MustRegister(m.classified, m.failed)
+	return &Worker{bus: b, rules: rs, log: log, clock: time.Now, metrics: m}
+}
+
+// Run works until ctx is cancelled, then finishes the batch in hand.
+func (w *Worker) Run(ctx context.Context) error {
+	w.log.Info("classifier running", "rule_set", w.rules.Version, "rules", w.rules.Rules())
+	return w.bus.Consume(ctx, bus.ClassifierConsumer, 32, time.Second, w.handle)
+}
+
+func (w *Worker) handle(ctx context.Context, msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		if err := w.handleOne(ctx, m); err != nil {
+			w.metrics.failed.Inc()
+			w.log.Error("classifying", "subject", m.Subject(), "err", err)
+		}
+	}
+}
+
+func (w *Worker) handleOne(ctx context.Context, m jetstream.Msg) error {
+	d, err := message.DecodeDocument(m.Data())
+	if err != nil {
+		// It will never decode: dead-letter it now rather than retry.
+		return errors.Join(err, w.bus.DeadLetter(ctx, Stage, m, err))
+	}
+	c := Classify(w.rules, d, w.clock())
+	if _, err := w.bus.PublishJSON(ctx, w.bus.ClassifiedSubject(d.Source), c.MsgID(), c); err != nil {
+		return errors.Join(fmt.Errorf("doc %s: %w", d.ID, err), w.bus.Retry(ctx, Stage, m, err))
+	}
+	if err := m.Ack(); err != nil {
+		// The classification is stored; redelivery republishes the same
+		// message id, which the stream drops.
+		return fmt.Errorf("ack doc %s: %w", d.ID, err)
+	}
+	w.metrics.classified.WithLabelValues(fmt.Sprint(c.Relevant)).Inc()
+	return nil
+}

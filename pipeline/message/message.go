@@ -1,0 +1,196 @@
+// Package message defines the versioned JSON messages that flow between
+// Horizon's stages: the raw [Document] a scraper publishes and the
+// [Classification] a classifier publishes for the loader.
+//
+// Every message carries a schema_version. A consumer that meets a version it
+// does not know must not guess: it dead-letters the message with
+// [ErrUnknownVersion] as the reason.
+package message
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Schema versions understood by this build.
+const (
+	DocumentVersion       = 1
+	ClassificationVersion = 1
+)
+
+// ErrUnknownVersion is returned by the decoders for a schema_version this
+// build does not understand.
+var ErrUnknownVersion = errors.New("unknown schema_version")
+
+// ErrInvalid is returned by the decoders for a message that is not valid JSON
+// or lacks a required field. Such a message can never be processed.
+var ErrInvalid = errors.New("invalid message")
+
+// Document is one fetched page or feed item, as published by the scraper on
+// horizon.raw.<source>.
+type Document struct {
+	// SchemaVersion is DocumentVersion.
+	SchemaVersion int `json:"schema_version"`
+	// ID is stable for a canonical URL: see [DocumentID].
+	ID string `json:"id"`
+	// ContentHash is the SHA-256 of the title and text: see [ContentHash].
+	ContentHash string `json:"content_hash"`
+	// Source is the id of the source in sources.yaml that found the document.
+	Source string `json:"source"`
+	// URL is the canonical URL of the document.
+	URL string `json:"url"`
+	// Title is the headline, plain text.
+	Title string `json:"title"`
+	// Text is the main text, plain text with paragraphs separated by blank lines.
+	Text string `json:"text"`
+	// Published is when the publisher says the document appeared, if known.
+	Published *time.Time `json:"published,omitempty"`
+	// Language is a BCP 47 tag ("en") when detected.
+	Language string `json:"language,omitempty"`
+	// FetchedAt is when the scraper fetched it.
+	FetchedAt time.Time `json:"fetched_at"`
+}
+
+// MsgID is the JetStream de-duplication id of the document: the same
+// document with the same content always has the same id, so a re-publish is
+// dropped by the server.
+func (d Document) MsgID() string { return d.ID + ":" + d.ContentHash }
+
+// DocumentID returns the stable id of a document from its canonical URL.
+func DocumentID(canonicalURL string) string {
+	sum := sha256.Sum256([]byte(canonicalURL))
+	return hex.EncodeToString(sum[:12])
+}
+
+// ContentHash returns the hash that changes when a document's title or text
+// changes, and only then.
+func ContentHash(title, text string) string {
+	h := sha256.New()
+	h.Write([]byte(title))
+	h.Write([]byte{0})
+	h.Write([]byte(text))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Evidence says which rule matched what, and where.
+type Evidence struct {
+	// RuleID is the id of the rule that produced the code.
+	RuleID string `json:"rule_id"`
+	// Field is "title" or "text".
+	Field string `json:"field"`
+	// Start and End are byte offsets of the match in the field.
+	Start int `json:"start"`
+	End   int `json:"end"`
+	// Snippet is the matched text.
+	Snippet string `json:"snippet"`
+}
+
+// Label is one code assigned in one dimension (type, subtype, clinical_area,
+// workforce_group, point_of_care, stage, horizon, region).
+type Label struct {
+	Dimension string     `json:"dimension"`
+	Code      string     `json:"code"`
+	Score     float64    `json:"score"`
+	Evidence  []Evidence `json:"evidence,omitempty"`
+}
+
+// Review says whether a human should look at a classification, and why.
+type Review struct {
+	Needed  bool     `json:"needed"`
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// Classification is the classifier's verdict on one document, published on
+// horizon.classified.<source>. It carries the document so that the loader
+// can store both in one transaction.
+type Classification struct {
+	// SchemaVersion is ClassificationVersion.
+	SchemaVersion int `json:"schema_version"`
+	// Document is the classified document.
+	Document Document `json:"document"`
+	// RuleSetVersion is the content hash of the rules that produced it.
+	RuleSetVersion string `json:"rule_set_version"`
+	// Relevant is the relevance gate: is this about an AI or data-driven
+	// health technology at all?
+	Relevant bool `json:"relevant"`
+	// Labels are the codes assigned, each with its evidence.
+	Labels []Label `json:"labels,omitempty"`
+	// Review routes doubtful cases to analysts.
+	Review Review `json:"review"`
+	// ClassifiedAt is when the classifier produced it.
+	ClassifiedAt time.Time `json:"classified_at"`
+}
+
+// MsgID is the JetStream de-duplication id: one classification per document
+// content per rule-set version.
+func (c Classification) MsgID() string {
+	return c.Document.MsgID() + ":" + c.RuleSetVersion
+}
+
+// DecodeDocument parses and checks a raw document message.
+func DecodeDocument(data []byte) (Document, error) {
+	var d Document
+	if err := decode(data, &d, DocumentVersion); err != nil {
+		return Document{}, err
+	}
+	if err := d.validate(); err != nil {
+		return Document{}, err
+	}
+	return d, nil
+}
+
+// DecodeClassification parses and checks a classification message.
+func DecodeClassification(data []byte) (Classification, error) {
+	var c Classification
+	if err := decode(data, &c, ClassificationVersion); err != nil {
+		return Classification{}, err
+	}
+	if c.RuleSetVersion == "" {
+		return Classification{}, fmt.Errorf("%w: rule_set_version is empty", ErrInvalid)
+	}
+	if err := c.Document.validate(); err != nil {
+		return Classification{}, fmt.Errorf("document: %w", err)
+	}
+	return c, nil
+}
+
+func (d Document) validate() error {
+	switch {
+	case d.SchemaVersion != DocumentVersion:
+		return fmt.Errorf("%w: document schema_version %d", ErrUnknownVersion, d.SchemaVersion)
+	case d.ID == "":
+		return fmt.Errorf("%w: id is empty", ErrInvalid)
+	case d.ContentHash == "":
+		return fmt.Errorf("%w: content_hash is empty", ErrInvalid)
+	case d.Source == "":
+		return fmt.Errorf("%w: source is empty", ErrInvalid)
+	case d.URL == "":
+		return fmt.Errorf("%w: url is empty", ErrInvalid)
+	}
+	return nil
+}
+
+// decode reads the version first so that a message of an unknown version is
+// reported as such rather than as whatever field happened not to parse.
+func decode(data []byte, v any, want int) error {
+	var head struct {
+		SchemaVersion *int `json:"schema_version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if head.SchemaVersion == nil {
+		return fmt.Errorf("%w: schema_version is missing", ErrInvalid)
+	}
+	if *head.SchemaVersion != want {
+		return fmt.Errorf("%w: %d (this build reads %d)", ErrUnknownVersion, *head.SchemaVersion, want)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return nil
+}

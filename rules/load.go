@@ -1,0 +1,99 @@
+// Package rules parses, validates and compiles Horizon's classification
+// rules, and applies them to documents.
+//
+// The rule files live beside this package: taxonomy.yaml holds the reference
+// codes, every other *.yaml file holds rules. [Default] loads the copy built
+// into the binary; [LoadDir] loads an analyst's working copy.
+package rules
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+)
+
+//go:embed *.yaml
+var builtin embed.FS
+
+const taxonomyFile = "taxonomy.yaml"
+
+// Default loads the rule set built into the binary.
+func Default() (*RuleSet, error) { return Load(builtin, "rules") }
+
+// LoadDir loads the rule set in dir.
+func LoadDir(dir string) (*RuleSet, error) { return Load(os.DirFS(dir), dir) }
+
+// Load reads taxonomy.yaml and every other *.yaml file at the top of fsys,
+// validates all of it and compiles it. Errors name the file (under label),
+// the line and the rule: every problem found is reported, not just the
+// first.
+func Load(fsys fs.FS, label string) (*RuleSet, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", label, err)
+	}
+	sort.Strings(names)
+	hash := sha256.New()
+	var tax *Taxonomy
+	files := map[string][]byte{}
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path.Join(label, name), err)
+		}
+		fmt.Fprintf(hash, "%s\x00%d\x00", name, len(data))
+		hash.Write(data)
+		if name == taxonomyFile {
+			if tax, err = parseTaxonomy(path.Join(label, name), data); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		files[name] = data
+	}
+	if tax == nil {
+		return nil, fmt.Errorf("%s: no %s", label, taxonomyFile)
+	}
+
+	var problems []error
+	var all []*Rule
+	seen := map[string]string{}
+	for _, name := range names {
+		data, ok := files[name]
+		if !ok {
+			continue
+		}
+		file := path.Join(label, name)
+		rs, errs := parseRuleFile(file, data, tax)
+		problems = append(problems, errs...)
+		for _, r := range rs {
+			if prev, dup := seen[r.ID]; dup {
+				problems = append(problems, fmt.Errorf("%s:%d: rule %s: duplicate id (first at %s)", file, r.Line, r.ID, prev))
+				continue
+			}
+			seen[r.ID] = fmt.Sprintf("%s:%d", file, r.Line)
+			all = append(all, r)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("%s: no rules", label)
+	}
+	rs := compile(tax, all)
+	rs.Version = hex.EncodeToString(hash.Sum(nil))[:16]
+	return rs, nil
+}
+
+// phraseKey is how phrases are compared: lower case, single spaces.
+func phraseKey(p string) string {
+	return strings.Join(strings.Fields(strings.ToLower(p)), " ")
+}

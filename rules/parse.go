@@ -1,0 +1,162 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Rule is one rule as written in a rule file.
+type Rule struct {
+	// ID names the rule in evidence and errors; unique across all files.
+	ID string
+	// Set is the codes the rule assigns when it matches, per dimension.
+	Set map[string][]string
+	// Any: at least one of these phrases must occur.
+	Any []string
+	// All: every group must have at least one of its phrases occur.
+	All [][]string
+	// None: the rule does not match if any of these occurs.
+	None []string
+	// Weight is added to each code's score when the rule matches (default 1).
+	Weight float64
+	// File and Line locate the rule for error messages.
+	File string
+	Line int
+}
+
+type ruleYAML struct {
+	ID     string               `yaml:"id"`
+	Set    map[string]yaml.Node `yaml:"set"`
+	Any    []string             `yaml:"any"`
+	All    [][]string           `yaml:"all"`
+	None   []string             `yaml:"none"`
+	Weight *float64             `yaml:"weight"`
+}
+
+var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true, "none": true, "weight": true}
+
+// parseRuleFile reads a file of the form
+//
+//	rules:
+//	  - id: imaging
+//	    set: {subtype: DIAGNOSTIC.IMAGING, clinical_area: [CLINICAL_RADIOLOGY]}
+//	    any: [radiology, x-ray, mammography]
+//
+// and returns its rules and every problem found, each as
+// "file:line: rule id: what is wrong".
+func parseRuleFile(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, []error{fmt.Errorf("%s: %w", file, err)}
+	}
+	if len(root.Content) == 0 {
+		return nil, []error{fmt.Errorf("%s: empty file", file)}
+	}
+	top := root.Content[0]
+	var list *yaml.Node
+	if top.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(top.Content); i += 2 {
+			switch k := top.Content[i]; k.Value {
+			case "rules":
+				list = top.Content[i+1]
+			default:
+				return nil, []error{fmt.Errorf("%s:%d: unknown key %q (a rule file has only \"rules\")", file, k.Line, k.Value)}
+			}
+		}
+	}
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil, []error{fmt.Errorf("%s:%d: expected \"rules:\" followed by a list of rules", file, top.Line)}
+	}
+
+	var out []*Rule
+	var errs []error
+	for _, n := range list.Content {
+		r, err := parseRule(file, n, tax)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, errs
+}
+
+func parseRule(file string, n *yaml.Node, tax *Taxonomy) (*Rule, error) {
+	id := "?"
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "id" {
+				id = n.Content[i+1].Value
+			}
+		}
+	}
+	fail := func(line int, format string, args ...any) error {
+		return fmt.Errorf("%s:%d: rule %s: %s", file, line, id, fmt.Sprintf(format, args...))
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fail(n.Line, "expected a mapping")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !ruleKeys[k.Value] {
+			return nil, fail(k.Line, "unknown key %q", k.Value)
+		}
+	}
+	var y ruleYAML
+	if err := n.Decode(&y); err != nil {
+		return nil, fail(n.Line, "%v", err)
+	}
+	if y.ID == "" {
+		return nil, fail(n.Line, "id is missing")
+	}
+	r := &Rule{ID: y.ID, Any: y.Any, All: y.All, None: y.None, Weight: 1, File: file, Line: n.Line, Set: map[string][]string{}}
+	if y.Weight != nil {
+		if *y.Weight <= 0 {
+			return nil, fail(n.Line, "weight must be positive, not %v", *y.Weight)
+		}
+		r.Weight = *y.Weight
+	}
+	if len(y.Set) == 0 {
+		return nil, fail(n.Line, "set is missing: a rule must assign at least one code")
+	}
+	for dim, v := range y.Set {
+		if !tax.HasDimension(dim) {
+			return nil, fail(v.Line, "unknown dimension %q", dim)
+		}
+		var codes []string
+		switch v.Kind {
+		case yaml.ScalarNode:
+			codes = []string{v.Value}
+		case yaml.SequenceNode:
+			if err := v.Decode(&codes); err != nil {
+				return nil, fail(v.Line, "set %s: %v", dim, err)
+			}
+		default:
+			return nil, fail(v.Line, "set %s: expected a code or a list of codes", dim)
+		}
+		for _, c := range codes {
+			if !tax.Has(dim, c) {
+				return nil, fail(v.Line, "unknown %s code %q", dim, c)
+			}
+		}
+		r.Set[dim] = codes
+	}
+	if len(r.Any) == 0 && len(r.All) == 0 {
+		return nil, fail(n.Line, "needs \"any\" or \"all\" phrases")
+	}
+	groups := append([][]string{r.Any, r.None}, r.All...)
+	for _, g := range groups {
+		for _, p := range g {
+			if strings.TrimSpace(p) == "" {
+				return nil, fail(n.Line, "empty phrase")
+			}
+		}
+	}
+	for i, g := range r.All {
+		if len(g) == 0 {
+			return nil, fail(n.Line, "all[%d] is an empty group", i)
+		}
+	}
+	return r, nil
+}
