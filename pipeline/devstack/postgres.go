@@ -69,10 +69,16 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions, log *s
 			return nil, err
 		}
 	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", filepath.Dir(dir), err)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
 	if p.cred != nil {
+		if err := searchableByOthers(filepath.Dir(dir)); err != nil {
+			return nil, err
+		}
 		if err := os.Chown(dir, int(p.cred.Uid), int(p.cred.Gid)); err != nil {
 			return nil, fmt.Errorf("handing %s to uid %d: %w", dir, p.cred.Uid, err)
 		}
@@ -254,6 +260,23 @@ func unprivileged() (*syscall.Credential, error) {
 		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 	}
 	return nil, fmt.Errorf("running as root and no postgres or nobody user to run initdb as")
+}
+
+// searchableByOthers checks that another user can reach dir, as the server
+// running as "postgres" must.
+func searchableByOthers(dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("the postgres server runs as another user and cannot reach %s: %s is not searchable by others (chmod o+x %s, or keep the data elsewhere)", dir, d, d)
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
 }
 
 func lastLines(b []byte, n int) string {

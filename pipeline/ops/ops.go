@@ -160,3 +160,17 @@ func NATSCheck(nc *nats.Conn) Check {
 		return nil
 	}
 }
+
+// Drain drains a NATS connection (in-flight messages and pending acks are
+// flushed) and waits up to timeout for it to close.
+func Drain(nc *nats.Conn, timeout time.Duration) {
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+		return
+	}
+	deadline := time.Now().Add(timeout)
+	for !nc.IsClosed() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	nc.Close()
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 )
@@ -43,9 +44,14 @@ func Start() (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening: %w", err)
 	}
-	s := &Site{URL: "http://" + ln.Addr().String(), server: &http.Server{Handler: Handler()}}
+	return Serve(ln), nil
+}
+
+// Serve serves the site on ln.
+func Serve(ln net.Listener) *Site {
+	s := &Site{URL: "http://" + ln.Addr().String(), server: &http.Server{Handler: Handler(), ReadHeaderTimeout: 5 * time.Second}}
 	go s.server.Serve(ln) //nolint:errcheck // returns ErrServerClosed on Close
-	return s, nil
+	return s
 }
 
 // Close stops the server.

@@ -1,0 +1,120 @@
+// Command classifier applies Horizon's rules to documents: as a NATS worker
+// (run, the default), or to files for analysts (classify, rules check).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/ops"
+	"github.com/horizon-scan/horizon/rules"
+)
+
+const usage = `Usage: classifier [command] [flags]
+
+Commands:
+  run           classify documents from JetStream and publish the results (default)
+  classify      classify JSON lines ({"id","title","text"}) from stdin to stdout
+  rules check   load and validate the rules, report every problem
+
+Run "classifier COMMAND -h" for a command's flags.
+`
+
+func main() { os.Exit(dispatch(os.Args[1:])) }
+
+func dispatch(args []string) int {
+	cmd := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return runWorker(args)
+	case "classify":
+		return runClassify(args, os.Stdin, os.Stdout)
+	case "rules":
+		if len(args) > 0 && args[0] == "check" {
+			return runRulesCheck(args[1:])
+		}
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return 0
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return 2
+}
+
+// loadRules loads the rules in dir, or the built-in rules when dir is empty.
+func loadRules(dir string) (*rules.RuleSet, error) {
+	if dir == "" {
+		return rules.Default()
+	}
+	return rules.LoadDir(dir)
+}
+
+func rulesFlag(fs *flag.FlagSet) *string {
+	return fs.String("rules", ops.Env("HORIZON_RULES", ""), "rules folder; empty for the rules built into this binary (env HORIZON_RULES)")
+}
+
+func runWorker(args []string) int {
+	fs := flag.NewFlagSet("classifier run", flag.ContinueOnError)
+	var f ops.Flags
+	f.Register(fs, ":9102", false)
+	dir := rulesFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := f.Validate(false); err != nil {
+		fmt.Fprintln(os.Stderr, "classifier:", err)
+		return 2
+	}
+	rs, err := loadRules(*dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "classifier: rules:", err)
+		return 2
+	}
+	log := f.Logger()
+	ctx, stop := ops.SignalContext(context.Background())
+	defer stop()
+	nc, err := ops.ConnectNATS(f.NATSURL, "horizon-classifier", log)
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	defer ops.Drain(nc, 10*time.Second)
+	b, err := bus.Open(ctx, nc, bus.Config{})
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	reg := ops.NewRegistry()
+	w := classify.NewWorker(b, rs, log, reg)
+	serve := func(ctx context.Context) error {
+		return ops.Serve(ctx, f.HTTPAddr, reg, log, map[string]ops.Check{"nats": ops.NATSCheck(nc)})
+	}
+	if err := ops.Run(ctx, w.Run, serve); err != nil {
+		log.Error("classifier stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func runRulesCheck(args []string) int {
+	fs := flag.NewFlagSet("classifier rules check", flag.ContinueOnError)
+	dir := fs.String("rules", "rules", "rules folder")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	rs, err := rules.LoadDir(*dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("%s: %d rules, %d phrases, version %s\n", *dir, rs.Rules(), rs.Phrases(), rs.Version)
+	return 0
+}

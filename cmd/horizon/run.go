@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/devstack"
+	"github.com/horizon-scan/horizon/pipeline/onebox"
+	"github.com/horizon-scan/horizon/pipeline/ops"
+	"github.com/horizon-scan/horizon/pipeline/scrape"
+	"github.com/horizon-scan/horizon/pipeline/scrape/offlinesite"
+	"github.com/horizon-scan/horizon/pipeline/store"
+	"github.com/horizon-scan/horizon/rules"
+)
+
+func runPipeline(args []string) int {
+	fs := flag.NewFlagSet("horizon run", flag.ContinueOnError)
+	natsURL := fs.String("nats-url", ops.Env("HORIZON_NATS_URL", ""), "NATS URL; empty starts an embedded server (env HORIZON_NATS_URL)")
+	dbURL := fs.String("database-url", ops.Env("HORIZON_DATABASE_URL", ""), "Postgres URL; empty starts a throwaway cluster (env HORIZON_DATABASE_URL)")
+	dataDir := fs.String("data-dir", ops.Env("HORIZON_DATA_DIR", ".horizon"), "where the embedded NATS and throwaway Postgres keep their data")
+	sourcesFile := fs.String("sources", "", "sources file; empty scrapes the bundled offline site")
+	siteAddr := fs.String("site-addr", "127.0.0.1:18765", "where the bundled offline site is served (a fixed address keeps its URLs, and so its document ids, the same from run to run)")
+	logLevel := fs.String("log-level", ops.Env("HORIZON_LOG_LEVEL", "warn"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log, err := ops.NewLogger(os.Stderr, *logLevel, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "horizon: --log-level:", err)
+		return 2
+	}
+	ctx, stop := ops.SignalContext(context.Background())
+	defer stop()
+	if err := pipeline(ctx, os.Stdout, log, *natsURL, *dbURL, *dataDir, *sourcesFile, *siteAddr); err != nil {
+		fmt.Fprintln(os.Stderr, "horizon:", err)
+		return 1
+	}
+	return 0
+}
+
+func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbURL, dataDir, sourcesFile, siteAddr string) error {
+	var where []string
+	// Searchable by others: a throwaway Postgres runs as its own user.
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if natsURL == "" {
+		dir := filepath.Join(dataDir, "nats")
+		n, err := devstack.StartNATS(dir, 0)
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		natsURL = n.URL()
+		where = append(where, fmt.Sprintf("NATS      embedded JetStream, streams kept in %s", dir))
+	}
+	if dbURL == "" {
+		pg, err := devstack.StartPostgres(ctx, filepath.Join(dataDir, "pg"), devstack.PostgresOptions{Durable: true, Install: true}, log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := pg.Stop(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("stopping postgres", "err", err)
+			}
+		}()
+		dbURL = pg.URL()
+		where = append(where,
+			fmt.Sprintf("Postgres  throwaway cluster in %s (stopped on exit); to look inside, start it with\n            %s\n          then: psql %s", pg.Dir, pg.StartCommand(), pg.URL()))
+	} else {
+		where = append(where, "Postgres  "+dbURL)
+	}
+
+	sources, err := loadSources(sourcesFile, siteAddr)
+	if err != nil {
+		return err
+	}
+	rs, err := rules.Default()
+	if err != nil {
+		return fmt.Errorf("rules: %w", err)
+	}
+	nc, err := ops.ConnectNATS(natsURL, "horizon-run", log)
+	if err != nil {
+		return err
+	}
+	defer ops.Drain(nc, 5*time.Second)
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	start := time.Now()
+	res, err := onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{}, Sources: sources, Rules: rs, Log: log})
+	if err != nil {
+		return err
+	}
+	printSummary(out, res, time.Since(start), rs.Version, where)
+	return nil
+}
+
+func loadSources(file, siteAddr string) ([]scrape.Source, error) {
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--sources: %w", err)
+		}
+		return scrape.ParseSources(file, data, nil)
+	}
+	ln, err := net.Listen("tcp", siteAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--site-addr: serving the offline site: %w", err)
+	}
+	site := offlinesite.Serve(ln)
+	// The site lives as long as the process.
+	return site.Sources()
+}
+
+func printSummary(w io.Writer, res onebox.Result, took time.Duration, rulesVersion string, where []string) {
+	s := res.Summary
+	published, dups, failed := 0, 0, 0
+	for _, r := range res.Reports {
+		published += r.Published
+		dups += r.Duplicates
+		failed += r.Failed
+	}
+	fmt.Fprintf(w, "\nHorizon run finished in %s (rules %s)\n", took.Round(time.Millisecond), rulesVersion)
+	fmt.Fprintf(w, "  scraped   %d sources: %d new or changed documents published, %d already known, %d failures\n",
+		len(res.Reports), published, dups, failed)
+	fmt.Fprintf(w, "  stored    %d documents (%d relevant, %d for review), %d classifications, %d labels, %d dead letters\n",
+		s.Documents, s.Relevant, s.NeedsReview, s.Classifications, s.Labels, s.DeadLetters)
+	fmt.Fprintln(w, "\nDocuments per source:")
+	for _, c := range s.BySource {
+		fmt.Fprintf(w, "  %-28s %4d\n", c.Name, c.Count)
+	}
+	fmt.Fprintln(w, "\nRelevant documents per type:")
+	for _, c := range s.ByType {
+		fmt.Fprintf(w, "  %-28s %4d\n", c.Name, c.Count)
+	}
+	fmt.Fprintln(w, "\nWhere the data is:")
+	for _, l := range where {
+		fmt.Fprintln(w, "  "+l)
+	}
+}

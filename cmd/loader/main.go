@@ -1,0 +1,109 @@
+// Command loader writes classifications and dead letters from NATS
+// JetStream into Postgres (run, the default), or applies the schema
+// migrations (migrate).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/load"
+	"github.com/horizon-scan/horizon/pipeline/ops"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+const usage = `Usage: loader [command] [flags]
+
+Commands:
+  run       load classifications and dead letters into Postgres (default);
+            migrates the schema first
+  migrate   apply the schema migrations and exit
+
+Run "loader COMMAND -h" for a command's flags.
+`
+
+func main() { os.Exit(dispatch(os.Args[1:])) }
+
+func dispatch(args []string) int {
+	cmd := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run", "migrate":
+		return run(cmd, args)
+	case "help":
+		fmt.Print(usage)
+		return 0
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return 2
+}
+
+func run(cmd string, args []string) int {
+	fs := flag.NewFlagSet("loader "+cmd, flag.ContinueOnError)
+	var f ops.Flags
+	f.Register(fs, ":9103", true)
+	batch := fs.Int("batch-size", 256, "classifications per transaction")
+	wait := fs.Duration("batch-wait", 500*time.Millisecond, "longest wait to fill a batch")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := f.Validate(true); err != nil {
+		fmt.Fprintln(os.Stderr, "loader:", err)
+		return 2
+	}
+	if *batch < 1 {
+		fmt.Fprintln(os.Stderr, "loader: --batch-size: must be at least 1")
+		return 2
+	}
+	log := f.Logger()
+	ctx, stop := ops.SignalContext(context.Background())
+	defer stop()
+
+	st, err := store.Open(ctx, f.DatabaseURL)
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		log.Error("migrating", "err", err)
+		return 1
+	}
+	if cmd == "migrate" {
+		v, err := st.SchemaVersion(ctx)
+		if err != nil {
+			log.Error("migrating", "err", err)
+			return 1
+		}
+		log.Info("schema up to date", "version", v)
+		return 0
+	}
+
+	nc, err := ops.ConnectNATS(f.NATSURL, "horizon-loader", log)
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	defer ops.Drain(nc, 10*time.Second)
+	b, err := bus.Open(ctx, nc, bus.Config{})
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	reg := ops.NewRegistry()
+	l := load.New(b, st, log, reg, load.Options{BatchSize: *batch, MaxWait: *wait})
+	serve := func(ctx context.Context) error {
+		return ops.Serve(ctx, f.HTTPAddr, reg, log, map[string]ops.Check{"nats": ops.NATSCheck(nc), "postgres": st.Ping})
+	}
+	if err := ops.Run(ctx, l.Run, l.RunDeadLetters, serve); err != nil {
+		log.Error("loader stopped", "err", err)
+		return 1
+	}
+	return 0
+}

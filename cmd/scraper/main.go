@@ -1,0 +1,80 @@
+// Command scraper gathers technology announcements from the sources in
+// sources.yaml and publishes them to NATS JetStream, each source on its own
+// cron schedule, or every source once with --once.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/ops"
+	"github.com/horizon-scan/horizon/pipeline/scrape"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("scraper", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: scraper [flags]\n\nScrapes the sources in --sources and publishes new or changed documents to JetStream.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var f ops.Flags
+	f.Register(fs, ":9101", false)
+	sources := fs.String("sources", ops.Env("HORIZON_SOURCES", "deploy/sources.yaml"), "sources file (env HORIZON_SOURCES)")
+	once := fs.Bool("once", false, "scrape every enabled source once and exit (for an external scheduler)")
+	jitter := fs.Duration("jitter", 30*time.Second, "largest random delay before a scheduled run")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := f.Validate(false); err != nil {
+		fmt.Fprintln(os.Stderr, "scraper:", err)
+		return 2
+	}
+	log := f.Logger()
+	data, err := os.ReadFile(*sources)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scraper: --sources:", err)
+		return 2
+	}
+	srcs, err := scrape.ParseSources(*sources, data, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scraper:", err)
+		return 2
+	}
+
+	ctx, stop := ops.SignalContext(context.Background())
+	defer stop()
+	nc, err := ops.ConnectNATS(f.NATSURL, "horizon-scraper", log)
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	defer ops.Drain(nc, 10*time.Second)
+	b, err := bus.Open(ctx, nc, bus.Config{})
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	reg := ops.NewRegistry()
+	s := scrape.New(b, log, scrape.Options{})
+	work := func(ctx context.Context) error {
+		if *once {
+			s.RunAll(ctx, srcs)
+			return nil
+		}
+		return s.Schedule(ctx, srcs, *jitter)
+	}
+	serve := func(ctx context.Context) error {
+		return ops.Serve(ctx, f.HTTPAddr, reg, log, map[string]ops.Check{"nats": ops.NATSCheck(nc)})
+	}
+	if err := ops.Run(ctx, work, serve); err != nil {
+		log.Error("scraper stopped", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,81 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/nats-io/nats.go"
+	"golang.org/x/sync/errgroup"
+)
+
+// Flags are the settings every Horizon service takes, each with an
+// environment variable fallback.
+type Flags struct {
+	NATSURL     string
+	DatabaseURL string
+	HTTPAddr    string
+	LogLevel    string
+	LogJSON     bool
+}
+
+// Register adds the flags to fs. withDB adds --database-url.
+func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
+	fs.StringVar(&f.NATSURL, "nats-url", Env("HORIZON_NATS_URL", nats.DefaultURL), "NATS server URL (env HORIZON_NATS_URL)")
+	if withDB {
+		fs.StringVar(&f.DatabaseURL, "database-url", Env("HORIZON_DATABASE_URL", ""), "Postgres URL, e.g. postgres://user@host:5432/horizon (env HORIZON_DATABASE_URL)")
+	}
+	fs.StringVar(&f.HTTPAddr, "http-addr", Env("HORIZON_HTTP_ADDR", defaultHTTP), "address for /healthz, /readyz and /metrics; empty to disable (env HORIZON_HTTP_ADDR)")
+	fs.StringVar(&f.LogLevel, "log-level", Env("HORIZON_LOG_LEVEL", "info"), "debug, info, warn or error (env HORIZON_LOG_LEVEL)")
+	fs.BoolVar(&f.LogJSON, "log-json", Env("HORIZON_LOG_JSON", "") == "true", "log as JSON lines (env HORIZON_LOG_JSON=true)")
+}
+
+// Validate checks the flags once at start, naming the key at fault.
+func (f *Flags) Validate(withDB bool) error {
+	var errs []error
+	if err := CheckURL("--nats-url", f.NATSURL, "nats", "tls", "ws", "wss"); err != nil {
+		errs = append(errs, err)
+	}
+	if withDB {
+		if err := CheckURL("--database-url", f.DatabaseURL, "postgres", "postgresql"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(f.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", f.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// Logger returns the logger the flags ask for, writing to stderr.
+func (f *Flags) Logger() *slog.Logger {
+	log, err := NewLogger(os.Stderr, f.LogLevel, f.LogJSON)
+	if err != nil { // Validate has checked the level
+		return slog.Default()
+	}
+	return log
+}
+
+// Run runs workers side by side until ctx is cancelled or one of them fails,
+// then cancels the others and waits for them to finish their work in hand.
+// A worker that returns nil while ctx is live ends the run too (a one-shot
+// job is done).
+func Run(ctx context.Context, workers ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	for _, w := range workers {
+		g.Go(func() error {
+			defer cancel()
+			return w(gctx)
+		})
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package scrape
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// RunAll scrapes every enabled source once, one after another, and returns
+// their reports. A failing source is logged and the run goes on.
+func (s *Scraper) RunAll(ctx context.Context, sources []Source) []Report {
+	var reps []Report
+	for _, src := range sources {
+		if !src.IsEnabled() || ctx.Err() != nil {
+			continue
+		}
+		rep, err := s.Run(ctx, src)
+		s.logReport(rep, err)
+		reps = append(reps, rep)
+	}
+	return reps
+}
+
+func (s *Scraper) logReport(rep Report, err error) {
+	attrs := []any{"source", rep.Source, "fetched", rep.Fetched, "published", rep.Published,
+		"duplicates", rep.Duplicates, "robots_blocked", rep.RobotsBlocked, "failed", rep.Failed,
+		"seconds", rep.Finished.Sub(rep.Started).Seconds()}
+	if err != nil {
+		s.log.Warn("source run failed", append(attrs, "err", err)...)
+		return
+	}
+	s.log.Info("source run finished", attrs...)
+}
+
+// Schedule runs each enabled source on its own cron schedule until ctx is
+// cancelled. A source whose previous run is still going is skipped rather
+// than run twice at once, and each run starts after a small random delay so
+// that sources on the same schedule do not all start in the same second.
+func (s *Scraper) Schedule(ctx context.Context, sources []Source, maxJitter time.Duration) error {
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cronLogger{s.log})))
+	for _, src := range sources {
+		if !src.IsEnabled() {
+			continue
+		}
+		if _, err := c.AddFunc(src.Schedule, func() {
+			if maxJitter > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(rand.N(maxJitter)):
+				}
+			}
+			rep, err := s.Run(ctx, src)
+			s.logReport(rep, err)
+		}); err != nil {
+			return err
+		}
+		s.log.Info("source scheduled", "source", src.ID, "schedule", src.Schedule)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done() // wait for runs in progress
+	return nil
+}
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}

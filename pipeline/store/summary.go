@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Count is a name and how many.
+type Count struct {
+	Name  string
+	Count int
+}
+
+// Summary is the short account of the database the all-in-one run prints.
+type Summary struct {
+	Documents       int
+	Relevant        int
+	NeedsReview     int
+	Classifications int
+	Labels          int
+	DeadLetters     int
+	BySource        []Count
+	ByType          []Count
+}
+
+// Summarise counts what the pipeline has stored, reading the report views
+// where they answer the question.
+func (s *Store) Summarise(ctx context.Context) (Summary, error) {
+	var sum Summary
+	err := s.pool.QueryRow(ctx, `select
+		(select count(*) from documents),
+		(select count(*) from report.documents where relevant),
+		(select count(*) from report.documents where needs_review),
+		(select count(*) from classifications),
+		(select count(*) from labels),
+		(select count(*) from dead_letters)`).Scan(
+		&sum.Documents, &sum.Relevant, &sum.NeedsReview, &sum.Classifications, &sum.Labels, &sum.DeadLetters)
+	if err != nil {
+		return sum, fmt.Errorf("counting rows: %w", err)
+	}
+	if sum.BySource, err = counts(ctx, s, `select source_id, count(*) from report.documents group by 1 order by 1`); err != nil {
+		return sum, err
+	}
+	if sum.ByType, err = counts(ctx, s, `select type, documents from report.documents_by_type order by 2 desc, 1`); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+func counts(ctx context.Context, s *Store, query string) ([]Count, error) {
+	rows, err := s.pool.Query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("summarising: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Count, error) {
+		var c Count
+		err := r.Scan(&c.Name, &c.Count)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("summarising: %w", err)
+	}
+	return out, nil
+}
