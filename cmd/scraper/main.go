@@ -55,7 +55,7 @@ func run(args []string) int {
 		return 1
 	}
 	defer ops.Drain(nc, 10*time.Second)
-	b, err := bus.Open(ctx, nc, bus.Config{})
+	b, err := bus.Open(ctx, nc, f.Bus())
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/horizon-scan/horizon/pipeline/bus"
 )
 
 // Flags are the settings every Horizon service takes, each with an
@@ -20,7 +22,12 @@ type Flags struct {
 	HTTPAddr    string
 	LogLevel    string
 	LogJSON     bool
+	Stream      string
+	Prefix      string
 }
+
+// Bus returns the JetStream topology the flags name.
+func (f *Flags) Bus() bus.Config { return bus.Config{Stream: f.Stream, Prefix: f.Prefix} }
 
 // Register adds the flags to fs. withDB adds --database-url.
 func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
@@ -29,6 +36,8 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
 		fs.StringVar(&f.DatabaseURL, "database-url", Env("HORIZON_DATABASE_URL", ""), "Postgres URL, e.g. postgres://user@host:5432/horizon (env HORIZON_DATABASE_URL)")
 	}
 	fs.StringVar(&f.HTTPAddr, "http-addr", Env("HORIZON_HTTP_ADDR", defaultHTTP), "address for /healthz, /readyz and /metrics; empty to disable (env HORIZON_HTTP_ADDR)")
+	fs.StringVar(&f.Stream, "stream", Env("HORIZON_STREAM", "HORIZON"), "JetStream stream name (env HORIZON_STREAM)")
+	fs.StringVar(&f.Prefix, "subject-prefix", Env("HORIZON_SUBJECT_PREFIX", "horizon"), "prefix of the pipeline's subjects (env HORIZON_SUBJECT_PREFIX)")
 	fs.StringVar(&f.LogLevel, "log-level", Env("HORIZON_LOG_LEVEL", "info"), "debug, info, warn or error (env HORIZON_LOG_LEVEL)")
 	fs.BoolVar(&f.LogJSON, "log-json", Env("HORIZON_LOG_JSON", "") == "true", "log as JSON lines (env HORIZON_LOG_JSON=true)")
 }

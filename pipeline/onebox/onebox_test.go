@@ -1,0 +1,241 @@
+package onebox_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/onebox"
+	"github.com/horizon-scan/horizon/pipeline/scrape/offlinesite"
+	"github.com/horizon-scan/horizon/pipeline/store"
+	"github.com/horizon-scan/horizon/rules"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+type bundle struct {
+	cfg onebox.Config
+	st  *store.Store
+	nc  *nats.Conn
+}
+
+func setup(t *testing.T) bundle {
+	t.Helper()
+	rs, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := testenv.Store(t)
+	nc := testenv.NATS(t)
+	return bundle{
+		cfg: onebox.Config{NATS: nc, Store: st, Bus: testenv.BusConfig(t), Rules: rs,
+			Log: slog.New(slog.DiscardHandler), Timeout: time.Minute},
+		st: st, nc: nc,
+	}
+}
+
+// tableCounts reads the size of every table the pipeline writes.
+func tableCounts(t *testing.T, st *store.Store) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"sources", "documents", "classifications", "labels", "dead_letters"} {
+		var n int
+		if err := st.Pool().QueryRow(context.Background(), "select count(*) from "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+func TestPipelineEndToEnd(t *testing.T) {
+	t.Parallel()
+	site, err := offlinesite.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	b := setup(t)
+	if b.cfg.Sources, err = site.Sources(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	first, err := onebox.Run(ctx, b.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := tableCounts(t, b.st)
+	if counts["documents"] != offlinesite.Articles || counts["classifications"] != offlinesite.Articles {
+		t.Fatalf("after the first run: %v, want %d documents and classifications", counts, offlinesite.Articles)
+	}
+	if counts["dead_letters"] != 0 {
+		t.Errorf("dead letters after a clean run: %d", counts["dead_letters"])
+	}
+	wantPerSource := map[string]int{"demo-rss": 10, "demo-atom": 8, "demo-listing": 12, "demo-sitemap": 6}
+	for _, c := range first.Summary.BySource {
+		if wantPerSource[c.Name] != c.Count {
+			t.Errorf("source %s: %d documents, want %d", c.Name, c.Count, wantPerSource[c.Name])
+		}
+	}
+
+	t.Run("robots.txt keeps the private page out", func(t *testing.T) {
+		var n int
+		if err := b.st.Pool().QueryRow(ctx, `select count(*) from documents where url like '%/private/%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d documents from /private/", n)
+		}
+	})
+	t.Run("tracking parameters do not make a second document", func(t *testing.T) {
+		var n int
+		if err := b.st.Pool().QueryRow(ctx, `select count(*) from documents where url like '%genomics-ai-rare-disease%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d documents for one article linked twice", n)
+		}
+	})
+
+	codes := func(slug string) map[string][]string {
+		rows, err := b.st.Pool().Query(ctx, `select l.dimension, l.code from report.document_labels l
+			join documents d on d.id = l.document_id where d.url like '%/' || $1 || '.html' order by 1, 2`, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string][]string{}
+		for rows.Next() {
+			var dim, code string
+			if err := rows.Scan(&dim, &code); err != nil {
+				t.Fatal(err)
+			}
+			out[dim] = append(out[dim], code)
+		}
+		return out
+	}
+	tests := []struct {
+		name, slug, dim string
+		want            []string
+		atLeast         bool // want is a subset of what is found
+	}{
+		{"a chest X-ray tool is diagnostic", "chest-xray-triage-leeds", "type", []string{"DIAGNOSTIC"}, false},
+		{"a chest X-ray tool is imaging", "chest-xray-triage-leeds", "subtype", []string{"DIAGNOSTIC.IMAGING"}, false},
+		{"Leeds is in North East and Yorkshire", "chest-xray-triage-leeds", "region", []string{"NHS_NORTH_EAST_YORKSHIRE"}, false},
+		{"radiology work falls to radiologists and radiographers", "chest-xray-triage-leeds", "workforce_group", []string{"AHP.DIAGNOSTIC_RADIOGRAPHER", "MEDIC.CLINICAL_RADIOLOGY"}, true},
+		{"an ambient scribe is automation", "ambient-scribe-pilot-manchester", "type", []string{"AUTOMATION"}, false},
+		{"a virtual ward is remote monitoring", "virtual-ward-heart-failure-bristol", "type", []string{"REMOTE_MONITORING"}, false},
+		{"market research spam is not relevant", "ai-market-report-spam", "relevance", nil, false},
+		{"chip news is not relevant", "general-ai-chip-news", "relevance", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := codes(tc.slug)[tc.dim]
+			if tc.atLeast {
+				for _, w := range tc.want {
+					if !slices.Contains(got, w) {
+						t.Errorf("%s %s = %v, want it to include %s", tc.slug, tc.dim, got, w)
+					}
+				}
+				return
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("%s %s = %v, want %v", tc.slug, tc.dim, got, tc.want)
+			}
+		})
+	}
+
+	t.Run("running everything again adds no rows", func(t *testing.T) {
+		second, err := onebox.Run(ctx, b.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range second.Reports {
+			if r.Published != 0 {
+				t.Errorf("source %s published %d documents again", r.Source, r.Published)
+			}
+		}
+		if again := tableCounts(t, b.st); !equal(again, counts) {
+			t.Errorf("row counts changed on the second run: %v, then %v", counts, again)
+		}
+	})
+}
+
+func equal(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestPoisonMessagesAreDeadLettered(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	bb, err := bus.Open(ctx, b.nc, b.cfg.Bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := bb.JetStream()
+	poison := []struct{ subject, body, stage, reason string }{
+		{bb.RawSubject("demo"), `{not json`, "classifier", "invalid message"},
+		{bb.RawSubject("demo"), `{"schema_version": 99, "id": "x"}`, "classifier", "unknown schema_version"},
+		{bb.ClassifiedSubject("demo"), `{"schema_version": 7}`, "loader", "unknown schema_version"},
+	}
+	for _, p := range poison {
+		if _, err := js.Publish(ctx, p.subject, []byte(p.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := onebox.Run(ctx, b.cfg); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := b.st.Pool().Query(ctx, `select stage, reason, payload from dead_letters order by id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var stage, reason string
+		var payload []byte
+		if err := rows.Scan(&stage, &reason, &payload); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, stage+"|"+string(payload)+"|"+reason)
+	}
+	if len(got) != len(poison) {
+		t.Fatalf("dead letters:\n%s\nwant %d", strings.Join(got, "\n"), len(poison))
+	}
+	for _, p := range poison {
+		found := false
+		for _, g := range got {
+			if strings.HasPrefix(g, p.stage+"|"+p.body+"|") && strings.Contains(g, p.reason) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no %s dead letter for %s with reason %q in:\n%s", p.stage, p.body, p.reason, strings.Join(got, "\n"))
+		}
+	}
+	// Nothing is left to redeliver: the poison does not loop.
+	for _, c := range []string{bus.ClassifierConsumer, bus.LoaderConsumer, bus.DeadLetterConsumer} {
+		if n, err := bb.Pending(ctx, c); err != nil || n != 0 {
+			t.Errorf("consumer %s: %d pending (%v)", c, n, err)
+		}
+	}
+}
