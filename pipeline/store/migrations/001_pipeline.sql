@@ -103,11 +103,15 @@ group by l.code;
 
 -- Dashboards connect as a member of horizon_reader: it may read the report
 -- schema and nothing else.
+-- Roles belong to the whole cluster, so another database's migration may
+-- create it at the same moment.
 do $$
 begin
     if not exists (select 1 from pg_roles where rolname = 'horizon_reader') then
         create role horizon_reader nologin;
     end if;
+exception when duplicate_object or unique_violation then
+    null;
 end
 $$;
 grant usage on schema report to horizon_reader;

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// buildLoader compiles this command to a binary the test can kill.
+func buildLoader(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "loader")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building loader: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func count(t *testing.T, st *store.Store, query string) int {
+	t.Helper()
+	var n int
+	if err := st.Pool().QueryRow(context.Background(), query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestLoaderKilledMidFlightLosesAndDoublesNothing publishes thousands of
+// classifications, kills the loader with SIGKILL while it is loading them,
+// starts it again and checks that every document arrived exactly once; then
+// stops it with SIGTERM and checks that it exits cleanly.
+func TestLoaderKilledMidFlightLosesAndDoublesNothing(t *testing.T) {
+	bin := buildLoader(t)
+	dbURL := testenv.DatabaseURL(t)
+	nc := testenv.NATS(t)
+	b, cfg := testenv.Bus(t, nc)
+	ctx := context.Background()
+
+	const n = 6000
+	const labelsEach = 3
+	now := time.Now().UTC()
+	for i := range n {
+		d := message.Document{
+			SchemaVersion: message.DocumentVersion, ID: fmt.Sprintf("doc-%05d", i),
+			ContentHash: "h1", Source: "kill-test", URL: fmt.Sprintf("https://example.org/%d", i),
+			Title: "AI tool", Text: "An AI tool for NHS radiology.", FetchedAt: now,
+		}
+		c := message.Classification{
+			SchemaVersion: message.ClassificationVersion, Document: d, RuleSetVersion: "r1", Relevant: true,
+			Labels: []message.Label{
+				{Dimension: "type", Code: "DIAGNOSTIC", Score: 1},
+				{Dimension: "subtype", Code: "DIAGNOSTIC.IMAGING", Score: 1},
+				{Dimension: "clinical_area", Code: "CLINICAL_RADIOLOGY", Score: 1},
+			},
+			ClassifiedAt: now,
+		}
+		if _, err := b.PublishJSON(ctx, b.ClassifiedSubject(d.Source), c.MsgID(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "run", "--database-url", dbURL, "--nats-url", testenv.NATSURL(t),
+			"--stream", cfg.Stream, "--subject-prefix", cfg.Prefix, "--batch-size", "50", "--http-addr", "", "--log-level", "warn")
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			if t.Failed() {
+				t.Logf("loader output:\n%s", out.String())
+			}
+		})
+		return cmd
+	}
+
+	first := start()
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Wait for the loader to have migrated and committed some batches, then
+	// kill it without warning.
+	testenv.Eventually(t, time.Minute, "the first batches to load", func() bool {
+		var loaded int
+		err := st.Pool().QueryRow(ctx, "select count(*) from documents").Scan(&loaded)
+		return err == nil && loaded >= 100
+	})
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	loadedAtKill := count(t, st, "select count(*) from documents")
+	if loadedAtKill >= n {
+		t.Fatalf("the loader finished all %d before it was killed; nothing was in flight", n)
+	}
+	t.Logf("killed the loader with %d of %d documents loaded", loadedAtKill, n)
+
+	second := start()
+	testenv.Eventually(t, 2*time.Minute, "every document to load", func() bool {
+		return count(t, st, "select count(*) from documents") == n
+	})
+	testenv.Eventually(t, time.Minute, "the loader consumer to drain", func() bool {
+		p, err := b.Pending(ctx, "loader")
+		return err == nil && p == 0
+	})
+
+	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Wait(); err != nil {
+		t.Errorf("loader did not exit cleanly on SIGTERM: %v", err)
+	}
+
+	checks := map[string]int{
+		"select count(*) from documents":                    n,
+		"select count(distinct id) from documents":          n,
+		"select count(*) from documents where version <> 1": 0,
+		"select count(*) from classifications":              n,
+		"select count(*) from labels":                       n * labelsEach,
+		"select count(*) from dead_letters":                 0,
+	}
+	for q, want := range checks {
+		if got := count(t, st, q); got != want {
+			t.Errorf("%s = %d, want %d", q, got, want)
+		}
+	}
+}
+
+func TestFlagsAreValidatedWithTheKeyNamed(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a missing database url", []string{"run", "--database-url", ""}, "--database-url: is empty"},
+		{"a database url of another scheme", []string{"migrate", "--database-url", "mysql://x"}, "--database-url: scheme"},
+		{"a nats url of another scheme", []string{"run", "--database-url", "postgres://x", "--nats-url", "http://x"}, "--nats-url: scheme"},
+		{"a bad log level", []string{"run", "--database-url", "postgres://x", "--log-level", "loud"}, "--log-level"},
+		{"a batch size of zero", []string{"run", "--database-url", "postgres://x", "--batch-size", "0"}, "--batch-size"},
+	}
+	bin := buildLoader(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := exec.Command(bin, tc.args...).CombinedOutput()
+			if err == nil {
+				t.Fatalf("loader %v succeeded", tc.args)
+			}
+			if !strings.Contains(string(out), tc.want) {
+				t.Errorf("loader %v said %q, want it to mention %q", tc.args, out, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,131 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func TestMigrationsAreSafeToRunConcurrentlyAndAgain(t *testing.T) {
+	t.Parallel()
+	url := testenv.DatabaseURL(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			st, err := store.Open(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			errs <- st.Migrate(ctx)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent migration: %v", err)
+		}
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrating again: %v", err)
+	}
+	if v, err := st.SchemaVersion(ctx); err != nil || v < 1 {
+		t.Errorf("schema version %d, %v", v, err)
+	}
+}
+
+func classification(id, hash, rules string, at time.Time, codes ...string) message.Classification {
+	c := message.Classification{
+		SchemaVersion: message.ClassificationVersion, RuleSetVersion: rules, Relevant: true, ClassifiedAt: at,
+		Document: message.Document{SchemaVersion: message.DocumentVersion, ID: id, ContentHash: hash,
+			Source: "src", URL: "https://example.org/" + id, Title: "title " + hash, Text: "text", FetchedAt: at},
+	}
+	for _, code := range codes {
+		c.Labels = append(c.Labels, message.Label{Dimension: "type", Code: code, Score: 1})
+	}
+	return c
+}
+
+func TestSaveClassifications(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	t1 := t0.Add(time.Hour)
+
+	type row struct {
+		version int
+		title   string
+		codes   int
+	}
+	tests := []struct {
+		name    string
+		batches [][]message.Classification
+		want    row
+	}{
+		{"saving the same message twice changes nothing",
+			[][]message.Classification{{classification("d", "h1", "r1", t0, "DIAGNOSTIC")}, {classification("d", "h1", "r1", t0, "DIAGNOSTIC")}},
+			row{1, "title h1", 1}},
+		{"a change of content makes a new version",
+			[][]message.Classification{{classification("d", "h1", "r1", t0, "DIAGNOSTIC")}, {classification("d", "h2", "r1", t1, "P4")}},
+			row{2, "title h2", 1}},
+		{"an older message arriving late does not overwrite a newer one",
+			[][]message.Classification{{classification("d", "h2", "r1", t1, "P4")}, {classification("d", "h1", "r1", t0, "DIAGNOSTIC")}},
+			row{1, "title h2", 1}},
+		{"a duplicate inside one batch is harmless",
+			[][]message.Classification{{classification("d", "h1", "r1", t0, "DIAGNOSTIC"), classification("d", "h1", "r1", t0, "DIAGNOSTIC")}},
+			row{1, "title h1", 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := testenv.Store(t)
+			ctx := context.Background()
+			for _, b := range tc.batches {
+				if err := st.SaveClassifications(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got row
+			err := st.Pool().QueryRow(ctx, `select d.version, d.title, (select count(*) from labels)
+				from documents d where d.id = 'd'`).Scan(&got.version, &got.title, &got.codes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReportViewsAreReadableByTheReaderRole(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	var canRead, canWrite bool
+	err := st.Pool().QueryRow(ctx, `select
+		has_table_privilege('horizon_reader', 'report.documents', 'select'),
+		has_table_privilege('horizon_reader', 'public.documents', 'select')`).Scan(&canRead, &canWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !canRead || canWrite {
+		t.Errorf("horizon_reader: report.documents readable %v, public.documents readable %v", canRead, canWrite)
+	}
+}

@@ -1,0 +1,197 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func taxonomyFS(t *testing.T) fstest.MapFS {
+	t.Helper()
+	data, err := builtin.ReadFile(taxonomyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fstest.MapFS{taxonomyFile: {Data: data}}
+}
+
+func TestBuiltInRulesLoad(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Rules() == 0 || rs.Phrases() == 0 || len(rs.Version) != 16 {
+		t.Errorf("rules=%d phrases=%d version=%q", rs.Rules(), rs.Phrases(), rs.Version)
+	}
+}
+
+func TestBrokenRuleFilesAreReportedWithFileLineAndRule(t *testing.T) {
+	tests := []struct {
+		name, file, want string
+	}{
+		{"an unknown code", "rules:\n  - id: r1\n    set: {subtype: DIAGNOSTIC.NOPE}\n    any: [x-ray]\n",
+			"rules/a.yaml:3: rule r1: unknown subtype code \"DIAGNOSTIC.NOPE\""},
+		{"an unknown dimension", "rules:\n  - id: r2\n    set: {colour: RED}\n    any: [x]\n",
+			"rules/a.yaml:3: rule r2: unknown dimension \"colour\""},
+		{"an unknown key", "rules:\n  - id: r3\n    set: {type: DIAGNOSTIC}\n    anyy: [x]\n",
+			"rules/a.yaml:4: rule r3: unknown key \"anyy\""},
+		{"no phrases", "rules:\n  - id: r4\n    set: {type: DIAGNOSTIC}\n",
+			"rules/a.yaml:2: rule r4: needs \"any\" or \"all\" phrases"},
+		{"an empty phrase", "rules:\n  - id: r5\n    set: {type: DIAGNOSTIC}\n    any: [\"  \"]\n",
+			"rules/a.yaml:2: rule r5: empty phrase"},
+		{"a missing id", "rules:\n  - set: {type: DIAGNOSTIC}\n    any: [x]\n",
+			"rules/a.yaml:2: rule ?: id is missing"},
+		{"a negative weight", "rules:\n  - id: r6\n    set: {type: DIAGNOSTIC}\n    any: [x]\n    weight: -1\n",
+			"rules/a.yaml:2: rule r6: weight must be positive"},
+		{"a duplicate id", "rules:\n  - id: r7\n    set: {type: DIAGNOSTIC}\n    any: [x]\n  - id: r7\n    set: {type: P4}\n    any: [y]\n",
+			"rules/a.yaml:5: rule r7: duplicate id (first at rules/a.yaml:2)"},
+		{"a medic of an unknown area", "rules:\n  - id: r8\n    set: {workforce_group: MEDIC.ASTROLOGY}\n    any: [x]\n",
+			"rules/a.yaml:3: rule r8: unknown workforce_group code \"MEDIC.ASTROLOGY\""},
+		{"not yaml", "rules: [\n", "rules/a.yaml: yaml:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := taxonomyFS(t)
+			fsys["a.yaml"] = &fstest.MapFile{Data: []byte(tc.file)}
+			_, err := Load(fsys, "rules")
+			if err == nil {
+				t.Fatal("loaded a broken rule file")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEveryProblemIsReportedNotJustTheFirst(t *testing.T) {
+	fsys := taxonomyFS(t)
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte("rules:\n  - id: a\n    set: {type: NOPE}\n    any: [x]\n  - id: b\n    set: {type: NOPE2}\n    any: [y]\n")}
+	_, err := Load(fsys, "rules")
+	if err == nil || !strings.Contains(err.Error(), "rule a:") || !strings.Contains(err.Error(), "rule b:") {
+		t.Errorf("error %v, want both rules named", err)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, title, text string
+		relevant          bool
+		want              map[string]string // dimension → one code that must be there
+	}{
+		{"an AI imaging tool in an NHS trust", "AI reads chest X-rays", "The NHS trust's radiologists use an artificial intelligence tool on chest X-rays.",
+			true, map[string]string{"type": "DIAGNOSTIC", "subtype": "DIAGNOSTIC.IMAGING", "clinical_area": "CLINICAL_RADIOLOGY"}},
+		{"plurals match their singular phrase", "Hospitals adopt AI", "Machine learning reads mammograms for patients.",
+			true, map[string]string{"subtype": "DIAGNOSTIC.IMAGING"}},
+		{"words inside other words do not match", "AIR quality in Leedsshire", "Air pollution and health in the county.",
+			false, nil},
+		{"health news with no AI is not relevant", "NHS waiting lists fall", "Patients wait less for hospital treatment.",
+			false, nil},
+		{"market research is set aside", "AI in healthcare market size", "The artificial intelligence in healthcare market will grow at a CAGR of 40% for hospitals.",
+			false, nil},
+		{"empty text", "", "", false, nil},
+		{"invalid UTF-8 does not break matching", "AI \xff\xfe for NHS \xff radiology", "\xc3\x28 machine learning in hospital radiology",
+			true, map[string]string{"clinical_area": "CLINICAL_RADIOLOGY"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rs.Classify(tc.title, tc.text)
+			if r.Relevant != tc.relevant {
+				t.Fatalf("relevant = %v, want %v (labels %+v)", r.Relevant, tc.relevant, r.Labels)
+			}
+			for dim, code := range tc.want {
+				found := false
+				for _, l := range r.Labels {
+					if l.Dimension == dim && l.Code == code {
+						found = true
+						if len(l.Evidence) == 0 {
+							t.Errorf("%s %s has no evidence", dim, code)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no %s %s in %+v", dim, code, r.Labels)
+				}
+			}
+		})
+	}
+}
+
+func TestEvidenceSpansPointAtTheMatchedText(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, text := "Machine learning triages CT scans", "The hospital uses deep learning on CT scans for stroke patients."
+	r := rs.Classify(title, text)
+	fields := map[string]string{"title": title, "text": text}
+	for _, l := range r.Labels {
+		for _, e := range l.Evidence {
+			if got := fields[e.Field][e.Start:e.End]; got != e.Snippet {
+				t.Errorf("%s evidence %q at %d:%d reads %q", l.Code, e.Snippet, e.Start, e.End, got)
+			}
+		}
+	}
+}
+
+func TestClassifyIsDeterministic(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, text := "AI virtual ward and sepsis early warning", "Machine learning for NHS patients in Leeds and London hospitals, with remote monitoring, radiology and ECG."
+	first := rs.Classify(title, text)
+	for range 20 {
+		again := rs.Classify(title, text)
+		if len(again.Labels) != len(first.Labels) {
+			t.Fatal("label count changed between runs")
+		}
+		for i := range first.Labels {
+			if first.Labels[i].Code != again.Labels[i].Code || first.Labels[i].Score != again.Labels[i].Score {
+				t.Fatalf("label %d changed: %+v then %+v", i, first.Labels[i], again.Labels[i])
+			}
+		}
+	}
+}
+
+func FuzzLoadRuleFile(f *testing.F) {
+	f.Add([]byte("rules:\n  - id: r\n    set: {type: DIAGNOSTIC}\n    any: [x-ray]\n"))
+	f.Add([]byte("rules: [{id: a, set: {subtype: [DIAGNOSTIC.IMAGING]}, all: [[a], [b]], none: [c]}]"))
+	f.Add([]byte("- 1\n- 2"))
+	tax, err := builtin.ReadFile(taxonomyFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fsys := fstest.MapFS{taxonomyFile: {Data: tax}, "a.yaml": {Data: data}}
+		rs, err := Load(fsys, "rules")
+		if err != nil {
+			return
+		}
+		rs.Classify("AI x-ray", string(data)) // a rule set that loads must classify
+	})
+}
+
+func FuzzClassify(f *testing.F) {
+	rs, err := Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("AI reads chest X-rays", "NHS radiologists use it")
+	f.Add("", "\xff\xfe")
+	f.Fuzz(func(t *testing.T, title, text string) {
+		r := rs.Classify(title, text)
+		fields := map[string]string{"title": title, "text": text}
+		for _, l := range r.Labels {
+			for _, e := range l.Evidence {
+				if e.Start < 0 || e.End > len(fields[e.Field]) || e.Start > e.End {
+					t.Fatalf("evidence span %d:%d outside %s", e.Start, e.End, e.Field)
+				}
+			}
+		}
+	})
+}
