@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -116,15 +117,16 @@ func Serve(ctx context.Context, addr string, reg *prometheus.Registry, log *slog
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		cctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		failed := false
+		var failures []string
 		for name, check := range checks {
 			if err := check(cctx); err != nil {
-				failed = true
-				fmt.Fprintf(w, "%s: %v\n", name, err)
+				failures = append(failures, fmt.Sprintf("%s: %v", name, err))
 			}
 		}
-		if failed {
-			w.WriteHeader(http.StatusServiceUnavailable)
+		if len(failures) > 0 {
+			sort.Strings(failures)
+			w.WriteHeader(http.StatusServiceUnavailable) // before the body, or it is a 200
+			fmt.Fprintln(w, strings.Join(failures, "\n"))
 			return
 		}
 		fmt.Fprintln(w, "ready")

@@ -1,0 +1,89 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServeHealthReadinessAndMetrics(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ready := errors.New("warming up")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, addr, NewRegistry(), slog.New(slog.DiscardHandler), map[string]Check{
+			"db": func(context.Context) error { return ready },
+		})
+	}()
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			resp, err := http.Get("http://" + addr + path)
+			if err == nil {
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(body)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	tests := []struct {
+		name, path string
+		status     int
+		body       string
+	}{
+		{"healthz answers while alive", "/healthz", 200, "ok"},
+		{"readyz names the failing check", "/readyz", 503, "db: warming up"},
+		{"metrics are in the Prometheus format", "/metrics", 200, "go_goroutines"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := get(tc.path)
+			if status != tc.status || !strings.Contains(body, tc.body) {
+				t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, status, body, tc.status, tc.body)
+			}
+		})
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve after cancel: %v", err)
+	}
+}
+
+func TestFlagsValidateNamesTheKey(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Flags
+		want string
+	}{
+		{"an empty database url", Flags{NATSURL: "nats://x", LogLevel: "info"}, "--database-url: is empty"},
+		{"an http nats url", Flags{NATSURL: "http://x", DatabaseURL: "postgres://x", LogLevel: "info"}, "--nats-url: scheme \"http\""},
+		{"an unknown log level", Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogLevel: "chatty"}, "--log-level"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.f.Validate(true)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate() = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
