@@ -7,9 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/rules"
@@ -78,27 +76,16 @@ func runWorker(args []string) int {
 		fmt.Fprintln(os.Stderr, "classifier: rules:", err)
 		return 2
 	}
-	log := f.Logger()
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
-	nc, err := ops.ConnectNATS(f.NATSURL, "horizon-classifier", log)
+	svc, err := f.Start(ctx, "horizon-classifier")
 	if err != nil {
-		log.Error("starting", "err", err)
+		f.Logger().Error("starting", "err", err)
 		return 1
 	}
-	defer ops.Drain(nc, 10*time.Second)
-	b, err := bus.Open(ctx, nc, f.Bus())
-	if err != nil {
-		log.Error("starting", "err", err)
-		return 1
-	}
-	reg := ops.NewRegistry()
-	w := classify.NewWorker(b, rs, log, reg)
-	serve := func(ctx context.Context) error {
-		return ops.Serve(ctx, f.HTTPAddr, reg, log, map[string]ops.Check{"nats": ops.NATSCheck(nc)})
-	}
-	if err := ops.Run(ctx, w.Run, serve); err != nil {
-		log.Error("classifier stopped", "err", err)
+	w := classify.NewWorker(svc.Bus, rs, svc.Log, svc.Registry)
+	if err := svc.Run(ctx, w.Run); err != nil {
+		svc.Log.Error("classifier stopped", "err", err)
 		return 1
 	}
 	return 0

@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/load"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/store"
@@ -85,23 +84,14 @@ func run(cmd string, args []string) int {
 		return 0
 	}
 
-	nc, err := ops.ConnectNATS(f.NATSURL, "horizon-loader", log)
+	svc, err := f.Start(ctx, "horizon-loader")
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1
 	}
-	defer ops.Drain(nc, 10*time.Second)
-	b, err := bus.Open(ctx, nc, f.Bus())
-	if err != nil {
-		log.Error("starting", "err", err)
-		return 1
-	}
-	reg := ops.NewRegistry()
-	l := load.New(b, st, log, reg, load.Options{BatchSize: *batch, MaxWait: *wait})
-	serve := func(ctx context.Context) error {
-		return ops.Serve(ctx, f.HTTPAddr, reg, log, map[string]ops.Check{"nats": ops.NATSCheck(nc), "postgres": st.Ping})
-	}
-	if err := ops.Run(ctx, l.Run, l.RunDeadLetters, serve); err != nil {
+	svc.AddCheck("postgres", st.Ping)
+	l := load.New(svc.Bus, st, log, svc.Registry, load.Options{BatchSize: *batch, MaxWait: *wait})
+	if err := svc.Run(ctx, l.Run, l.RunDeadLetters); err != nil {
 		log.Error("loader stopped", "err", err)
 		return 1
 	}

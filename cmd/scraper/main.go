@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 )
@@ -49,19 +48,12 @@ func run(args []string) int {
 
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
-	nc, err := ops.ConnectNATS(f.NATSURL, "horizon-scraper", log)
+	svc, err := f.Start(ctx, "horizon-scraper")
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1
 	}
-	defer ops.Drain(nc, 10*time.Second)
-	b, err := bus.Open(ctx, nc, f.Bus())
-	if err != nil {
-		log.Error("starting", "err", err)
-		return 1
-	}
-	reg := ops.NewRegistry()
-	s := scrape.New(b, log, scrape.Options{})
+	s := scrape.New(svc.Bus, log, scrape.Options{})
 	work := func(ctx context.Context) error {
 		if *once {
 			s.RunAll(ctx, srcs)
@@ -69,10 +61,7 @@ func run(args []string) int {
 		}
 		return s.Schedule(ctx, srcs, *jitter)
 	}
-	serve := func(ctx context.Context) error {
-		return ops.Serve(ctx, f.HTTPAddr, reg, log, map[string]ops.Check{"nats": ops.NATSCheck(nc)})
-	}
-	if err := ops.Run(ctx, work, serve); err != nil {
+	if err := svc.Run(ctx, work); err != nil {
 		log.Error("scraper stopped", "err", err)
 		return 1
 	}

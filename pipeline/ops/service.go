@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
@@ -87,4 +89,43 @@ func Run(ctx context.Context, workers ...func(context.Context) error) error {
 		return err
 	}
 	return nil
+}
+
+// Service is what a running Horizon service shares with its workers: the
+// logger, the NATS connection, the JetStream topology and the metrics
+// registry.
+type Service struct {
+	Log      *slog.Logger
+	NATS     *nats.Conn
+	Bus      *bus.Bus
+	Registry *prometheus.Registry
+	addr     string
+	checks   map[string]Check
+}
+
+// Start connects to NATS as name and declares the topology the flags name.
+func (f *Flags) Start(ctx context.Context, name string) (*Service, error) {
+	log := f.Logger()
+	nc, err := ConnectNATS(f.NATSURL, name, log)
+	if err != nil {
+		return nil, err
+	}
+	b, err := bus.Open(ctx, nc, f.Bus())
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &Service{Log: log, NATS: nc, Bus: b, Registry: NewRegistry(), addr: f.HTTPAddr,
+		checks: map[string]Check{"nats": NATSCheck(nc)}}, nil
+}
+
+// AddCheck adds a readiness check to /readyz.
+func (s *Service) AddCheck(name string, c Check) { s.checks[name] = c }
+
+// Run runs the workers beside the health and metrics server until ctx is
+// cancelled or a worker ends, then drains the NATS connection.
+func (s *Service) Run(ctx context.Context, workers ...func(context.Context) error) error {
+	defer Drain(s.NATS, 10*time.Second)
+	serve := func(ctx context.Context) error { return Serve(ctx, s.addr, s.Registry, s.Log, s.checks) }
+	return Run(ctx, append(workers, serve)...)
 }
