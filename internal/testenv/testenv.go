@@ -184,6 +184,7 @@ func BusConfig(t testing.TB) bus.Config {
 		Prefix:          "t" + id,
 		AckWait:         3 * time.Second,
 		DuplicateWindow: time.Hour,
+		RetryBackoff:    10 * time.Millisecond,
 	}
 	url := NATSURL(t)
 	t.Cleanup(func() {

@@ -59,6 +59,7 @@ type Config struct {
 	DuplicateWindow time.Duration // Nats-Msg-Id de-duplication window, default 1h
 	AckWait         time.Duration // redelivery after this long without an ack, default 30s
 	MaxDeliver      int           // deliveries before a message is dead-lettered, default 5
+	RetryBackoff    time.Duration // first redelivery delay after a transient failure, doubling each time; default 250ms
 }
 
 func (c Config) withDefaults() Config {
@@ -69,6 +70,7 @@ func (c Config) withDefaults() Config {
 	c.DuplicateWindow = cmp.Or(c.DuplicateWindow, defaultDupWindow)
 	c.AckWait = cmp.Or(c.AckWait, defaultAckWait)
 	c.MaxDeliver = cmp.Or(c.MaxDeliver, defaultMaxDeliver)
+	c.RetryBackoff = cmp.Or(c.RetryBackoff, 250*time.Millisecond)
 	return c
 }
 
@@ -210,7 +212,7 @@ func (b *Bus) Retry(ctx context.Context, stage string, m jetstream.Msg, cause er
 	if int(meta.NumDelivered) >= b.cfg.MaxDeliver {
 		return b.DeadLetter(ctx, stage, m, fmt.Errorf("gave up after %d deliveries: %w", meta.NumDelivered, cause))
 	}
-	delay := time.Duration(1<<min(meta.NumDelivered, 6)) * 250 * time.Millisecond
+	delay := b.cfg.RetryBackoff << min(meta.NumDelivered-1, 6)
 	if err := m.NakWithDelay(delay); err != nil {
 		return fmt.Errorf("nak: %w", err)
 	}

@@ -55,7 +55,8 @@ func TestClassificationRoundTrip(t *testing.T) {
 }
 
 func TestIDsAreStableAndContentSensitive(t *testing.T) {
-	if DocumentID("https://a/") != DocumentID("https://a/") || DocumentID("https://a/") == DocumentID("https://b/") {
+	first, again, other := DocumentID("https://a/"), DocumentID("https://a/"), DocumentID("https://b/")
+	if first != again || first == other {
 		t.Error("document ids are not a function of the URL")
 	}
 	if ContentHash("a", "bc") == ContentHash("ab", "c") {
