@@ -232,3 +232,28 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// OwnPostgres starts a Postgres cluster for the test alone, for tests that
+// stop and start the server. It is stopped and removed when the test ends.
+func OwnPostgres(t testing.TB) *devstack.Postgres {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "horizon-own-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cluster runs as another user when we are root: let it reach its folder.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pg, err := devstack.StartPostgres(context.Background(), filepath.Join(dir, "pg"),
+		devstack.PostgresOptions{Install: true}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = pg.Stop(context.Background())
+		os.RemoveAll(dir)
+	})
+	return pg
+}

@@ -58,8 +58,8 @@ type Config struct {
 	MaxAge          time.Duration // how long messages are kept for replay, default 30 days
 	DuplicateWindow time.Duration // Nats-Msg-Id de-duplication window, default 1h
 	AckWait         time.Duration // redelivery after this long without an ack, default 30s
-	MaxDeliver      int           // deliveries before a message is dead-lettered, default 5
-	RetryBackoff    time.Duration // first redelivery delay after a transient failure, doubling each time; default 250ms
+	MaxDeliver      int           // deliveries without being settled before a message is dead-lettered (crash-loop guard), default 5
+	RetryBackoff    time.Duration // first wait after a transient failure, doubling up to 10s; default 250ms
 }
 
 func (c Config) withDefaults() Config {
@@ -113,7 +113,10 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 			FilterSubject: filter,
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       cfg.AckWait,
-			MaxDeliver:    cfg.MaxDeliver,
+			// Unlimited: a server that gives up on a message stops
+			// delivering it without telling anyone. Consume dead-letters
+			// it instead (see MaxDeliver in Config).
+			MaxDeliver:    -1,
 			MaxAckPending: defaultMaxAckPending,
 			DeliverPolicy: jetstream.DeliverAllPolicy,
 		})
@@ -157,15 +160,19 @@ func (b *Bus) PublishJSON(ctx context.Context, subject, msgID string, v any) (du
 }
 
 // Handler processes a batch of messages. It must settle every message (ack,
-// nak, term, or [Bus.Retry] / [Bus.DeadLetter]) before it returns; an
-// unsettled message is redelivered after AckWait.
+// nak, term, [Bus.DeadLetter]) before it returns; an unsettled message is
+// redelivered after AckWait. ctx is cancelled when the consumer is asked to
+// stop: a handler finishes the batch in hand with a context detached from it
+// (context.WithoutCancel), and stops waiting out an outage ([Bus.Hold]).
 type Handler func(ctx context.Context, msgs []jetstream.Msg)
 
 // Consume fetches batches of up to size messages from the durable consumer
-// and hands each batch to h, until ctx is cancelled. A batch in progress when
-// ctx is cancelled is finished (with a context that is not cancelled, bounded
-// by AckWait) so that shutdown settles in-flight work instead of abandoning
-// it.
+// and hands each batch to h, until ctx is cancelled.
+//
+// A message already delivered more than MaxDeliver times without being
+// settled (the process handling it died, or kept handing it back) is
+// dead-lettered here instead of being handed out again, so that one message
+// cannot stop a stage for good.
 func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait time.Duration, h Handler) error {
 	cons, err := b.js.Consumer(ctx, b.cfg.Stream, consumer)
 	if err != nil {
@@ -189,34 +196,53 @@ func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait ti
 		}
 		var msgs []jetstream.Msg
 		for m := range batch.Messages() {
+			if b.overDelivered(ctx, consumer, m) {
+				continue
+			}
 			msgs = append(msgs, m)
 		}
-		if len(msgs) == 0 {
-			continue
+		if len(msgs) > 0 {
+			h(ctx, msgs)
 		}
-		work, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.AckWait)
-		h(work, msgs)
-		cancel()
 	}
 	return nil
 }
 
-// Retry settles a message whose processing failed with a transient error:
-// it is redelivered after a backoff that grows with each delivery, and
-// dead-lettered on its last allowed delivery instead of being dropped.
-func (b *Bus) Retry(ctx context.Context, stage string, m jetstream.Msg, cause error) error {
+// overDelivered dead-letters a message that has been delivered too often.
+func (b *Bus) overDelivered(ctx context.Context, consumer string, m jetstream.Msg) bool {
 	meta, err := m.Metadata()
-	if err != nil {
-		return fmt.Errorf("reading metadata: %w", err)
+	if err != nil || int(meta.NumDelivered) <= b.cfg.MaxDeliver {
+		return false
 	}
-	if int(meta.NumDelivered) >= b.cfg.MaxDeliver {
-		return b.DeadLetter(ctx, stage, m, fmt.Errorf("gave up after %d deliveries: %w", meta.NumDelivered, cause))
+	reason := fmt.Errorf("delivered %d times to %s without being settled", meta.NumDelivered, consumer)
+	if err := b.DeadLetter(context.WithoutCancel(ctx), consumer, m, reason); err != nil {
+		return false // hand it out once more rather than lose it
 	}
-	delay := b.cfg.RetryBackoff << min(meta.NumDelivered-1, 6)
-	if err := m.NakWithDelay(delay); err != nil {
-		return fmt.Errorf("nak: %w", err)
+	return true
+}
+
+// Hold waits out a transient failure (the database or the server is
+// unreachable) with the batch in hand: it tells the server the messages are
+// still being worked on, so they are not redelivered elsewhere, and sleeps
+// for a backoff that doubles with attempt up to 10s (and half of AckWait). It returns false when
+// ctx is cancelled first, after handing the messages back for redelivery;
+// the caller then stops. Holding costs no deliveries, so an outage of any
+// length dead-letters nothing.
+func (b *Bus) Hold(ctx context.Context, msgs []jetstream.Msg, attempt int) bool {
+	for _, m := range msgs {
+		_ = m.InProgress()
 	}
-	return nil
+	// Below AckWait, so that the next InProgress arrives in time.
+	delay := min(b.cfg.RetryBackoff<<min(attempt, 16), 10*time.Second, b.cfg.AckWait/2)
+	select {
+	case <-ctx.Done():
+		for _, m := range msgs {
+			_ = m.NakWithDelay(time.Second)
+		}
+		return false
+	case <-time.After(delay):
+		return true
+	}
 }
 
 // DeadLetter publishes a message that can never be processed to

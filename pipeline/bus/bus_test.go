@@ -2,7 +2,6 @@ package bus_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -62,11 +61,12 @@ func TestPublishingTheSameMsgIDTwiceStoresItOnce(t *testing.T) {
 	}
 }
 
-// TestRetryDeadLettersOnTheLastDelivery shows that a message whose
-// processing always fails is redelivered MaxDeliver times and then moved to
-// the dead-letter subject with its payload and the reason, not dropped and
-// not looped forever.
-func TestRetryDeadLettersOnTheLastDelivery(t *testing.T) {
+// TestAMessageThatKeepsComingBackIsDeadLettered shows the crash-loop
+// guard: a message handed back again and again (as when the process handling
+// it dies each time) is handed out MaxDeliver times and then moved to the
+// dead-letter subject with its payload and the reason, not dropped and not
+// looped forever.
+func TestAMessageThatKeepsComingBackIsDeadLettered(t *testing.T) {
 	t.Parallel()
 	b, cfg := testenv.Bus(t, testenv.NATS(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -75,16 +75,13 @@ func TestRetryDeadLettersOnTheLastDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	var deliveries atomic.Int32
-	cause := errors.New("database unavailable")
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
 		done <- b.Consume(wctx, bus.ClassifierConsumer, 10, 100*time.Millisecond, func(ctx context.Context, msgs []jetstream.Msg) {
 			for _, m := range msgs {
 				deliveries.Add(1)
-				if err := b.Retry(ctx, "classifier", m, cause); err != nil {
-					t.Error(err)
-				}
+				_ = m.Nak()
 			}
 		})
 	}()
@@ -97,7 +94,7 @@ func TestRetryDeadLettersOnTheLastDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := deliveries.Load(); got != int32(b.Config().MaxDeliver) {
-		t.Errorf("delivered %d times, want MaxDeliver = %d", got, b.Config().MaxDeliver)
+		t.Errorf("handed out %d times, want MaxDeliver = %d", got, b.Config().MaxDeliver)
 	}
 	cons, err := b.JetStream().Consumer(ctx, cfg.Stream, bus.DeadLetterConsumer)
 	if err != nil {
@@ -111,7 +108,7 @@ func TestRetryDeadLettersOnTheLastDelivery(t *testing.T) {
 	if string(m.Data()) != `{"n":1}` {
 		t.Errorf("dead letter payload %q", m.Data())
 	}
-	if r := h.Get(bus.HeaderDLQReason); !strings.Contains(r, "gave up after 5 deliveries") || !strings.Contains(r, cause.Error()) {
+	if r := h.Get(bus.HeaderDLQReason); !strings.Contains(r, "delivered 6 times to classifier without being settled") {
 		t.Errorf("dead letter reason %q", r)
 	}
 	if h.Get(bus.HeaderDLQStage) != "classifier" || h.Get(bus.HeaderDLQSubject) != b.RawSubject("s") || h.Get(bus.HeaderDLQMsgID) != "m1" {
@@ -119,6 +116,51 @@ func TestRetryDeadLettersOnTheLastDelivery(t *testing.T) {
 	}
 	if n, err := b.Pending(ctx, bus.ClassifierConsumer); err != nil || n != 0 {
 		t.Errorf("classifier consumer still has %d pending (%v)", n, err)
+	}
+}
+
+// TestHoldKeepsMessagesFromRedeliveryAndCostsNoDelivery holds a message for
+// longer than AckWait and checks that it was not redelivered meanwhile.
+func TestHoldKeepsMessagesFromRedeliveryAndCostsNoDelivery(t *testing.T) {
+	t.Parallel()
+	nc := testenv.NATS(t)
+	cfg := testenv.BusConfig(t)
+	cfg.AckWait = time.Second
+	cfg.RetryBackoff = 200 * time.Millisecond
+	b, err := bus.Open(context.Background(), nc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := b.PublishJSON(ctx, b.RawSubject("s"), "m1", 1); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := b.JetStream().Consumer(ctx, cfg.Stream, bus.ClassifierConsumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := time.Now()
+	for attempt := 0; time.Since(held) < 3*cfg.AckWait; attempt++ {
+		if !b.Hold(ctx, []jetstream.Msg{m}, attempt) {
+			t.Fatal("Hold gave up with a live context")
+		}
+	}
+	if _, err := cons.Next(jetstream.FetchMaxWait(300 * time.Millisecond)); err == nil {
+		t.Fatal("the held message was redelivered")
+	}
+	if err := m.DoubleAck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := m.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.NumDelivered != 1 {
+		t.Errorf("delivered %d times, want 1", meta.NumDelivered)
 	}
 }
 
@@ -137,11 +179,12 @@ func TestConsumeFinishesTheBatchInHandOnShutdown(t *testing.T) {
 	var acked atomic.Int32
 	err := b.Consume(wctx, bus.ClassifierConsumer, 5, time.Second, func(hctx context.Context, msgs []jetstream.Msg) {
 		stop() // shutdown arrives mid-batch
+		if hctx.Err() == nil {
+			t.Error("the handler is not told that the consumer is stopping")
+		}
+		work := context.WithoutCancel(hctx)
 		for _, m := range msgs {
-			if hctx.Err() != nil {
-				t.Error("the handler's context was cancelled with the batch in hand")
-			}
-			if err := m.DoubleAck(hctx); err != nil {
+			if err := m.DoubleAck(work); err != nil {
 				t.Error(err)
 			}
 			acked.Add(1)

@@ -5,7 +5,6 @@ package classify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -60,7 +59,7 @@ func NewWorker(b *bus.Bus, rs *rules.RuleSet, log *slog.Logger, reg prometheus.R
 		}, []string{"relevant"}),
 		failed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "horizon_classifier_failures_total",
-			Help: "Documents that could not be classified or published (retried or dead-lettered).",
+			Help: "Failed attempts: undecodable documents (dead-lettered) and failed publishes (retried).",
 		}),
 	}
 	reg.MustRegister(m.classified, m.failed)
@@ -74,29 +73,47 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) handle(ctx context.Context, msgs []jetstream.Msg) {
-	for _, m := range msgs {
-		if err := w.handleOne(ctx, m); err != nil {
-			w.metrics.failed.Inc()
-			w.log.Error("classifying", "subject", m.Subject(), "err", err)
+	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
+	for i, m := range msgs {
+		if !w.handleOne(ctx, work, m) {
+			// Shutting down during an outage: hand back what is left.
+			for _, rest := range msgs[i+1:] {
+				_ = rest.NakWithDelay(time.Second)
+			}
+			return
 		}
 	}
 }
 
-func (w *Worker) handleOne(ctx context.Context, m jetstream.Msg) error {
+// handleOne classifies one document and publishes the result, waiting out
+// a NATS outage. It returns false when it stopped waiting because ctx ended.
+func (w *Worker) handleOne(ctx, work context.Context, m jetstream.Msg) bool {
 	d, err := message.DecodeDocument(m.Data())
 	if err != nil {
 		// It will never decode: dead-letter it now rather than retry.
-		return errors.Join(err, w.bus.DeadLetter(ctx, Stage, m, err))
+		w.metrics.failed.Inc()
+		if dlErr := w.bus.DeadLetter(work, Stage, m, err); dlErr != nil {
+			w.log.Error("dead-lettering", "subject", m.Subject(), "err", dlErr)
+		}
+		return true
 	}
 	c := Classify(w.rules, d, w.clock())
-	if _, err := w.bus.PublishJSON(ctx, w.bus.ClassifiedSubject(d.Source), c.MsgID(), c); err != nil {
-		return errors.Join(fmt.Errorf("doc %s: %w", d.ID, err), w.bus.Retry(ctx, Stage, m, err))
+	for attempt := 0; ; attempt++ {
+		_, err := w.bus.PublishJSON(work, w.bus.ClassifiedSubject(d.Source), c.MsgID(), c)
+		if err == nil {
+			break
+		}
+		w.metrics.failed.Inc()
+		w.log.Warn("publishing classification, will retry", "doc_id", d.ID, "attempt", attempt+1, "err", err)
+		if !w.bus.Hold(ctx, []jetstream.Msg{m}, attempt) {
+			return false
+		}
 	}
 	if err := m.Ack(); err != nil {
-		// The classification is stored; redelivery republishes the same
+		// The classification is stored; a redelivery republishes the same
 		// message id, which the stream drops.
-		return fmt.Errorf("ack doc %s: %w", d.ID, err)
+		w.log.Warn("ack after publish", "doc_id", d.ID, "err", err)
 	}
 	w.metrics.classified.WithLabelValues(fmt.Sprint(c.Relevant)).Inc()
-	return nil
+	return true
 }

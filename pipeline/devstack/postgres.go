@@ -26,6 +26,8 @@ type Postgres struct {
 	bin  string              // folder holding initdb and pg_ctl
 	cred *syscall.Credential // who runs the server when we are root
 	log  *slog.Logger
+	// durable false runs the server with fsync off
+	durable bool
 }
 
 // PostgresOptions tunes a throwaway cluster.
@@ -97,20 +99,27 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions, log *s
 	if p.Port, err = freePort(); err != nil {
 		return nil, fmt.Errorf("finding a free port: %w", err)
 	}
-	serverOpts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", p.Port)
-	if !opts.Durable {
-		serverOpts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-	}
-	logFile := filepath.Join(dir, "server.log")
-	if out, err := p.run(ctx, "pg_ctl", "-D", dir, "-l", logFile, "-w", "-t", "60", "-o", serverOpts, "start"); err != nil {
-		tail, _ := os.ReadFile(logFile)
-		return nil, fmt.Errorf("starting postgres in %s: %w\n%s\n%s", dir, err, out, lastLines(tail, 20))
-	}
-	if err := waitReady(ctx, p.URL()); err != nil {
+	p.durable = opts.Durable
+	if err := p.Start(ctx); err != nil {
 		return nil, err
 	}
 	log.Info("postgres started", "dir", dir, "port", p.Port)
 	return p, nil
+}
+
+// Start starts the cluster's server on its port: after [Postgres.Stop], it
+// comes back at the same URL.
+func (p *Postgres) Start(ctx context.Context) error {
+	serverOpts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", p.Port)
+	if !p.durable {
+		serverOpts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	logFile := filepath.Join(p.Dir, "server.log")
+	if out, err := p.run(ctx, "pg_ctl", "-D", p.Dir, "-l", logFile, "-w", "-t", "60", "-o", serverOpts, "start"); err != nil {
+		tail, _ := os.ReadFile(logFile)
+		return fmt.Errorf("starting postgres in %s: %w\n%s\n%s", p.Dir, err, out, lastLines(tail, 20))
+	}
+	return waitReady(ctx, p.URL())
 }
 
 // Stop stops the cluster's server, leaving its data in place.

@@ -57,7 +57,7 @@ func New(b *bus.Bus, s *store.Store, log *slog.Logger, reg prometheus.Registerer
 		batches: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "horizon_loader_batch_seconds", Help: "Time to write one batch.", Buckets: prometheus.DefBuckets}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "horizon_loader_retries_total", Help: "Messages handed back for redelivery after a transient error."}),
+			Name: "horizon_loader_retries_total", Help: "Batch writes retried after a transient database error."}),
 	}
 	reg.MustRegister(m.loaded, m.deadLetters, m.batches, m.retries)
 	return &Loader{bus: b, store: s, log: log, opts: opts, metrics: m}
@@ -75,12 +75,13 @@ func (l *Loader) RunDeadLetters(ctx context.Context) error {
 }
 
 func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
+	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
 	var cs []message.Classification
 	var ok []jetstream.Msg
 	for _, m := range msgs {
 		c, err := message.DecodeClassification(m.Data())
 		if err != nil {
-			l.deadLetter(ctx, m, err)
+			l.deadLetter(work, m, err)
 			continue
 		}
 		cs = append(cs, c)
@@ -89,45 +90,51 @@ func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
 	if len(cs) == 0 {
 		return
 	}
-	start := time.Now()
-	err := l.store.SaveClassifications(ctx, cs)
-	l.metrics.batches.Observe(time.Since(start).Seconds())
-	if err == nil {
-		l.ackAll(ok)
-		l.metrics.loaded.Add(float64(len(cs)))
-		l.log.Debug("batch loaded", "batch", len(cs))
-		return
-	}
-	if !permanent(err) || len(cs) == 1 {
-		l.settleFailed(ctx, ok, err)
-		return
+	err := l.save(ctx, work, cs, ok)
+	if err == nil || !permanent(err) {
+		return // loaded, or handed back at shutdown
 	}
 	// One bad message must not hold back the batch: load one by one to find it.
 	l.log.Warn("batch failed, loading one by one", "batch", len(cs), "err", err)
 	for i := range cs {
-		if err := l.store.SaveClassifications(ctx, cs[i:i+1]); err != nil {
-			l.settleFailed(ctx, ok[i:i+1], err)
-			continue
+		err := l.save(ctx, work, cs[i:i+1], ok[i:i+1])
+		switch {
+		case err == nil:
+		case permanent(err):
+			l.deadLetter(work, ok[i], err)
+		default:
+			for _, rest := range ok[i+1:] {
+				_ = rest.NakWithDelay(time.Second)
+			}
+			return
 		}
-		l.ackAll(ok[i : i+1])
-		l.metrics.loaded.Inc()
 	}
 }
 
-// settleFailed dead-letters messages that failed for good and hands the
-// others back for redelivery with backoff.
-func (l *Loader) settleFailed(ctx context.Context, msgs []jetstream.Msg, err error) {
-	for _, m := range msgs {
+// save writes one batch and acks it after commit. It waits out transient
+// failures (Postgres restarting, a network blip) for as long as they last,
+// holding the messages; it returns a permanent error for the caller to deal
+// with, or a transient one when ctx ended and the messages were handed back.
+func (l *Loader) save(ctx, work context.Context, cs []message.Classification, msgs []jetstream.Msg) error {
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		err := l.store.SaveClassifications(work, cs)
+		l.metrics.batches.Observe(time.Since(start).Seconds())
+		if err == nil {
+			l.ackAll(msgs)
+			l.metrics.loaded.Add(float64(len(cs)))
+			l.log.Debug("batch loaded", "batch", len(cs))
+			return nil
+		}
 		if permanent(err) {
-			l.deadLetter(ctx, m, err)
-			continue
+			return err
 		}
 		l.metrics.retries.Inc()
-		if rerr := l.bus.Retry(ctx, Stage, m, err); rerr != nil {
-			l.log.Error("handing back for redelivery", "err", rerr)
+		l.log.Warn("loading batch, will retry", "batch", len(cs), "attempt", attempt+1, "err", err)
+		if !l.bus.Hold(ctx, msgs, attempt) {
+			return err
 		}
 	}
-	l.log.Warn("batch not loaded", "batch", len(msgs), "err", err)
 }
 
 func (l *Loader) deadLetter(ctx context.Context, m jetstream.Msg, reason error) {
@@ -163,6 +170,7 @@ func permanent(err error) bool {
 }
 
 func (l *Loader) handleDeadLetters(ctx context.Context, msgs []jetstream.Msg) {
+	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
 	ds := make([]store.DeadLetter, 0, len(msgs))
 	for _, m := range msgs {
 		h := m.Headers()
@@ -184,12 +192,15 @@ func (l *Loader) handleDeadLetters(ctx context.Context, msgs []jetstream.Msg) {
 			Seq:     meta.Sequence.Stream,
 		})
 	}
-	if err := l.store.SaveDeadLetters(ctx, ds); err != nil {
-		l.log.Error("storing dead letters", "err", err)
-		for _, m := range msgs {
-			_ = m.NakWithDelay(time.Second)
+	for attempt := 0; ; attempt++ {
+		err := l.store.SaveDeadLetters(work, ds)
+		if err == nil {
+			break
 		}
-		return
+		l.log.Warn("storing dead letters, will retry", "batch", len(ds), "attempt", attempt+1, "err", err)
+		if !l.bus.Hold(ctx, msgs, attempt) {
+			return
+		}
 	}
 	l.ackAll(msgs)
 	l.metrics.deadLetters.Add(float64(len(ds)))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -69,8 +70,8 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 func queueDocument(b *pgx.Batch, d message.Document) {
 	b.Queue(`insert into sources (id) values ($1)
 		on conflict (id) do update set last_seen = now()`, d.Source)
-	b.Queue(upsertDocument, d.ID, d.Source, d.URL, d.Title, d.Text, d.Published,
-		nullIfEmpty(d.Language), d.ContentHash, d.FetchedAt)
+	b.Queue(upsertDocument, d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
+		nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt)
 }
 
 // upsertDocument keeps the newest fetch of a document and counts versions:
@@ -100,6 +101,15 @@ on conflict (document_id, rule_set_version) do update set
 where classifications.content_hash <> excluded.content_hash
   and classifications.classified_at < excluded.classified_at
 returning document_id`
+
+// cleanText makes scraped text storable: Postgres text holds neither NUL
+// bytes nor invalid UTF-8, and a page carrying them is still worth keeping.
+func cleanText(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
 
 func nonNil[T any](s []T) []T {
 	if s == nil {

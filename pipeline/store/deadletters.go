@@ -33,7 +33,7 @@ func (s *Store) SaveDeadLetters(ctx context.Context, ds []DeadLetter) error {
 			    last_seen = now(), count = dead_letters.count + 1,
 			    reason = excluded.reason, payload = excluded.payload, last_seq = excluded.last_seq
 			where dead_letters.last_seq < excluded.last_seq`,
-			d.Stage, d.Subject, d.MsgID, d.Payload, d.Reason, int64(d.Seq))
+			cleanText(d.Stage), cleanText(d.Subject), cleanText(d.MsgID), d.Payload, cleanText(d.Reason), int64(d.Seq))
 	}
 	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, &b).Close()
