@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/message"
@@ -67,14 +70,23 @@ func TestLoaderKilledMidFlightLosesAndDoublesNothing(t *testing.T) {
 			},
 			ClassifiedAt: now,
 		}
-		if _, err := b.PublishJSON(ctx, b.ClassifiedSubject(d.Source), c.MsgID(), c); err != nil {
+		data, err := json.Marshal(c)
+		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := b.JetStream().PublishAsync(b.ClassifiedSubject(d.Source), data, jetstream.WithMsgID(c.MsgID())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-b.JetStream().PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		t.Fatal("publishing timed out")
 	}
 
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "run", "--database-url", dbURL, "--nats-url", testenv.NATSURL(t),
-			"--stream", cfg.Stream, "--subject-prefix", cfg.Prefix, "--batch-size", "50", "--http-addr", "", "--log-level", "warn")
+			"--stream", cfg.Stream, "--subject-prefix", cfg.Prefix, "--ack-wait", cfg.AckWait.String(), "--batch-size", "50", "--http-addr", "", "--log-level", "warn")
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {

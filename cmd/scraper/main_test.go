@@ -40,7 +40,7 @@ func TestOnceScrapesTheOfflineSiteAndRerunsPublishNothing(t *testing.T) {
 
 	run := func() string {
 		out, err := exec.Command(bin, "--once", "--sources", sources, "--nats-url", testenv.NATSURL(t),
-			"--stream", cfg.Stream, "--subject-prefix", cfg.Prefix, "--http-addr", "").CombinedOutput()
+			"--stream", cfg.Stream, "--subject-prefix", cfg.Prefix, "--ack-wait", cfg.AckWait.String(), "--http-addr", "").CombinedOutput()
 		if err != nil {
 			t.Fatalf("scraper --once: %v\n%s", err, out)
 		}

@@ -26,10 +26,13 @@ type Flags struct {
 	LogJSON     bool
 	Stream      string
 	Prefix      string
+	AckWait     time.Duration
 }
 
 // Bus returns the JetStream topology the flags name.
-func (f *Flags) Bus() bus.Config { return bus.Config{Stream: f.Stream, Prefix: f.Prefix} }
+func (f *Flags) Bus() bus.Config {
+	return bus.Config{Stream: f.Stream, Prefix: f.Prefix, AckWait: f.AckWait}
+}
 
 // Register adds the flags to fs. withDB adds --database-url.
 func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
@@ -40,6 +43,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
 	fs.StringVar(&f.HTTPAddr, "http-addr", Env("HORIZON_HTTP_ADDR", defaultHTTP), "address for /healthz, /readyz and /metrics; empty to disable (env HORIZON_HTTP_ADDR)")
 	fs.StringVar(&f.Stream, "stream", Env("HORIZON_STREAM", "HORIZON"), "JetStream stream name (env HORIZON_STREAM)")
 	fs.StringVar(&f.Prefix, "subject-prefix", Env("HORIZON_SUBJECT_PREFIX", "horizon"), "prefix of the pipeline's subjects (env HORIZON_SUBJECT_PREFIX)")
+	fs.DurationVar(&f.AckWait, "ack-wait", envDuration("HORIZON_ACK_WAIT", 30*time.Second), "redeliver a message not acknowledged within this long; the same for every binary of a deployment (env HORIZON_ACK_WAIT)")
 	fs.StringVar(&f.LogLevel, "log-level", Env("HORIZON_LOG_LEVEL", "info"), "debug, info, warn or error (env HORIZON_LOG_LEVEL)")
 	fs.BoolVar(&f.LogJSON, "log-json", Env("HORIZON_LOG_JSON", "") == "true", "log as JSON lines (env HORIZON_LOG_JSON=true)")
 }
@@ -55,11 +59,28 @@ func (f *Flags) Validate(withDB bool) error {
 			errs = append(errs, err)
 		}
 	}
+	if f.AckWait < time.Second {
+		errs = append(errs, fmt.Errorf("--ack-wait: %s is too short (at least 1s)", f.AckWait))
+	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(f.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", f.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// envDuration reads a duration from the environment; a value that does not
+// parse is kept as -1 so that Validate reports it.
+func envDuration(key string, def time.Duration) time.Duration {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return -1
+	}
+	return d
 }
 
 // Logger returns the logger the flags ask for, writing to stderr.
