@@ -126,15 +126,15 @@ func loadSources(file, siteAddr string) ([]scrape.Source, error) {
 
 func printSummary(w io.Writer, res onebox.Result, took time.Duration, rulesVersion string, where []string) {
 	s := res.Summary
-	published, dups, failed := 0, 0, 0
+	published, known, failed := 0, 0, 0
 	for _, r := range res.Reports {
-		published += r.Published
-		dups += r.Duplicates
+		published += r.New + r.Changed
+		known += r.Unchanged + r.NotModified
 		failed += r.Failed
 	}
 	fmt.Fprintf(w, "\nHorizon run finished in %s (rules %s)\n", took.Round(time.Millisecond), rulesVersion)
 	fmt.Fprintf(w, "  scraped   %d sources: %d new or changed documents published, %d already known, %d failures\n",
-		len(res.Reports), published, dups, failed)
+		len(res.Reports), published, known, failed)
 	fmt.Fprintf(w, "  stored    %d documents (%d relevant, %d for review), %d classifications, %d labels, %d dead letters\n",
 		s.Documents, s.Relevant, s.NeedsReview, s.Classifications, s.Labels, s.DeadLetters)
 	fmt.Fprintln(w, "\nDocuments per source:")

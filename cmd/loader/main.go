@@ -91,7 +91,7 @@ func run(cmd string, args []string) int {
 	}
 	svc.AddCheck("postgres", st.Ping)
 	l := load.New(svc.Bus, st, log, svc.Registry, load.Options{BatchSize: *batch, MaxWait: *wait})
-	if err := svc.Run(ctx, l.Run, l.RunDeadLetters); err != nil {
+	if err := svc.Run(ctx, l.Run, l.RunSourceRuns, l.RunDeadLetters); err != nil {
 		log.Error("loader stopped", "err", err)
 		return 1
 	}

@@ -53,7 +53,12 @@ func run(args []string) int {
 		log.Error("starting", "err", err)
 		return 1
 	}
-	s := scrape.New(svc.Bus, log, scrape.Options{})
+	state, err := scrape.OpenKVState(ctx, svc.Bus.JetStream(), svc.Bus.StateBucket())
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, scrape.Options{})
 	work := func(ctx context.Context) error {
 		if *once {
 			s.RunAll(ctx, srcs)

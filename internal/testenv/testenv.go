@@ -198,6 +198,7 @@ func BusConfig(t testing.TB) bus.Config {
 			return
 		}
 		_ = js.DeleteStream(context.Background(), cfg.Stream)
+		_ = js.DeleteKeyValue(context.Background(), cfg.Stream+"_scrape_state")
 	})
 	return cfg
 }

@@ -6,10 +6,12 @@
 //
 //	<prefix>.raw.<source>         documents from the scraper
 //	<prefix>.classified.<source>  classifications from the classifier
+//	<prefix>.runs.<source>        a record of each scraper run of a source
 //	<prefix>.dlq.<stage>          messages a stage could never process
 //
 // Durable consumers: "classifier" on raw, "loader" on classified,
-// "dead-letters" on dlq. Several processes may share one consumer; JetStream
+// "source-runs" on runs, "dead-letters" on dlq. The scraper's page state
+// lives in the key-value bucket [Bus.StateBucket]. Several processes may share one consumer; JetStream
 // hands each message to one of them.
 package bus
 
@@ -31,6 +33,7 @@ const (
 	ClassifierConsumer   = "classifier"
 	LoaderConsumer       = "loader"
 	DeadLetterConsumer   = "dead-letters"
+	SourceRunConsumer    = "source-runs"
 	defaultMaxDeliver    = 5
 	defaultAckWait       = 30 * time.Second
 	defaultMaxAge        = 30 * 24 * time.Hour
@@ -92,7 +95,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        cfg.Stream,
 		Description: "Horizon pipeline: raw documents, classifications, dead letters",
-		Subjects:    []string{b.subject("raw", ">"), b.subject("classified", ">"), b.subject("dlq", ">")},
+		Subjects:    []string{b.subject("raw", ">"), b.subject("classified", ">"), b.subject("runs", ">"), b.subject("dlq", ">")},
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
@@ -106,6 +109,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 		ClassifierConsumer: b.subject("raw", ">"),
 		LoaderConsumer:     b.subject("classified", ">"),
 		DeadLetterConsumer: b.subject("dlq", ">"),
+		SourceRunConsumer:  b.subject("runs", ">"),
 	}
 	for name, filter := range consumers {
 		_, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
@@ -140,6 +144,12 @@ func (b *Bus) RawSubject(source string) string { return b.subject("raw", source)
 
 // ClassifiedSubject is where the classifier publishes classifications.
 func (b *Bus) ClassifiedSubject(source string) string { return b.subject("classified", source) }
+
+// RunSubject is where the scraper publishes the record of a source's run.
+func (b *Bus) RunSubject(source string) string { return b.subject("runs", source) }
+
+// StateBucket names the key-value bucket of the scraper's page state.
+func (b *Bus) StateBucket() string { return b.cfg.Stream + "_scrape_state" }
 
 // DLQSubject is where a stage sends messages it can never process.
 func (b *Bus) DLQSubject(stage string) string { return b.subject("dlq", stage) }

@@ -69,6 +69,46 @@ func (l *Loader) Run(ctx context.Context) error {
 	return l.bus.Consume(ctx, bus.LoaderConsumer, l.opts.BatchSize, l.opts.MaxWait, l.handle)
 }
 
+// RunSourceRuns stores the scraper's run records until ctx is cancelled.
+func (l *Loader) RunSourceRuns(ctx context.Context) error {
+	return l.bus.Consume(ctx, bus.SourceRunConsumer, l.opts.BatchSize, l.opts.MaxWait, l.handleSourceRuns)
+}
+
+func (l *Loader) handleSourceRuns(ctx context.Context, msgs []jetstream.Msg) {
+	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
+	var runs []message.SourceRun
+	var ok []jetstream.Msg
+	for _, m := range msgs {
+		r, err := message.DecodeSourceRun(m.Data())
+		if err != nil {
+			l.deadLetter(work, m, err)
+			continue
+		}
+		runs = append(runs, r)
+		ok = append(ok, m)
+	}
+	if len(runs) == 0 {
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		err := l.store.SaveSourceRuns(work, runs)
+		if err == nil {
+			l.ackAll(ok)
+			return
+		}
+		if permanent(err) {
+			for _, m := range ok {
+				l.deadLetter(work, m, err)
+			}
+			return
+		}
+		l.log.Warn("storing source runs, will retry", "batch", len(runs), "attempt", attempt+1, "err", err)
+		if !l.bus.Hold(ctx, ok, attempt) {
+			return
+		}
+	}
+}
+
 // RunDeadLetters stores dead letters until ctx is cancelled.
 func (l *Loader) RunDeadLetters(ctx context.Context) error {
 	return l.bus.Consume(ctx, bus.DeadLetterConsumer, l.opts.BatchSize, l.opts.MaxWait, l.handleDeadLetters)

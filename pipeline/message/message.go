@@ -20,6 +20,7 @@ import (
 const (
 	DocumentVersion       = 1
 	ClassificationVersion = 1
+	SourceRunVersion      = 1
 )
 
 // ErrUnknownVersion is returned by the decoders for a schema_version this
@@ -193,4 +194,47 @@ func decode(data []byte, v any, want int) error {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return nil
+}
+
+// SourceRun records one run of one source, published by the scraper on
+// horizon.runs.<source> so that the loader keeps each source's health.
+type SourceRun struct {
+	SchemaVersion int       `json:"schema_version"`
+	RunID         string    `json:"run_id"`
+	Source        string    `json:"source"`
+	Started       time.Time `json:"started"`
+	Finished      time.Time `json:"finished"`
+	// Fetched counts responses with a body; NotModified 304s.
+	Fetched     int `json:"fetched"`
+	NotModified int `json:"not_modified"`
+	// New and Changed count documents published; Unchanged documents
+	// fetched again with the same content, not published.
+	New       int `json:"new"`
+	Changed   int `json:"changed"`
+	Unchanged int `json:"unchanged"`
+	// Failed counts requests or pages that failed, by kind in Errors
+	// (http_404, timeout, too_large, extract, robots, …).
+	Failed        int            `json:"failed"`
+	RobotsBlocked int            `json:"robots_blocked"`
+	Errors        map[string]int `json:"errors,omitempty"`
+	// Error says why the run as a whole failed (its start URL could not be
+	// fetched or parsed); empty for a run that worked.
+	Error string `json:"error,omitempty"`
+	// BytesReceived counts body bytes, after decompression.
+	BytesReceived int64 `json:"bytes_received"`
+}
+
+// MsgID is the de-duplication id of a run record.
+func (r SourceRun) MsgID() string { return "run:" + r.RunID }
+
+// DecodeSourceRun parses and checks a run record.
+func DecodeSourceRun(data []byte) (SourceRun, error) {
+	var r SourceRun
+	if err := decode(data, &r, SourceRunVersion); err != nil {
+		return SourceRun{}, err
+	}
+	if r.RunID == "" || r.Source == "" {
+		return SourceRun{}, fmt.Errorf("%w: run_id and source are required", ErrInvalid)
+	}
+	return r, nil
 }

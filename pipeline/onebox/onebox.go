@@ -16,6 +16,7 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/load"
+	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 	"github.com/horizon-scan/horizon/pipeline/store"
 	"github.com/horizon-scan/horizon/rules"
@@ -31,11 +32,13 @@ type Config struct {
 	Log     *slog.Logger
 	// Timeout bounds the wait for the classifier and loader to catch up.
 	Timeout time.Duration
+	// Scrape tunes the scraper.
+	Scrape scrape.Options
 }
 
 // Result reports one run.
 type Result struct {
-	Reports []scrape.Report
+	Reports []message.SourceRun
 	Summary store.Summary
 }
 
@@ -57,16 +60,21 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
-	done := make(chan error, 3)
-	for _, w := range []func(context.Context) error{worker.Run, loader.Run, loader.RunDeadLetters} {
+	workers := []func(context.Context) error{worker.Run, loader.Run, loader.RunSourceRuns, loader.RunDeadLetters}
+	done := make(chan error, len(workers))
+	for _, w := range workers {
 		go func() { done <- w(wctx) }()
 	}
 
-	res.Reports = scrape.New(b, cfg.Log.With("stage", "scraper"), scrape.Options{}).RunAll(ctx, cfg.Sources)
+	state, err := scrape.OpenKVState(ctx, b.JetStream(), b.StateBucket())
+	if err != nil {
+		return res, err
+	}
+	res.Reports = scrape.New(b, state, nil, cfg.Log.With("stage", "scraper"), cfg.Scrape).RunAll(ctx, cfg.Sources)
 
 	waitErr := WaitIdle(ctx, b, cfg.Timeout)
 	stop()
-	for range 3 {
+	for range workers {
 		if err := <-done; err != nil && waitErr == nil {
 			waitErr = err
 		}
@@ -91,7 +99,7 @@ func WaitIdle(ctx context.Context, b *bus.Bus, timeout time.Duration) error {
 	defer tick.Stop()
 	for {
 		idle := true
-		for _, c := range []string{bus.ClassifierConsumer, bus.LoaderConsumer, bus.DeadLetterConsumer} {
+		for _, c := range []string{bus.ClassifierConsumer, bus.LoaderConsumer, bus.SourceRunConsumer, bus.DeadLetterConsumer} {
 			n, err := b.Pending(ctx, c)
 			if err != nil {
 				return err

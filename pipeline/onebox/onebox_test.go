@@ -160,8 +160,8 @@ func TestPipelineEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range second.Reports {
-			if r.Published != 0 {
-				t.Errorf("source %s published %d documents again", r.Source, r.Published)
+			if r.New+r.Changed != 0 {
+				t.Errorf("source %s published %d documents again", r.Source, r.New+r.Changed)
 			}
 		}
 		if again := tableCounts(t, b.st); !equal(again, counts) {

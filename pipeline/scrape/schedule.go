@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
 // RunAll scrapes every enabled source once, one after another, and returns
-// their reports. A failing source is logged and the run goes on.
-func (s *Scraper) RunAll(ctx context.Context, sources []Source) []Report {
-	var reps []Report
+// their run records. A failing source is logged and the run goes on.
+func (s *Scraper) RunAll(ctx context.Context, sources []Source) []message.SourceRun {
+	var reps []message.SourceRun
 	for _, src := range sources {
 		if !src.IsEnabled() || ctx.Err() != nil {
 			continue
@@ -24,10 +26,11 @@ func (s *Scraper) RunAll(ctx context.Context, sources []Source) []Report {
 	return reps
 }
 
-func (s *Scraper) logReport(rep Report, err error) {
-	attrs := []any{"source", rep.Source, "fetched", rep.Fetched, "published", rep.Published,
-		"duplicates", rep.Duplicates, "robots_blocked", rep.RobotsBlocked, "failed", rep.Failed,
-		"seconds", rep.Finished.Sub(rep.Started).Seconds()}
+func (s *Scraper) logReport(rep message.SourceRun, err error) {
+	attrs := []any{"source", rep.Source, "fetched", rep.Fetched, "not_modified", rep.NotModified,
+		"new", rep.New, "changed", rep.Changed, "unchanged", rep.Unchanged,
+		"robots_blocked", rep.RobotsBlocked, "failed", rep.Failed, "errors", rep.Errors,
+		"bytes", rep.BytesReceived, "seconds", rep.Finished.Sub(rep.Started).Seconds()}
 	if err != nil {
 		s.log.Warn("source run failed", append(attrs, "err", err)...)
 		return

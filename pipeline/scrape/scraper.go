@@ -4,169 +4,274 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gocolly/colly/v2"
 	"github.com/mmcdole/gofeed"
+	"github.com/temoto/robotstxt"
+	"golang.org/x/net/html/charset"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
-// Publisher is where the scraper sends documents; *bus.Bus is one.
+// Publisher is where the scraper sends documents and run records; *bus.Bus
+// is one.
 type Publisher interface {
 	RawSubject(source string) string
+	RunSubject(source string) string
 	PublishJSON(ctx context.Context, subject, msgID string, v any) (duplicate bool, err error)
 }
 
-// Options tunes a Scraper. The zero value is usable.
+// Options tunes a Scraper. The zero value is usable: every limit has a
+// default.
 type Options struct {
 	UserAgent      string        // identifies Horizon, with a contact URL
-	MaxBodyBytes   int           // larger bodies are cut, default 5 MiB
-	RequestTimeout time.Duration // per request, default 30s
+	MaxBodyBytes   int64         // larger bodies (after decompression) fail as too_large; default 5 MiB
+	RequestTimeout time.Duration // per request, headers and body; default 30s
+	MaxRedirects   int           // default 5
+	RunBudget      time.Duration // longest run of one source; default 15m
+	MaxRetries     int           // retries of a failed request; default 3
+	RetryBackoff   time.Duration // first retry delay, doubling with jitter; default 1s
+	MaxRetryAfter  time.Duration // longest Retry-After honoured within a run; default 2m
 	Clock          func() time.Time
 }
 
-const defaultUserAgent = "HorizonBot/0.1 (+https://github.com/horizon-scan/horizon; horizon-scanning of AI health technologies)"
+const defaultUserAgent = "HorizonBot/0.2 (+https://github.com/horizon-scan/horizon; horizon scanning of AI health technologies)"
 
-// Scraper fetches sources and publishes what it finds.
+// Scraper fetches sources and publishes what is new or changed.
 type Scraper struct {
-	pub  Publisher
-	log  *slog.Logger
-	opts Options
+	pub   Publisher
+	state State
+	hosts *Hosts
+	log   *slog.Logger
+	opts  Options
+	rt    *transport
 }
 
-// New returns a Scraper that publishes to pub.
-func New(pub Publisher, log *slog.Logger, opts Options) *Scraper {
+// New returns a Scraper that publishes to pub and remembers pages in state.
+// hosts is shared by every scraper of the process (nil makes a new one).
+func New(pub Publisher, state State, hosts *Hosts, log *slog.Logger, opts Options) *Scraper {
 	opts.UserAgent = cmp.Or(opts.UserAgent, defaultUserAgent)
 	opts.MaxBodyBytes = cmp.Or(opts.MaxBodyBytes, 5<<20)
 	opts.RequestTimeout = cmp.Or(opts.RequestTimeout, 30*time.Second)
+	opts.MaxRedirects = cmp.Or(opts.MaxRedirects, 5)
+	opts.RunBudget = cmp.Or(opts.RunBudget, 15*time.Minute)
+	opts.MaxRetries = cmp.Or(opts.MaxRetries, 3)
+	opts.RetryBackoff = cmp.Or(opts.RetryBackoff, time.Second)
+	opts.MaxRetryAfter = cmp.Or(opts.MaxRetryAfter, 2*time.Minute)
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &Scraper{pub: pub, log: log, opts: opts}
-}
-
-// Report counts what one run of one source did.
-type Report struct {
-	Source        string
-	Started       time.Time
-	Finished      time.Time
-	Fetched       int            // responses received
-	Published     int            // new or changed documents published
-	Duplicates    int            // documents the stream already had
-	RobotsBlocked int            // links robots.txt forbade
-	Failed        int            // requests or pages that failed
-	Errors        map[string]int // failures by kind
-}
-
-func (r *Report) fail(kind string) {
-	r.Failed++
-	if r.Errors == nil {
-		r.Errors = map[string]int{}
+	if hosts == nil {
+		hosts = NewHosts()
 	}
-	r.Errors[kind]++
+	rt := &transport{next: newHTTPTransport(opts.RequestTimeout), hosts: hosts, maxBody: opts.MaxBodyBytes,
+		maxRetries: opts.MaxRetries, backoff: opts.RetryBackoff, maxWait: opts.MaxRetryAfter}
+	return &Scraper{pub: pub, state: state, hosts: hosts, log: log, opts: opts, rt: rt}
+}
+
+// BytesReceived is the total of body bytes received by this scraper.
+func (s *Scraper) BytesReceived() int64 { return s.rt.bytes.Load() }
+
+var errTooManyRedirects = errors.New("too many redirects")
+
+func (s *Scraper) client() *http.Client {
+	return &http.Client{
+		Transport: s.rt,
+		Timeout:   s.opts.RequestTimeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= s.opts.MaxRedirects {
+				return fmt.Errorf("%w (%d)", errTooManyRedirects, len(via))
+			}
+			return nil
+		},
+	}
 }
 
 // Context keys carried on colly requests.
 const (
-	ctxRole      = "role" // index, feed, sitemap or article
+	ctxRole      = "role" // index (feed, listing page, sitemap) or article
 	ctxPage      = "page" // listing page number
 	ctxPublished = "published"
+	ctxPrev      = "prev" // PageState before this fetch
 	roleIndex    = "index"
 	roleArticle  = "article"
 )
 
-// Run scrapes one source once. Failures of single pages are counted in the
-// report; the returned error is for the source as a whole (its start URL
-// could not be fetched, or ctx ended).
-func (s *Scraper) Run(ctx context.Context, src Source) (Report, error) {
-	rep := Report{Source: src.ID, Started: s.opts.Clock()}
-	var mu sync.Mutex // guards rep
-	var startErr error
-	log := s.log.With("source", src.ID)
+// run holds the state of one run of one source.
+type run struct {
+	s       *Scraper
+	src     Source
+	ctx     context.Context
+	c       *colly.Collector
+	log     *slog.Logger
+	mu      sync.Mutex
+	rec     message.SourceRun
+	indexes map[string]PageState // validators of index pages, saved if the run goes well
+	bytes0  int64
+}
 
+func (r *run) count(f func(*message.SourceRun)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&r.rec)
+}
+
+func (r *run) fail(kind string, startErr error) {
+	r.count(func(rec *message.SourceRun) {
+		rec.Failed++
+		if rec.Errors == nil {
+			rec.Errors = map[string]int{}
+		}
+		rec.Errors[kind]++
+		if startErr != nil && rec.Error == "" {
+			rec.Error = startErr.Error()
+		}
+	})
+}
+
+// Run scrapes one source once, within the run budget, and publishes the
+// record of the run. New and changed documents are published; unchanged
+// ones (a 304, or the same content hash) are not. A failing page is counted
+// and the run goes on; the returned error is for the source as a whole.
+func (s *Scraper) Run(ctx context.Context, src Source) (message.SourceRun, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.RunBudget)
+	defer cancel()
+	r := &run{s: s, src: src, ctx: ctx, log: s.log.With("source", src.ID), indexes: map[string]PageState{},
+		bytes0: s.rt.bytes.Load()}
+	r.rec = message.SourceRun{SchemaVersion: message.SourceRunVersion, RunID: newRunID(), Source: src.ID, Started: s.opts.Clock().UTC()}
+
+	if u, err := url.Parse(src.URL); err == nil {
+		s.hosts.Set(u.Host, src.Delay, src.Concurrency)
+		s.applyCrawlDelay(ctx, u)
+	}
+	r.c = s.collector(ctx, src)
+	r.wire()
+
+	cctx := colly.NewContext()
+	cctx.Put(ctxRole, roleIndex)
+	cctx.Put(ctxPage, 0)
+	if err := r.c.Request(http.MethodGet, src.URL, nil, cctx, nil); err != nil {
+		r.fail(errorKind(err, 0), fmt.Errorf("requesting %s: %w", src.URL, err))
+	}
+	r.c.Wait()
+
+	r.rec.Finished = s.opts.Clock().UTC()
+	r.rec.BytesReceived = s.rt.bytes.Load() - r.bytes0
+	if ctx.Err() != nil && r.rec.Error == "" {
+		r.rec.Error = "run budget or shutdown: " + ctx.Err().Error()
+	}
+	if r.rec.Failed == 0 {
+		// Only a run that saw every page may skip unchanged index pages
+		// next time; otherwise a page that failed would never be retried.
+		for u, ps := range r.indexes {
+			if err := s.state.Put(context.WithoutCancel(ctx), u, ps); err != nil {
+				r.log.Warn("saving index state", "url", u, "err", err)
+			}
+		}
+	}
+	if _, err := s.pub.PublishJSON(context.WithoutCancel(ctx), s.pub.RunSubject(src.ID), r.rec.MsgID(), r.rec); err != nil {
+		r.log.Error("publishing run record", "err", err)
+	}
+	if r.rec.Error != "" {
+		return r.rec, errors.New(r.rec.Error)
+	}
+	return r.rec, nil
+}
+
+func (s *Scraper) collector(ctx context.Context, src Source) *colly.Collector {
 	c := colly.NewCollector(
 		colly.UserAgent(s.opts.UserAgent),
-		colly.MaxBodySize(s.opts.MaxBodyBytes),
+		colly.MaxBodySize(0), // the transport enforces the limit, loudly
 		colly.StdlibContext(ctx),
 		colly.Async(true),
 	)
 	c.IgnoreRobotsTxt = false // colly v2 ignores robots.txt unless told otherwise
-	c.SetRequestTimeout(s.opts.RequestTimeout)
-	if err := c.Limit(&colly.LimitRule{DomainGlob: "*", Delay: src.Delay, Parallelism: max(src.Concurrency, 1)}); err != nil {
-		return rep, fmt.Errorf("setting limits: %w", err)
-	}
+	c.SetClient(s.client())
+	// Bound the goroutines colly starts; the transport paces each host.
+	_ = c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: max(src.Concurrency, defaultConcurrency)})
+	return c
+}
 
-	visitArticle := func(link string, published time.Time) {
-		if !src.Wants(link) {
+// applyCrawlDelay reads robots.txt for its Crawl-delay (colly reads it for
+// Allow/Disallow only) and tightens the host's pace to match.
+func (s *Scraper) applyCrawlDelay(ctx context.Context, u *url.URL) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/robots.txt", nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("User-Agent", s.opts.UserAgent)
+	resp, err := s.client().Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	robots, err := robotstxt.FromResponse(resp)
+	if err != nil {
+		return
+	}
+	if g := robots.FindGroup(s.opts.UserAgent); g != nil && g.CrawlDelay > 0 {
+		s.hosts.Set(u.Host, g.CrawlDelay, 0)
+		s.log.Debug("robots.txt crawl-delay", "host", u.Host, "delay", g.CrawlDelay)
+	}
+}
+
+func (r *run) wire() {
+	r.c.OnRequest(func(req *colly.Request) {
+		ps, ok, err := r.s.state.Get(r.ctx, req.URL.String())
+		if err != nil {
+			r.log.Warn("reading page state", "url", req.URL.String(), "err", err)
+		}
+		if !ok {
 			return
 		}
-		cctx := colly.NewContext()
-		cctx.Put(ctxRole, roleArticle)
-		if !published.IsZero() {
-			cctx.Put(ctxPublished, published)
+		req.Ctx.Put(ctxPrev, ps)
+		if ps.ETag != "" {
+			req.Headers.Set("If-None-Match", ps.ETag)
 		}
-		err := c.Request("GET", link, nil, cctx, nil)
-		switch {
-		case err == nil, isAlreadyVisited(err):
-		case errors.Is(err, colly.ErrRobotsTxtBlocked):
-			mu.Lock()
-			rep.RobotsBlocked++
-			mu.Unlock()
-		default:
-			mu.Lock()
-			rep.fail("request")
-			mu.Unlock()
-			log.Debug("article not requested", "url", link, "err", err)
-		}
-	}
-
-	c.OnResponse(func(r *colly.Response) {
-		mu.Lock()
-		rep.Fetched++
-		mu.Unlock()
-		if r.Ctx.Get(ctxRole) == roleArticle {
-			s.publishArticle(ctx, src, r, &rep, &mu, log)
-			return
-		}
-		switch src.Kind {
-		case KindFeed:
-			feed, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
-			if err != nil {
-				mu.Lock()
-				rep.fail("feed")
-				startErr = fmt.Errorf("parsing feed %s: %w", r.Request.URL, err)
-				mu.Unlock()
-				return
-			}
-			for _, it := range feed.Items {
-				var pub time.Time
-				if it.PublishedParsed != nil {
-					pub = *it.PublishedParsed
-				} else if it.UpdatedParsed != nil {
-					pub = *it.UpdatedParsed
-				}
-				visitArticle(r.Request.AbsoluteURL(it.Link), pub)
-			}
-		case KindSitemap:
-			s.followSitemap(c, r, visitArticle, &rep, &mu)
+		if ps.LastModified != "" {
+			req.Headers.Set("If-Modified-Since", ps.LastModified)
 		}
 	})
-	if src.Kind == KindListing {
-		c.OnHTML(src.LinkSelector, func(e *colly.HTMLElement) {
+	r.c.OnResponse(func(resp *colly.Response) {
+		r.count(func(rec *message.SourceRun) { rec.Fetched++ })
+		if resp.Ctx.Get(ctxRole) == roleArticle {
+			r.article(resp)
+			return
+		}
+		r.mu.Lock()
+		r.indexes[resp.Request.URL.String()] = validators(resp, "")
+		r.mu.Unlock()
+		switch r.src.Kind {
+		case KindFeed:
+			r.feed(resp)
+		case KindSitemap:
+			r.sitemap(resp)
+		}
+	})
+	if r.src.Kind == KindListing {
+		r.c.OnHTML(r.src.LinkSelector, func(e *colly.HTMLElement) {
 			if e.Request.Ctx.Get(ctxRole) == roleIndex {
-				visitArticle(e.Request.AbsoluteURL(e.Attr("href")), time.Time{})
+				r.visitArticle(e.Request.AbsoluteURL(e.Attr("href")), time.Time{})
 			}
 		})
-		if src.NextSelector != "" {
-			maxPages := cmp.Or(src.MaxPages, 5)
-			c.OnHTML(src.NextSelector, func(e *colly.HTMLElement) {
+		if r.src.NextSelector != "" {
+			maxPages := cmp.Or(r.src.MaxPages, 5)
+			r.c.OnHTML(r.src.NextSelector, func(e *colly.HTMLElement) {
 				if e.Request.Ctx.Get(ctxRole) != roleIndex {
 					return
 				}
@@ -177,94 +282,83 @@ func (s *Scraper) Run(ctx context.Context, src Source) (Report, error) {
 				cctx := colly.NewContext()
 				cctx.Put(ctxRole, roleIndex)
 				cctx.Put(ctxPage, page+1)
-				_ = c.Request("GET", e.Request.AbsoluteURL(e.Attr("href")), nil, cctx, nil)
+				r.request(e.Request.AbsoluteURL(e.Attr("href")), cctx)
 			})
 		}
 	}
-	c.OnError(func(r *colly.Response, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		kind := "http"
-		if r.StatusCode == 0 {
-			kind = "network"
+	r.c.OnError(func(resp *colly.Response, err error) {
+		if resp.StatusCode == http.StatusNotModified {
+			r.count(func(rec *message.SourceRun) { rec.NotModified++ })
+			return
 		}
-		rep.fail(kind)
-		if r.Ctx.Get(ctxRole) != roleArticle {
-			startErr = fmt.Errorf("fetching %s: %w", r.Request.URL, err)
+		kind := errorKind(err, resp.StatusCode)
+		var startErr error
+		if resp.Ctx.Get(ctxRole) == roleIndex && resp.Request.URL.String() == r.src.URL {
+			startErr = fmt.Errorf("fetching %s: %s: %w", r.src.URL, kind, err)
 		}
-		log.Warn("fetch failed", "url", r.Request.URL.String(), "status", r.StatusCode, "err", err)
+		r.fail(kind, startErr)
+		r.log.Warn("fetch failed", "url", resp.Request.URL.String(), "status", resp.StatusCode, "kind", kind, "err", err)
 	})
-
-	cctx := colly.NewContext()
-	cctx.Put(ctxRole, roleIndex)
-	cctx.Put(ctxPage, 0)
-	if err := c.Request("GET", src.URL, nil, cctx, nil); err != nil {
-		rep.Finished = s.opts.Clock()
-		rep.fail("request")
-		return rep, fmt.Errorf("requesting %s: %w", src.URL, err)
-	}
-	c.Wait()
-	rep.Finished = s.opts.Clock()
-	if ctx.Err() != nil {
-		return rep, ctx.Err()
-	}
-	return rep, startErr
 }
 
-func isAlreadyVisited(err error) bool {
-	_, ok := err.(*colly.AlreadyVisitedError)
-	return ok
+// request asks colly for a page, counting what it refuses.
+func (r *run) request(u string, cctx *colly.Context) {
+	err := r.c.Request(http.MethodGet, u, nil, cctx, nil)
+	switch {
+	case err == nil:
+	case errors.As(err, new(*colly.AlreadyVisitedError)):
+	case errors.Is(err, colly.ErrRobotsTxtBlocked):
+		r.count(func(rec *message.SourceRun) { rec.RobotsBlocked++ })
+	default:
+		r.fail(errorKind(err, 0), nil)
+		r.log.Debug("not requested", "url", u, "err", err)
+	}
 }
 
-// publishArticle extracts an article page and publishes it as a document.
-func (s *Scraper) publishArticle(ctx context.Context, src Source, r *colly.Response, rep *Report, mu *sync.Mutex, log *slog.Logger) {
-	u := r.Request.URL.String()
-	page, err := Extract(r.Body, u)
-	if err != nil {
-		mu.Lock()
-		rep.fail("extract")
-		mu.Unlock()
-		log.Warn("extraction failed", "url", u, "err", err)
+func (r *run) visitArticle(link string, published time.Time) {
+	canon, err := Canonical(link)
+	if err != nil || !r.src.Wants(canon) {
 		return
 	}
-	canon, err := Canonical(u)
+	cctx := colly.NewContext()
+	cctx.Put(ctxRole, roleArticle)
+	if !published.IsZero() {
+		cctx.Put(ctxPublished, published)
+	}
+	r.request(canon, cctx)
+}
+
+func (r *run) feed(resp *colly.Response) {
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
 	if err != nil {
-		canon = u
+		startErr := error(nil)
+		if resp.Request.URL.String() == r.src.URL {
+			startErr = fmt.Errorf("parsing feed %s: %w", resp.Request.URL, err)
+		}
+		r.fail("feed_parse", startErr)
+		return
 	}
-	d := message.Document{
-		SchemaVersion: message.DocumentVersion,
-		ID:            message.DocumentID(canon),
-		ContentHash:   message.ContentHash(page.Title, page.Text),
-		Source:        src.ID,
-		URL:           canon,
-		Title:         page.Title,
-		Text:          page.Text,
-		Language:      page.Language,
-		FetchedAt:     s.opts.Clock().UTC(),
-	}
-	if pub, ok := r.Ctx.GetAny(ctxPublished).(time.Time); ok {
-		d.Published = &pub
-	} else if !page.Published.IsZero() {
-		d.Published = &page.Published
-	}
-	dup, err := s.pub.PublishJSON(ctx, s.pub.RawSubject(src.ID), d.MsgID(), d)
-	mu.Lock()
-	defer mu.Unlock()
-	switch {
-	case err != nil:
-		rep.fail("publish")
-		log.Error("publish failed", "url", canon, "err", err)
-	case dup:
-		rep.Duplicates++
-	default:
-		rep.Published++
-		log.Debug("published", "url", canon, "doc_id", d.ID)
+	for _, it := range feed.Items {
+		link := it.Link
+		if link == "" && len(it.Links) > 0 {
+			link = it.Links[0]
+		}
+		if link == "" {
+			continue
+		}
+		var pub time.Time
+		switch {
+		case it.PublishedParsed != nil:
+			pub = *it.PublishedParsed
+		case it.UpdatedParsed != nil:
+			pub = *it.UpdatedParsed
+		}
+		r.visitArticle(resp.Request.AbsoluteURL(link), pub)
 	}
 }
 
 // sitemapXML covers both a sitemap index and a urlset.
 type sitemapXML struct {
-	XMLName  xml.Name
 	Sitemaps []struct {
 		Loc string `xml:"loc"`
 	} `xml:"sitemap"`
@@ -273,21 +367,133 @@ type sitemapXML struct {
 	} `xml:"url"`
 }
 
-func (s *Scraper) followSitemap(c *colly.Collector, r *colly.Response, visitArticle func(string, time.Time), rep *Report, mu *sync.Mutex) {
+func (r *run) sitemap(resp *colly.Response) {
 	var sm sitemapXML
-	if err := xml.Unmarshal(r.Body, &sm); err != nil {
-		mu.Lock()
-		rep.fail("sitemap")
-		mu.Unlock()
+	dec := xml.NewDecoder(bytes.NewReader(resp.Body))
+	dec.CharsetReader = charset.NewReaderLabel
+	if err := dec.Decode(&sm); err != nil {
+		startErr := error(nil)
+		if resp.Request.URL.String() == r.src.URL {
+			startErr = fmt.Errorf("parsing sitemap %s: %w", resp.Request.URL, err)
+		}
+		r.fail("sitemap_parse", startErr)
 		return
 	}
 	for _, child := range sm.Sitemaps {
 		cctx := colly.NewContext()
 		cctx.Put(ctxRole, roleIndex)
-		_ = c.Request("GET", r.Request.AbsoluteURL(strings.TrimSpace(child.Loc)), nil, cctx, nil)
+		r.request(resp.Request.AbsoluteURL(strings.TrimSpace(child.Loc)), cctx)
 	}
 	for _, u := range sm.URLs {
-		// lastmod says when a page changed, not when it was published.
-		visitArticle(r.Request.AbsoluteURL(strings.TrimSpace(u.Loc)), time.Time{})
+		// lastmod says when a page changed, not when it was published; the
+		// conditional GET finds out whether it did.
+		r.visitArticle(resp.Request.AbsoluteURL(strings.TrimSpace(u.Loc)), time.Time{})
 	}
+}
+
+// article extracts a page and publishes it if it is new or changed.
+func (r *run) article(resp *colly.Response) {
+	u := resp.Request.URL.String()
+	body, err := toUTF8(resp.Body, resp.Headers.Get("Content-Type"))
+	if err != nil {
+		r.fail("charset", nil)
+		return
+	}
+	page, err := Extract(body, u)
+	if err != nil {
+		r.fail("extract", nil)
+		r.log.Warn("extraction failed", "url", u, "err", err)
+		return
+	}
+	d := message.Document{
+		SchemaVersion: message.DocumentVersion,
+		ID:            message.DocumentID(u),
+		ContentHash:   message.ContentHash(page.Title, page.Text),
+		Source:        r.src.ID,
+		URL:           u,
+		Title:         page.Title,
+		Text:          page.Text,
+		Language:      page.Language,
+		FetchedAt:     r.s.opts.Clock().UTC(),
+	}
+	if pub, ok := resp.Ctx.GetAny(ctxPublished).(time.Time); ok {
+		d.Published = &pub
+	} else if !page.Published.IsZero() {
+		d.Published = &page.Published
+	}
+	prev, seen := resp.Ctx.GetAny(ctxPrev).(PageState)
+	next := validators(resp, d.ContentHash)
+	if seen && prev.ContentHash == d.ContentHash {
+		r.count(func(rec *message.SourceRun) { rec.Unchanged++ })
+		r.saveState(u, next)
+		return
+	}
+	if _, err := r.s.pub.PublishJSON(context.WithoutCancel(r.ctx), r.s.pub.RawSubject(r.src.ID), d.MsgID(), d); err != nil {
+		r.fail("publish", nil)
+		r.log.Error("publish failed", "url", u, "err", err)
+		return // state not saved: the page is tried again next run
+	}
+	r.count(func(rec *message.SourceRun) {
+		if seen && prev.ContentHash != "" {
+			rec.Changed++
+		} else {
+			rec.New++
+		}
+	})
+	r.saveState(u, next)
+	r.log.Debug("published", "url", u, "doc_id", d.ID)
+}
+
+func (r *run) saveState(u string, ps PageState) {
+	if err := r.s.state.Put(context.WithoutCancel(r.ctx), u, ps); err != nil {
+		r.log.Warn("saving page state", "url", u, "err", err)
+	}
+}
+
+func validators(resp *colly.Response, hash string) PageState {
+	return PageState{ETag: resp.Headers.Get("ETag"), LastModified: resp.Headers.Get("Last-Modified"),
+		ContentHash: hash, Checked: time.Now().UTC()}
+}
+
+// toUTF8 decodes an HTML body by its byte-order mark, Content-Type charset
+// or <meta> declaration. A page that declares nothing and is valid UTF-8 is
+// taken as UTF-8 (not the windows-1252 the HTML standard would guess).
+func toUTF8(body []byte, contentType string) ([]byte, error) {
+	enc, name, certain := charset.DetermineEncoding(body, contentType)
+	if name == "utf-8" || (!certain && utf8.Valid(body)) {
+		return body, nil
+	}
+	out, err := io.ReadAll(enc.NewDecoder().Reader(bytes.NewReader(body)))
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// errorKind names a failure for the run record.
+func errorKind(err error, status int) string {
+	var netErr net.Error
+	switch {
+	case status >= 400:
+		return "http_" + strconv.Itoa(status)
+	case errors.Is(err, ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, errTooManyRedirects):
+		return "redirects"
+	case errors.Is(err, colly.ErrRobotsTxtBlocked):
+		return "robots"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case status > 0:
+		return "http_" + strconv.Itoa(status)
+	}
+	return "network"
+}
+
+func newRunID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

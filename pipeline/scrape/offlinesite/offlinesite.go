@@ -4,12 +4,15 @@
 package offlinesite
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/horizon-scan/horizon/pipeline/scrape"
@@ -29,13 +32,33 @@ type Site struct {
 	server *http.Server
 }
 
-// Handler serves the site's files.
+// Handler serves the site's files, with an ETag per file as real sites
+// send, so that conditional GETs get a 304.
 func Handler() http.Handler {
 	sub, err := fs.Sub(files, "testdata/site")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	return http.FileServerFS(sub)
+	files := http.FileServerFS(sub)
+	var etags sync.Map
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if name == "" || strings.HasSuffix(name, "/") {
+			name += "index.html"
+		}
+		tag, ok := etags.Load(name)
+		if !ok {
+			if data, err := fs.ReadFile(sub, name); err == nil {
+				sum := sha256.Sum256(data)
+				tag = `"` + hex.EncodeToString(sum[:8]) + `"`
+				etags.Store(name, tag)
+			}
+		}
+		if tag != nil {
+			w.Header().Set("ETag", tag.(string))
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 // Start serves the site on 127.0.0.1 on a free port.

@@ -1,0 +1,269 @@
+package scrape
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// ErrTooLarge is returned, as a read error, for a body larger than the cap
+// (after decompression: a gzip bomb is too large, not a memory problem).
+var ErrTooLarge = errors.New("body larger than the limit")
+
+// Hosts holds the politeness limits of every host, shared by all the
+// sources and runs of one scraper process: two sources on one host share its
+// rate and concurrency.
+type Hosts struct {
+	mu    sync.Mutex
+	hosts map[string]*host
+}
+
+type host struct {
+	mu       sync.Mutex
+	interval time.Duration
+	limiter  *rate.Limiter
+	slots    chan struct{}
+}
+
+// NewHosts returns an empty registry.
+func NewHosts() *Hosts { return &Hosts{hosts: map[string]*host{}} }
+
+// Set raises the limits of a host: requests at least interval apart, at
+// most concurrency at once. Limits only ever tighten; the strictest source
+// (or robots.txt Crawl-delay) wins.
+func (h *Hosts) Set(name string, interval time.Duration, concurrency int) {
+	hs := h.get(name)
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if interval > hs.interval {
+		hs.interval = interval
+		hs.limiter.SetLimit(rate.Every(interval))
+	}
+	if concurrency > 0 && concurrency < cap(hs.slots) {
+		hs.slots = make(chan struct{}, concurrency)
+	}
+}
+
+func (h *Hosts) get(name string) *host {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hs, ok := h.hosts[name]
+	if !ok {
+		hs = &host{limiter: rate.NewLimiter(rate.Inf, 1), slots: make(chan struct{}, defaultConcurrency)}
+		h.hosts[name] = hs
+	}
+	return hs
+}
+
+// acquire waits for the host's turn; release must be called after.
+func (h *Hosts) acquire(ctx context.Context, name string) (release func(), err error) {
+	hs := h.get(name)
+	hs.mu.Lock()
+	slots, lim := hs.slots, hs.limiter
+	hs.mu.Unlock()
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if err := lim.Wait(ctx); err != nil {
+		<-slots
+		return nil, err
+	}
+	return func() { <-slots }, nil
+}
+
+// defaultConcurrency is how many requests go to one host at once unless a
+// source asks for fewer.
+const defaultConcurrency = 2
+
+// transport is the HTTP layer under colly: politeness, retries and body
+// limits live here so that every request (pages, feeds, sitemaps,
+// robots.txt) gets them.
+type transport struct {
+	next       http.RoundTripper
+	hosts      *Hosts
+	maxBody    int64
+	maxRetries int
+	backoff    time.Duration // first retry delay; doubles, with jitter
+	maxWait    time.Duration // longest Retry-After honoured
+	bytes      atomic.Int64  // body bytes received (after decompression)
+}
+
+// newHTTPTransport is the base transport: bounded connect, TLS and header
+// times, transparent gzip.
+func newHTTPTransport(timeout time.Duration) *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
+		ResponseHeaderTimeout: timeout,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+	}
+}
+
+// retryable statuses: the server asks us to come back later, or failed in
+// passing.
+func retryable(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError:
+		return true
+	}
+	return false
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		release, err := t.hosts.acquire(ctx, req.URL.Host)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.next.RoundTrip(req)
+		release()
+		wait := time.Duration(0)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil || req.Method != http.MethodGet {
+				return nil, err
+			}
+			lastErr = err
+		case retryable(resp.StatusCode) && attempt < t.maxRetries:
+			wait = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+			if wait > t.maxWait {
+				// The server wants a longer pause than a run should take:
+				// report it as it is and try again next run.
+				return t.limit(resp)
+			}
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			lastErr = fmt.Errorf("status %d", resp.StatusCode)
+		default:
+			return t.limit(resp)
+		}
+		if attempt >= t.maxRetries {
+			return nil, fmt.Errorf("after %d attempts: %w", attempt+1, lastErr)
+		}
+		if wait == 0 {
+			d := t.backoff << attempt
+			wait = d/2 + rand.N(d/2+1) // exponential, with jitter
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// limit makes the body fail with ErrTooLarge past the cap, decompressing
+// gzip here (rather than in colly, which would cap the compressed bytes and
+// inflate the rest without bound).
+func (t *transport) limit(resp *http.Response) (*http.Response, error) {
+	body := resp.Body
+	if !resp.Uncompressed && isGzip(resp) {
+		// Read the magic bytes: a ".gz" URL is sometimes served already
+		// decompressed.
+		br := &peekCloser{Reader: nil, c: body}
+		head := make([]byte, 2)
+		n, _ := io.ReadFull(body, head)
+		br.Reader = io.MultiReader(bytes.NewReader(head[:n]), body)
+		if n == 2 && head[0] == 0x1f && head[1] == 0x8b {
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				body.Close()
+				return nil, fmt.Errorf("opening gzip body: %w", err)
+			}
+			body = &gzipCloser{Reader: zr, c: body}
+		} else {
+			body = br
+		}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Set("Content-Type", strings.Replace(resp.Header.Get("Content-Type"), "gzip", "xml", 1))
+		resp.Uncompressed = true
+		resp.ContentLength = -1
+	}
+	resp.Body = &limitedBody{r: body, left: t.maxBody, counter: &t.bytes}
+	return resp, nil
+}
+
+func isGzip(resp *http.Response) bool {
+	ce := strings.ToLower(resp.Header.Get("Content-Encoding"))
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	return strings.Contains(ce, "gzip") || (ce == "" && strings.Contains(ct, "gzip")) ||
+		strings.HasSuffix(strings.ToLower(resp.Request.URL.Path), ".gz")
+}
+
+type peekCloser struct {
+	io.Reader
+	c io.Closer
+}
+
+func (p *peekCloser) Close() error { return p.c.Close() }
+
+type gzipCloser struct {
+	*gzip.Reader
+	c io.Closer
+}
+
+func (g *gzipCloser) Close() error {
+	g.Reader.Close()
+	return g.c.Close()
+}
+
+// limitedBody fails with ErrTooLarge instead of silently truncating.
+type limitedBody struct {
+	r       io.ReadCloser
+	left    int64
+	counter *atomic.Int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// One byte more tells a body of exactly the limit from a larger one.
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, ErrTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	l.counter.Add(int64(n))
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.r.Close() }
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date).
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
