@@ -1,0 +1,471 @@
+package scrape_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/scrape"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// article renders a page with enough text for main-text extraction.
+func article(title, extra string) string {
+	p := "The NHS trust said the artificial intelligence tool had been evaluated on thousands of scans and would be used by radiologists to prioritise urgent cases, with every result checked by a clinician before any decision is made."
+	return fmt.Sprintf(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>%s</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav><article><h1>%s</h1><p>%s</p><p>%s %s</p><p>%s</p></article>
+<footer>Cookie policy. All rights reserved.</footer></body></html>`, title, title, p, extra, p, p)
+}
+
+// site is a fixture server whose handlers a test sets; it logs requests.
+type site struct {
+	*httptest.Server
+	mu   sync.Mutex
+	mux  *http.ServeMux
+	hits   map[string][]time.Time
+	reqs   map[string][]*http.Request
+	robots string
+}
+
+func newSite(t *testing.T) *site {
+	s := &site{mux: http.NewServeMux(), hits: map[string][]time.Time{}, reqs: map[string][]*http.Request{},
+		robots: "User-agent: *\nDisallow: /private/\n"}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path] = append(s.hits[r.URL.Path], time.Now())
+		s.reqs[r.URL.Path] = append(s.reqs[r.URL.Path], r)
+		s.mu.Unlock()
+		s.mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.Close)
+	s.mux.HandleFunc("GET /robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		fmt.Fprint(w, s.robots)
+	})
+	return s
+}
+
+func (s *site) handle(pattern string, h http.HandlerFunc) { s.mux.HandleFunc(pattern, h) }
+
+func (s *site) page(path, body string) {
+	s.handle("GET "+path, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) })
+}
+
+func (s *site) hitCount(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.hits[path])
+}
+
+type env struct {
+	b     *bus.Bus
+	cfg   bus.Config
+	state *scrape.KVState
+	s     *scrape.Scraper
+}
+
+func setup(t *testing.T, opts scrape.Options) env {
+	t.Helper()
+	b, cfg := testenv.Bus(t, testenv.NATS(t))
+	state, err := scrape.OpenKVState(context.Background(), b.JetStream(), b.StateBucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.RetryBackoff = 10 * time.Millisecond
+	return env{b: b, cfg: cfg, state: state, s: scrape.New(b, state, nil, slog.New(slog.DiscardHandler), opts)}
+}
+
+// published reads every document published so far.
+func (e env) published(t *testing.T) []message.Document {
+	t.Helper()
+	ctx := context.Background()
+	cons, err := e.b.JetStream().OrderedConsumer(ctx, e.cfg.Stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{e.b.RawSubject(">")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []message.Document
+	for {
+		batch, err := cons.FetchNoWait(100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			d, err := message.DecodeDocument(m.Data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, d)
+		}
+		if n == 0 {
+			return out
+		}
+	}
+}
+
+func source(t *testing.T, kind, url string, extra string) scrape.Source {
+	t.Helper()
+	yaml := fmt.Sprintf("sources:\n  - id: test\n    kind: %s\n    url: %s\n    schedule: \"@hourly\"\n%s", kind, url, extra)
+	srcs, err := scrape.ParseSources("test.yaml", []byte(yaml), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srcs[0]
+}
+
+func TestFeedsOfEachKind(t *testing.T) {
+	t.Parallel()
+	feeds := map[string]string{
+		"rss": `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+			<item><title>A</title><link>/a/1</link><pubDate>Mon, 02 Mar 2026 09:00:00 GMT</pubDate></item>
+			<item><title>B</title><link>/a/2</link></item></channel></rss>`,
+		"atom": `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2026-03-02T09:00:00Z</updated>
+			<entry><title>A</title><link href="/a/1"/><id>1</id><published>2026-03-02T09:00:00Z</published><updated>2026-03-02T09:00:00Z</updated></entry>
+			<entry><title>B</title><link href="/a/2"/><id>2</id><updated>2026-03-03T09:00:00Z</updated></entry></feed>`,
+		"json": `{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [
+			{"id": "1", "url": "/a/1", "title": "A", "date_published": "2026-03-02T09:00:00Z"},
+			{"id": "2", "url": "/a/2", "title": "B"}]}`,
+	}
+	for kind, body := range feeds {
+		t.Run("a "+kind+" feed", func(t *testing.T) {
+			t.Parallel()
+			s := newSite(t)
+			s.page("/feed", body)
+			s.page("/a/1", article("First AI tool", ""))
+			s.page("/a/2", article("Second AI tool", ""))
+			e := setup(t, scrape.Options{})
+			rec, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs := e.published(t)
+			if rec.New != 2 || len(docs) != 2 {
+				t.Fatalf("new=%d published=%d, want 2 (%+v)", rec.New, len(docs), rec)
+			}
+			for _, d := range docs {
+				if strings.HasSuffix(d.URL, "/a/1") && (d.Published == nil || d.Published.Format("2006-01-02") != "2026-03-02") {
+					t.Errorf("the feed's date was not kept: %v", d.Published)
+				}
+			}
+		})
+	}
+}
+
+func TestListingPagination(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	for p := 1; p <= 4; p++ {
+		next := ""
+		if p < 4 {
+			next = fmt.Sprintf(`<a class="next" href="/news/%d">Older</a>`, p+1)
+		}
+		s.page(fmt.Sprintf("/news/%d", p), fmt.Sprintf(`<html><body><a class="story" href="/story/%d">Story</a>%s</body></html>`, p, next))
+		s.page(fmt.Sprintf("/story/%d", p), article(fmt.Sprintf("Story %d on AI", p), ""))
+	}
+	e := setup(t, scrape.Options{})
+	src := source(t, "listing", s.URL+"/news/1", "    link_selector: a.story\n    next_selector: a.next\n    max_pages: 3\n")
+	rec, err := e.s.Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.New != 3 || s.hitCount("/news/4") != 0 {
+		t.Errorf("new=%d, page 4 fetched %d times; want 3 stories from max_pages 3", rec.New, s.hitCount("/news/4"))
+	}
+}
+
+func gz(t *testing.T, s string) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestSitemapIndexWithAGzippedSitemap(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.page("/sitemap.xml", `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+		<sitemap><loc>/sitemap-1.xml.gz</loc></sitemap><sitemap><loc>/sitemap-2.xml</loc></sitemap></sitemapindex>`)
+	s.handle("GET /sitemap-1.xml.gz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-gzip")
+		w.Write(gz(t, `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/p/1</loc></url></urlset>`))
+	})
+	s.page("/sitemap-2.xml", `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/p/2</loc><lastmod>2026-01-01</lastmod></url></urlset>`)
+	s.page("/p/1", article("Gzipped sitemap AI story", ""))
+	s.page("/p/2", article("Plain sitemap AI story", ""))
+	e := setup(t, scrape.Options{})
+	rec, err := e.s.Run(context.Background(), source(t, "sitemap", s.URL+"/sitemap.xml", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.New != 2 {
+		t.Errorf("new=%d, want 2 (%+v)", rec.New, rec)
+	}
+}
+
+func TestRobotsDisallowAndCrawlDelay(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.robots = "User-agent: *\nDisallow: /private/\nCrawl-delay: 0.3\n"
+	links := ""
+	for i := range 4 {
+		links += fmt.Sprintf(`<a class="s" href="/p/%d">x</a>`, i)
+		s.page(fmt.Sprintf("/p/%d", i), article(fmt.Sprintf("AI story %d", i), ""))
+	}
+	links += `<a class="s" href="/private/secret">x</a>`
+	s.page("/private/secret", article("Secret", ""))
+	s.page("/news", "<html><body>"+links+"</body></html>")
+	e := setup(t, scrape.Options{})
+	rec, err := e.s.Run(context.Background(), source(t, "listing", s.URL+"/news", "    link_selector: a.s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.hitCount("/private/secret") != 0 || rec.RobotsBlocked != 1 {
+		t.Errorf("private page fetched %d times, robots_blocked=%d", s.hitCount("/private/secret"), rec.RobotsBlocked)
+	}
+	// Every request after robots.txt keeps the crawl delay (with a little slack for timer granularity).
+	s.mu.Lock()
+	var times []time.Time
+	for path, ts := range s.hits {
+		if path != "/robots.txt" {
+			times = append(times, ts...)
+		}
+	}
+	s.mu.Unlock()
+	slicesSortTimes(times)
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 270*time.Millisecond {
+			t.Errorf("requests %d and %d only %s apart, crawl-delay is 300ms", i-1, i, gap)
+		}
+	}
+}
+
+func slicesSortTimes(ts []time.Time) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].Before(ts[j-1]); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}
+
+func TestConditionalGetChangedAndUnchangedPages(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	var mu sync.Mutex
+	versions := map[string]string{"/a": "first", "/b": "first", "/c": "first"}
+	s.page("/feed", `<rss version="2.0"><channel><title>T</title><item><link>/a</link></item><item><link>/b</link></item><item><link>/c</link></item></channel></rss>`)
+	for _, p := range []string{"/a", "/b", "/c"} {
+		s.handle("GET "+p, func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			v := versions[p]
+			mu.Unlock()
+			etag := `"` + v + `"`
+			if p == "/c" {
+				// /c sends no validators: only the content hash can tell.
+				fmt.Fprint(w, article("Page "+p+" AI", v))
+				return
+			}
+			w.Header().Set("ETag", etag)
+			if r.Header.Get("If-None-Match") == etag {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			fmt.Fprint(w, article("Page "+p+" AI", v))
+		})
+	}
+	e := setup(t, scrape.Options{})
+	src := source(t, "feed", s.URL+"/feed", "")
+	first, err := e.s.Run(context.Background(), src)
+	if err != nil || first.New != 3 {
+		t.Fatalf("first run: new=%d err=%v", first.New, err)
+	}
+	mu.Lock()
+	versions["/b"] = "second"
+	mu.Unlock()
+	second, err := e.s.Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := e.s.Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		got, want int
+	}{
+		{"the changed page is published once", second.Changed, 1},
+		{"nothing is new on the second run", second.New, 0},
+		{"the unchanged page with an ETag gets a 304", second.NotModified, 1}, // /a (the feed sends no validators)
+		{"the unchanged page without validators is recognised by its hash", second.Unchanged, 1},
+		{"the third run publishes nothing", third.New + third.Changed, 0},
+		{"documents published in all", len(e.published(t)), 4},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestHostileAndBrokenServers(t *testing.T) {
+	t.Parallel()
+	bomb := func() []byte { // 1 KiB compressed, 64 MiB inflated
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		zeros := make([]byte, 1<<20)
+		for range 64 {
+			w.Write(zeros)
+		}
+		w.Close()
+		return buf.Bytes()
+	}()
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		kind    string // error kind recorded, "" for success
+	}{
+		{"a 404 is recorded", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, "http_404"},
+		{"a 410 is recorded", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }, "http_410"},
+		{"a 500 is retried then recorded", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }, "http_500"},
+		{"a redirect loop is cut", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, r.URL.Path, http.StatusFound) }, "redirects"},
+		{"a slow server times out", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(3 * time.Second):
+			}
+		}, "timeout"},
+		{"an oversize body is refused", func(w http.ResponseWriter, r *http.Request) {
+			w.Write(bytes.Repeat([]byte("<p>AI</p>"), 200_000))
+		}, "too_large"},
+		{"a gzip bomb is refused", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Type", "text/html")
+			w.Write(bomb)
+		}, "too_large"},
+		{"malformed HTML is still read", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, strings.ReplaceAll(article("Broken <b>AI</i> page", "<div><span>"), "</article>", "<p>unclosed <table><tr><td>"))
+		}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSite(t)
+			s.page("/feed", `<rss version="2.0"><channel><title>T</title><item><link>/bad</link></item><item><link>/good</link></item></channel></rss>`)
+			s.handle("GET /bad", tc.handler)
+			s.page("/good", article("Good AI page", ""))
+			e := setup(t, scrape.Options{RequestTimeout: 500 * time.Millisecond, MaxBodyBytes: 1 << 20, MaxRetries: 2})
+			rec, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", ""))
+			if err != nil {
+				t.Fatalf("one bad page failed the run: %v", err)
+			}
+			wantNew := 1
+			if tc.kind == "" {
+				wantNew = 2
+			}
+			if rec.New != wantNew {
+				t.Errorf("new=%d, want %d: the good page must still be published (%+v)", rec.New, wantNew, rec)
+			}
+			if tc.kind != "" && rec.Errors[tc.kind] != 1 {
+				t.Errorf("errors %v, want one %s", rec.Errors, tc.kind)
+			}
+			if tc.kind == "http_500" && s.hitCount("/bad") != 3 {
+				t.Errorf("a 500 was tried %d times, want 3 (1 + 2 retries)", s.hitCount("/bad"))
+			}
+		})
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.page("/feed", `<rss version="2.0"><channel><title>T</title><item><link>/busy</link></item></channel></rss>`)
+	s.handle("GET /busy", func(w http.ResponseWriter, r *http.Request) {
+		if s.hitCount("/busy") == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, article("Busy AI page", ""))
+	})
+	e := setup(t, scrape.Options{})
+	rec, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", ""))
+	if err != nil || rec.New != 1 {
+		t.Fatalf("new=%d err=%v", rec.New, err)
+	}
+	s.mu.Lock()
+	hits := s.hits["/busy"]
+	s.mu.Unlock()
+	if len(hits) != 2 || hits[1].Sub(hits[0]) < 950*time.Millisecond {
+		t.Errorf("retried %d times, %v after the 429; want once, after Retry-After: 1", len(hits)-1, hits[len(hits)-1].Sub(hits[0]))
+	}
+}
+
+func TestAWindows1252PageIsDecodedByItsMetaCharset(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.page("/feed", `<rss version="2.0"><channel><title>T</title><item><link>/cp1252</link></item></channel></rss>`)
+	page := strings.Replace(article("Caf\xe9 AI costs \xa35m", "The caf\xe9 \x93AI\x94 pilot cost \xa35m."), `<meta charset="utf-8">`, `<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">`, 1)
+	s.handle("GET /cp1252", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html") // no charset: only the meta says
+		fmt.Fprint(w, page)
+	})
+	e := setup(t, scrape.Options{})
+	if _, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", "")); err != nil {
+		t.Fatal(err)
+	}
+	docs := e.published(t)
+	if len(docs) != 1 {
+		t.Fatalf("%d documents", len(docs))
+	}
+	if !strings.Contains(docs[0].Text, "café “AI” pilot cost £5m") {
+		t.Errorf("text not decoded from windows-1252: %q", docs[0].Text)
+	}
+}
+
+func TestTrackingParametersDoNotDuplicateADocument(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.page("/feed", `<rss version="2.0"><channel><title>T</title>
+		<item><link>/a?utm_source=rss&amp;utm_medium=feed</link></item><item><link>/a#comments</link></item><item><link>/a</link></item></channel></rss>`)
+	s.page("/a", article("One AI story", ""))
+	e := setup(t, scrape.Options{})
+	rec, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.New != 1 || s.hitCount("/a") != 1 {
+		t.Errorf("new=%d, fetched %d times; want one document fetched once", rec.New, s.hitCount("/a"))
+	}
+}
+
+func TestAFailingSourceFailsItsRunNotTheProcess(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.handle("GET /feed", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "this is not a feed") })
+	e := setup(t, scrape.Options{})
+	rec, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", ""))
+	if err == nil || rec.Error == "" || rec.Errors["feed_parse"] != 1 {
+		t.Errorf("err=%v record=%+v, want a failed run with a feed_parse error", err, rec)
+	}
+}
