@@ -14,12 +14,17 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 )
 
-func main() { os.Exit(run(os.Args[1:])) }
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "extract" {
+		os.Exit(runExtract(os.Args[2:]))
+	}
+	os.Exit(run(os.Args[1:]))
+}
 
 func run(args []string) int {
 	fs := flag.NewFlagSet("scraper", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: scraper [flags]\n\nScrapes the sources in --sources and publishes new or changed documents to JetStream.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: scraper [flags]\n       scraper extract --json DIR\n\nScrapes the sources in --sources and publishes new or changed documents to JetStream.\n\"extract\" prints the main text the scraper extracts from every *.html(.gz) in DIR.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	var f ops.Flags

@@ -394,12 +394,7 @@ func (r *run) sitemap(resp *colly.Response) {
 // article extracts a page and publishes it if it is new or changed.
 func (r *run) article(resp *colly.Response) {
 	u := resp.Request.URL.String()
-	body, err := toUTF8(resp.Body, resp.Headers.Get("Content-Type"))
-	if err != nil {
-		r.fail("charset", nil)
-		return
-	}
-	page, err := Extract(body, u)
+	page, err := ExtractPage(resp.Body, resp.Headers.Get("Content-Type"), u)
 	if err != nil {
 		r.fail("extract", nil)
 		r.log.Warn("extraction failed", "url", u, "err", err)

@@ -35,8 +35,8 @@ func article(title, extra string) string {
 // site is a fixture server whose handlers a test sets; it logs requests.
 type site struct {
 	*httptest.Server
-	mu   sync.Mutex
-	mux  *http.ServeMux
+	mu     sync.Mutex
+	mux    *http.ServeMux
 	hits   map[string][]time.Time
 	reqs   map[string][]*http.Request
 	robots string
