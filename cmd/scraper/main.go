@@ -15,8 +15,15 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "extract" {
-		os.Exit(runExtract(os.Args[2:]))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "extract":
+			os.Exit(runExtract(os.Args[2:]))
+		case "bench":
+			os.Exit(runBench(os.Args[2:]))
+		case "bench-site":
+			os.Exit(runBenchSite(os.Args[2:]))
+		}
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -24,7 +31,7 @@ func main() {
 func run(args []string) int {
 	fs := flag.NewFlagSet("scraper", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: scraper [flags]\n       scraper extract --json DIR\n\nScrapes the sources in --sources and publishes new or changed documents to JetStream.\n\"extract\" prints the main text the scraper extracts from every *.html(.gz) in DIR.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: scraper [flags]\n       scraper extract --json DIR\n       scraper bench [--pages N] [--concurrency C]\n\nScrapes the sources in --sources and publishes new or changed documents to JetStream.\n\"extract\" prints the main text the scraper extracts from every *.html(.gz) in DIR.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	var f ops.Flags
@@ -58,11 +65,12 @@ func run(args []string) int {
 		log.Error("starting", "err", err)
 		return 1
 	}
-	state, err := scrape.OpenKVState(ctx, svc.Bus.JetStream(), svc.Bus.StateBucket())
+	kv, err := svc.Bus.StateStore(ctx)
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1
 	}
+	state := scrape.NewKVState(kv)
 	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, scrape.Options{})
 	work := func(ctx context.Context) error {
 		if *once {

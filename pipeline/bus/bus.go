@@ -92,15 +92,18 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 		return nil, fmt.Errorf("creating jetstream context: %w", err)
 	}
 	b := &Bus{js: js, cfg: cfg}
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        cfg.Stream,
-		Description: "Horizon pipeline: raw documents, classifications, dead letters",
-		Subjects:    []string{b.subject("raw", ">"), b.subject("classified", ">"), b.subject("runs", ">"), b.subject("dlq", ">")},
-		Retention:   jetstream.LimitsPolicy,
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-		MaxAge:      cfg.MaxAge,
-		Duplicates:  cfg.DuplicateWindow,
+	err = retryServerErrors(ctx, func() error {
+		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        cfg.Stream,
+			Description: "Horizon pipeline: raw documents, classifications, dead letters",
+			Subjects:    []string{b.subject("raw", ">"), b.subject("classified", ">"), b.subject("runs", ">"), b.subject("dlq", ">")},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    cfg.Replicas,
+			MaxAge:      cfg.MaxAge,
+			Duplicates:  cfg.DuplicateWindow,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("declaring stream %s: %w", cfg.Stream, err)
@@ -112,23 +115,49 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 		SourceRunConsumer:  b.subject("runs", ">"),
 	}
 	for name, filter := range consumers {
-		_, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
-			Durable:       name,
-			FilterSubject: filter,
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       cfg.AckWait,
-			// Unlimited: a server that gives up on a message stops
-			// delivering it without telling anyone. Consume dead-letters
-			// it instead (see MaxDeliver in Config).
-			MaxDeliver:    -1,
-			MaxAckPending: defaultMaxAckPending,
-			DeliverPolicy: jetstream.DeliverAllPolicy,
+		err := retryServerErrors(ctx, func() error {
+			_, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
+				Durable:       name,
+				FilterSubject: filter,
+				AckPolicy:     jetstream.AckExplicitPolicy,
+				AckWait:       cfg.AckWait,
+				// Unlimited: a server that gives up on a message stops
+				// delivering it without telling anyone. Consume dead-letters
+				// it instead (see MaxDeliver in Config).
+				MaxDeliver:    -1,
+				MaxAckPending: defaultMaxAckPending,
+				DeliverPolicy: jetstream.DeliverAllPolicy,
+			})
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("declaring consumer %s: %w", name, err)
 		}
 	}
 	return b, nil
+}
+
+// retryServerErrors retries a declaration that failed on the server's side
+// (an API error with a 5xx code, such as a store that could not be created
+// while another stream was being removed), a few times with a short pause.
+// Errors in the request itself are returned at once.
+func retryServerErrors(ctx context.Context, declare func() error) error {
+	var err error
+	for attempt := range 5 {
+		if err = declare(); err == nil {
+			return nil
+		}
+		var apiErr *jetstream.APIError
+		if !errors.As(err, &apiErr) || apiErr.Code < 500 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // Config returns the topology in use, defaults filled in.
@@ -150,6 +179,27 @@ func (b *Bus) RunSubject(source string) string { return b.subject("runs", source
 
 // StateBucket names the key-value bucket of the scraper's page state.
 func (b *Bus) StateBucket() string { return b.cfg.Stream + "_scrape_state" }
+
+// StateStore declares (idempotently) and returns the key-value bucket of
+// the scraper's page state.
+func (b *Bus) StateStore(ctx context.Context) (jetstream.KeyValue, error) {
+	var kv jetstream.KeyValue
+	err := retryServerErrors(ctx, func() error {
+		var err error
+		kv, err = b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      b.StateBucket(),
+			Description: "Horizon scraper: ETag, Last-Modified and content hash per URL",
+			History:     1,
+			Storage:     jetstream.FileStorage,
+			Replicas:    b.cfg.Replicas,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("declaring key-value bucket %s: %w", b.StateBucket(), err)
+	}
+	return kv, nil
+}
 
 // DLQSubject is where a stage sends messages it can never process.
 func (b *Bus) DLQSubject(stage string) string { return b.subject("dlq", stage) }

@@ -66,10 +66,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		go func() { done <- w(wctx) }()
 	}
 
-	state, err := scrape.OpenKVState(ctx, b.JetStream(), b.StateBucket())
+	kv, err := b.StateStore(ctx)
 	if err != nil {
 		return res, err
 	}
+	state := scrape.NewKVState(kv)
 	res.Reports = scrape.New(b, state, nil, cfg.Log.With("stage", "scraper"), cfg.Scrape).RunAll(ctx, cfg.Sources)
 
 	waitErr := WaitIdle(ctx, b, cfg.Timeout)

@@ -83,10 +83,11 @@ type env struct {
 func setup(t *testing.T, opts scrape.Options) env {
 	t.Helper()
 	b, cfg := testenv.Bus(t, testenv.NATS(t))
-	state, err := scrape.OpenKVState(context.Background(), b.JetStream(), b.StateBucket())
+	kv, err := b.StateStore(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	state := scrape.NewKVState(kv)
 	opts.RetryBackoff = 10 * time.Millisecond
 	return env{b: b, cfg: cfg, state: state, s: scrape.New(b, state, nil, slog.New(slog.DiscardHandler), opts)}
 }

@@ -36,19 +36,8 @@ type KVState struct {
 	kv jetstream.KeyValue
 }
 
-// OpenKVState opens (creating if needed) the bucket.
-func OpenKVState(ctx context.Context, js jetstream.JetStream, bucket string) (*KVState, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      bucket,
-		Description: "Horizon scraper: ETag, Last-Modified and content hash per URL",
-		History:     1,
-		Storage:     jetstream.FileStorage,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("opening key-value bucket %s: %w", bucket, err)
-	}
-	return &KVState{kv: kv}, nil
-}
+// NewKVState keeps page state in kv (see [bus.Bus.StateStore]).
+func NewKVState(kv jetstream.KeyValue) *KVState { return &KVState{kv: kv} }
 
 // key turns a URL into a valid KV key.
 func key(url string) string { return message.DocumentID(url) }
