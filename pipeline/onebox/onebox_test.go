@@ -87,6 +87,17 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	}
 
+	t.Run("every source run is recorded and the sources are healthy", func(t *testing.T) {
+		var runs, unhealthy int
+		err := b.st.Pool().QueryRow(ctx, `select (select count(*) from source_runs),
+			(select count(*) from report.source_health where consecutive_failures > 0 or last_success_at is null)`).Scan(&runs, &unhealthy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runs != len(wantPerSource) || unhealthy != 0 {
+			t.Errorf("%d runs recorded (want %d), %d unhealthy sources", runs, len(wantPerSource), unhealthy)
+		}
+	})
 	t.Run("robots.txt keeps the private page out", func(t *testing.T) {
 		var n int
 		if err := b.st.Pool().QueryRow(ctx, `select count(*) from documents where url like '%/private/%'`).Scan(&n); err != nil {

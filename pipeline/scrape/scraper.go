@@ -172,7 +172,9 @@ func (s *Scraper) Run(ctx context.Context, src Source) (message.SourceRun, error
 
 	r.rec.Finished = s.opts.Clock().UTC()
 	r.rec.BytesReceived = s.rt.bytes.Load() - r.bytes0
-	if ctx.Err() != nil && r.rec.Error == "" {
+	if left := r.rec.Errors["budget"]; left > 0 && r.rec.Error == "" {
+		r.rec.Error = fmt.Sprintf("run budget of %s spent: %d pages left for the next run", s.opts.RunBudget, left)
+	} else if ctx.Err() != nil && r.rec.Error == "" {
 		r.rec.Error = "run budget or shutdown: " + ctx.Err().Error()
 	}
 	if r.rec.Failed == 0 {
@@ -473,6 +475,8 @@ func errorKind(err error, status int) string {
 		return "http_" + strconv.Itoa(status)
 	case errors.Is(err, ErrTooLarge):
 		return "too_large"
+	case errors.Is(err, errOutOfBudget):
+		return "budget"
 	case errors.Is(err, errTooManyRedirects):
 		return "redirects"
 	case errors.Is(err, colly.ErrRobotsTxtBlocked):

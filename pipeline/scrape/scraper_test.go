@@ -470,3 +470,125 @@ func TestAFailingSourceFailsItsRunNotTheProcess(t *testing.T) {
 		t.Errorf("err=%v record=%+v, want a failed run with a feed_parse error", err, rec)
 	}
 }
+
+// TestSourcesOnOneHostShareItsLimits runs two sources of one host at once
+// and checks, at the server, that the host never saw more than the
+// configured concurrency nor requests closer than the configured delay.
+func TestSourcesOnOneHostShareItsLimits(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	var mu sync.Mutex
+	inFlight, peak := 0, 0
+	slow := func(w http.ResponseWriter, body string) {
+		mu.Lock()
+		inFlight++
+		peak = max(peak, inFlight)
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		fmt.Fprint(w, body)
+	}
+	for _, feed := range []string{"one", "two"} {
+		items := ""
+		for i := range 3 {
+			path := fmt.Sprintf("/%s/%d", feed, i)
+			items += "<item><link>" + path + "</link></item>"
+			s.handle("GET "+path, func(w http.ResponseWriter, r *http.Request) { slow(w, article("AI story "+path, "")) })
+		}
+		body := `<rss version="2.0"><channel><title>T</title>` + items + `</channel></rss>`
+		s.handle("GET /"+feed+".rss", func(w http.ResponseWriter, r *http.Request) { slow(w, body) })
+	}
+	e := setup(t, scrape.Options{})
+	extra := "    delay: 100ms\n    concurrency: 1\n"
+	one, two := source(t, "feed", s.URL+"/one.rss", extra), source(t, "feed", s.URL+"/two.rss", extra)
+	two.ID = "test-two"
+	var wg sync.WaitGroup
+	for _, src := range []scrape.Source{one, two} {
+		wg.Go(func() {
+			if _, err := e.s.Run(context.Background(), src); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if peak != 1 {
+		t.Errorf("the host saw %d requests at once, want 1", peak)
+	}
+	s.mu.Lock()
+	var times []time.Time
+	for path, ts := range s.hits {
+		if path != "/robots.txt" {
+			times = append(times, ts...)
+		}
+	}
+	s.mu.Unlock()
+	slicesSortTimes(times)
+	if len(times) != 8 {
+		t.Fatalf("%d requests, want 8", len(times))
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 90*time.Millisecond {
+			t.Errorf("requests %d and %d %s apart, the delay is 100ms", i-1, i, gap)
+		}
+	}
+}
+
+func TestTheRunBudgetEndsALongRun(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	items := ""
+	for i := range 20 {
+		path := fmt.Sprintf("/p/%d", i)
+		items += "<item><link>" + path + "</link></item>"
+		s.page(path, article("AI story "+path, ""))
+	}
+	s.page("/feed", `<rss version="2.0"><channel><title>T</title>`+items+`</channel></rss>`)
+	e := setup(t, scrape.Options{RunBudget: 500 * time.Millisecond})
+	start := time.Now()
+	rec, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", "    delay: 200ms\n"))
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the run took %s with a budget of 500ms", took)
+	}
+	if err == nil || !strings.Contains(rec.Error, "run budget") {
+		t.Errorf("err=%v record error %q, want the run budget named", err, rec.Error)
+	}
+	if rec.New == 0 || rec.New == 20 {
+		t.Errorf("new=%d: want some but not all pages within the budget", rec.New)
+	}
+}
+
+// TestScheduleNeverOverlapsRunsOfOneSource schedules a source every second
+// whose feed takes longer than that to answer.
+func TestScheduleNeverOverlapsRunsOfOneSource(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	var mu sync.Mutex
+	inFlight, peak, runs := 0, 0, 0
+	s.handle("GET /feed", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		runs++
+		peak = max(peak, inFlight)
+		mu.Unlock()
+		time.Sleep(1500 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>T</title></channel></rss>`)
+	})
+	e := setup(t, scrape.Options{})
+	src := source(t, "feed", s.URL+"/feed", "")
+	src.Schedule = "@every 1s"
+	ctx, cancel := context.WithTimeout(context.Background(), 4500*time.Millisecond)
+	defer cancel()
+	if err := e.s.Schedule(ctx, []scrape.Source{src}, 0); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if peak != 1 || runs < 2 {
+		t.Errorf("%d runs, at most %d at once; want several, never overlapping", runs, peak)
+	}
+}

@@ -79,12 +79,29 @@ func (h *Hosts) acquire(ctx context.Context, name string) (release func(), err e
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if err := lim.Wait(ctx); err != nil {
+	r := lim.Reserve()
+	delay := r.Delay()
+	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(delay).After(deadline) {
+		r.Cancel()
 		<-slots
-		return nil, err
+		return nil, errOutOfBudget
+	}
+	if delay > 0 {
+		timer := time.NewTimer(delay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			r.Cancel()
+			<-slots
+			return nil, ctx.Err()
+		}
 	}
 	return func() { <-slots }, nil
 }
+
+// errOutOfBudget: the host's pace leaves no turn before the run must end.
+var errOutOfBudget = errors.New("no turn for this host within the run budget")
 
 // defaultConcurrency is how many requests go to one host at once unless a
 // source asks for fewer.
@@ -101,6 +118,66 @@ type transport struct {
 	backoff    time.Duration // first retry delay; doubles, with jitter
 	maxWait    time.Duration // longest Retry-After honoured
 	bytes      atomic.Int64  // body bytes received (after decompression)
+	robots     robotsCache
+}
+
+// robotsCache keeps each host's robots.txt for a few minutes, so that the
+// crawl-delay check and colly's own check cost one request, not two.
+type robotsCache struct {
+	mu      sync.Mutex
+	entries map[string]robotsEntry
+}
+
+type robotsEntry struct {
+	status  int
+	header  http.Header
+	body    []byte
+	fetched time.Time
+}
+
+const robotsTTL = 5 * time.Minute
+
+func (c *robotsCache) get(host string) (robotsEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[host]
+	return e, ok && time.Since(e.fetched) < robotsTTL
+}
+
+func (c *robotsCache) put(host string, e robotsEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]robotsEntry{}
+	}
+	c.entries[host] = e
+}
+
+// robotsTrip answers robots.txt from the cache, or fetches and caches it.
+func (t *transport) robotsTrip(req *http.Request) (*http.Response, error) {
+	if e, ok := t.robots.get(req.URL.Host); ok {
+		return e.response(req), nil
+	}
+	resp, err := t.fetch(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 512<<10))
+	if err != nil {
+		return nil, err
+	}
+	e := robotsEntry{status: resp.StatusCode, header: resp.Header.Clone(), body: body, fetched: time.Now()}
+	if resp.StatusCode < 500 { // a server error is not cached: try again next time
+		t.robots.put(req.URL.Host, e)
+	}
+	return e.response(req), nil
+}
+
+func (e robotsEntry) response(req *http.Request) *http.Response {
+	return &http.Response{StatusCode: e.status, Status: http.StatusText(e.status), Header: e.header.Clone(),
+		Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: req,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
 }
 
 // newHTTPTransport is the base transport: bounded connect, TLS and header
@@ -127,6 +204,14 @@ func retryable(status int) bool {
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet && req.URL.Path == "/robots.txt" {
+		return t.robotsTrip(req)
+	}
+	return t.fetch(req)
+}
+
+// fetch sends a request at the host's pace, retrying what may succeed later.
+func (t *transport) fetch(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	var lastErr error
 	for attempt := 0; ; attempt++ {

@@ -129,3 +129,53 @@ func TestReportViewsAreReadableByTheReaderRole(t *testing.T) {
 		t.Errorf("horizon_reader: report.documents readable %v, public.documents readable %v", canRead, canWrite)
 	}
 }
+
+func TestSourceRunsKeepEachSourcesHealth(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)
+	run := func(id string, at time.Time, failure string) message.SourceRun {
+		return message.SourceRun{SchemaVersion: message.SourceRunVersion, RunID: id, Source: "nhs", Started: at,
+			Finished: at.Add(time.Minute), Fetched: 3, New: 1, Error: failure, Errors: map[string]int{"http_404": 1}}
+	}
+	type health struct {
+		failures    int
+		lastSuccess *time.Time
+		lastError   *string
+		runs        int
+	}
+	read := func() health {
+		var h health
+		err := st.Pool().QueryRow(ctx, `select consecutive_failures, last_success_at, last_error,
+			(select count(*) from source_runs) from report.source_health where source_id = 'nhs'`).Scan(&h.failures, &h.lastSuccess, &h.lastError, &h.runs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	steps := []struct {
+		name         string
+		runs         []message.SourceRun
+		wantFailures int
+		wantRuns     int
+	}{
+		{"a good run", []message.SourceRun{run("r1", t0, "")}, 0, 1},
+		{"two failures count up", []message.SourceRun{run("r2", t0.Add(time.Hour), "fetching feed: http_503"), run("r3", t0.Add(2*time.Hour), "fetching feed: timeout")}, 2, 3},
+		{"a redelivered run changes nothing", []message.SourceRun{run("r3", t0.Add(2*time.Hour), "fetching feed: timeout")}, 2, 3},
+		{"a good run resets the count", []message.SourceRun{run("r4", t0.Add(3*time.Hour), "")}, 0, 4},
+	}
+	for _, s := range steps {
+		if err := st.SaveSourceRuns(ctx, s.runs); err != nil {
+			t.Fatal(err)
+		}
+		h := read()
+		if h.failures != s.wantFailures || h.runs != s.wantRuns {
+			t.Errorf("%s: consecutive failures %d, runs %d; want %d, %d", s.name, h.failures, h.runs, s.wantFailures, s.wantRuns)
+		}
+	}
+	h := read()
+	if h.lastSuccess == nil || !h.lastSuccess.Equal(t0.Add(3*time.Hour+time.Minute)) || h.lastError == nil || *h.lastError != "fetching feed: timeout" {
+		t.Errorf("last success %v, last error %v", h.lastSuccess, h.lastError)
+	}
+}
