@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/RadhiFadlillah/whatlanggo"
 	"github.com/markusmobius/go-trafilatura"
 )
 
@@ -16,7 +17,7 @@ type Page struct {
 	Text      string
 	Published time.Time // zero when unknown
 	Language  string
-	Canonical string // the page's own canonical link, if it gives one
+	Canonical string // the page's own canonical link, if it gives one on its own host
 }
 
 // ExtractPage is the scraper's whole extraction path for an article: decode
@@ -59,7 +60,39 @@ func Extract(body []byte, pageURL string) (Page, error) {
 	if p.Text == "" {
 		return Page{}, fmt.Errorf("extracting main text: page has no main text")
 	}
+	if p.Language == "" {
+		p.Language = guessLanguage(p.Text)
+	}
+	p.Canonical = sameHostCanonical(pageURL, p.Canonical)
 	return p, nil
+}
+
+// guessLanguage names the language of a text the page did not label, when
+// the guess is confident.
+func guessLanguage(text string) string {
+	info := whatlanggo.Detect(text[:min(len(text), 2000)])
+	if info.Confidence < 0.5 {
+		return ""
+	}
+	return info.Lang.Iso6391()
+}
+
+// sameHostCanonical returns the page's canonical link when it points to the
+// page's own host, else "": a page cannot claim another site's URL (and with
+// it another site's document).
+func sameHostCanonical(pageURL, canonical string) string {
+	if canonical == "" {
+		return ""
+	}
+	page, err := url.Parse(pageURL)
+	if err != nil {
+		return ""
+	}
+	c, err := page.Parse(canonical)
+	if err != nil || (c.Scheme != "http" && c.Scheme != "https") || !strings.EqualFold(c.Host, page.Host) {
+		return ""
+	}
+	return c.String()
 }
 
 // withoutTitle drops the headline from the start of the text, where

@@ -402,12 +402,18 @@ func (r *run) article(resp *colly.Response) {
 		r.log.Warn("extraction failed", "url", u, "err", err)
 		return
 	}
+	// The page's own canonical link names the document when it gives one
+	// (on its host): one article reached by several URLs is one document.
+	docURL := u
+	if c, err := Canonical(page.Canonical); page.Canonical != "" && err == nil {
+		docURL = c
+	}
 	d := message.Document{
 		SchemaVersion: message.DocumentVersion,
-		ID:            message.DocumentID(u),
+		ID:            message.DocumentID(docURL),
 		ContentHash:   message.ContentHash(page.Title, page.Text),
 		Source:        r.src.ID,
-		URL:           u,
+		URL:           docURL,
 		Title:         page.Title,
 		Text:          page.Text,
 		Language:      page.Language,

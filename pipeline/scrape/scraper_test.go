@@ -592,3 +592,32 @@ func TestScheduleNeverOverlapsRunsOfOneSource(t *testing.T) {
 		t.Errorf("%d runs, at most %d at once; want several, never overlapping", runs, peak)
 	}
 }
+
+func TestCanonicalLinksAndLanguage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.page("/feed", `<rss version="2.0"><channel><title>T</title>
+		<item><link>/story?id=3</link></item><item><link>/hostile</link></item><item><link>/nolang</link></item></channel></rss>`)
+	s.page("/story", strings.Replace(article("Canonical AI story", ""), "</head>", `<link rel="canonical" href="/2026/03/canonical-story/"></head>`, 1))
+	s.page("/hostile", strings.Replace(article("Hostile AI story", ""), "</head>", `<link rel="canonical" href="https://victim.example/their-story"></head>`, 1))
+	s.page("/nolang", strings.Replace(article("Unlabelled AI story", ""), `<html lang="en">`, "<html>", 1))
+	e := setup(t, scrape.Options{})
+	if _, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", "")); err != nil {
+		t.Fatal(err)
+	}
+	byTitle := map[string]message.Document{}
+	for _, d := range e.published(t) {
+		byTitle[d.Title] = d
+	}
+	tests := []struct{ name, got, want string }{
+		{"a same-host canonical link names the document", byTitle["Canonical AI story"].URL, s.URL + "/2026/03/canonical-story/"},
+		{"another host's canonical link is ignored", byTitle["Hostile AI story"].URL, s.URL + "/hostile"},
+		{"a declared language is kept", byTitle["Canonical AI story"].Language, "en"},
+		{"an undeclared language is guessed from the text", byTitle["Unlabelled AI story"].Language, "en"},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
