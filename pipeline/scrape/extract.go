@@ -40,13 +40,18 @@ func Extract(body []byte, pageURL string) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("parsing page url: %w", err)
 	}
-	// Measured on ../shared/extraction-benchmark (BENCHMARKS.md): the
-	// readability/distiller fallback lowers F1 there (0.960 against 0.962),
-	// so it is off.
-	res, err := trafilatura.Extract(bytes.NewReader(body), trafilatura.Options{
-		OriginalURL:     u,
-		ExcludeComments: true,
-	})
+	// Measured on ../shared/extraction-benchmark (BENCHMARKS.md): running
+	// the readability/distiller fallback on every page lowers F1 there
+	// (0.960 against 0.962), so it is used only when the main path finds no
+	// text at all.
+	opts := trafilatura.Options{OriginalURL: u, ExcludeComments: true}
+	res, err := trafilatura.Extract(bytes.NewReader(body), opts)
+	if err != nil || strings.TrimSpace(res.ContentText) == "" {
+		opts.EnableFallback = true
+		if res2, err2 := trafilatura.Extract(bytes.NewReader(body), opts); err2 == nil {
+			res, err = res2, nil
+		}
+	}
 	if err != nil {
 		return Page{}, fmt.Errorf("extracting main text: %w", err)
 	}

@@ -155,18 +155,22 @@ func (s *Scraper) Run(ctx context.Context, src Source) (message.SourceRun, error
 		bytes0: s.rt.bytes.Load()}
 	r.rec = message.SourceRun{SchemaVersion: message.SourceRunVersion, RunID: newRunID(), Source: src.ID, Started: s.opts.Clock().UTC()}
 
-	if u, err := url.Parse(src.URL); err == nil {
-		s.hosts.Set(u.Host, src.Delay, src.Concurrency)
-		s.applyCrawlDelay(ctx, u)
+	for _, start := range src.URLs {
+		if u, err := url.Parse(start); err == nil {
+			s.hosts.Set(u.Host, src.Delay, src.Concurrency)
+			s.applyCrawlDelay(ctx, u)
+		}
 	}
 	r.c = s.collector(ctx, src)
 	r.wire()
 
-	cctx := colly.NewContext()
-	cctx.Put(ctxRole, roleIndex)
-	cctx.Put(ctxPage, 0)
-	if err := r.c.Request(http.MethodGet, src.URL, nil, cctx, nil); err != nil {
-		r.fail(errorKind(err, 0), fmt.Errorf("requesting %s: %w", src.URL, err))
+	for _, start := range src.URLs {
+		cctx := colly.NewContext()
+		cctx.Put(ctxRole, roleIndex)
+		cctx.Put(ctxPage, 0)
+		if err := r.c.Request(http.MethodGet, start, nil, cctx, nil); err != nil {
+			r.fail(errorKind(err, 0), fmt.Errorf("requesting %s: %w", start, err))
+		}
 	}
 	r.c.Wait()
 
@@ -295,8 +299,8 @@ func (r *run) wire() {
 		}
 		kind := errorKind(err, resp.StatusCode)
 		var startErr error
-		if resp.Ctx.Get(ctxRole) == roleIndex && resp.Request.URL.String() == r.src.URL {
-			startErr = fmt.Errorf("fetching %s: %s: %w", r.src.URL, kind, err)
+		if resp.Ctx.Get(ctxRole) == roleIndex && r.src.isStart(resp.Request.URL.String()) {
+			startErr = fmt.Errorf("fetching %s: %s: %w", resp.Request.URL, kind, err)
 		}
 		r.fail(kind, startErr)
 		r.log.Warn("fetch failed", "url", resp.Request.URL.String(), "status", resp.StatusCode, "kind", kind, "err", err)
@@ -334,7 +338,7 @@ func (r *run) feed(resp *colly.Response) {
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
 	if err != nil {
 		startErr := error(nil)
-		if resp.Request.URL.String() == r.src.URL {
+		if r.src.isStart(resp.Request.URL.String()) {
 			startErr = fmt.Errorf("parsing feed %s: %w", resp.Request.URL, err)
 		}
 		r.fail("feed_parse", startErr)
@@ -375,7 +379,7 @@ func (r *run) sitemap(resp *colly.Response) {
 	dec.CharsetReader = charset.NewReaderLabel
 	if err := dec.Decode(&sm); err != nil {
 		startErr := error(nil)
-		if resp.Request.URL.String() == r.src.URL {
+		if r.src.isStart(resp.Request.URL.String()) {
 			startErr = fmt.Errorf("parsing sitemap %s: %w", resp.Request.URL, err)
 		}
 		r.fail("sitemap_parse", startErr)

@@ -621,3 +621,18 @@ func TestCanonicalLinksAndLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestASourceWithSeveralStartURLs(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.page("/news.rss", `<rss version="2.0"><channel><title>T</title><item><link>/a</link></item></channel></rss>`)
+	s.page("/blog.rss", `<rss version="2.0"><channel><title>T</title><item><link>/b</link></item></channel></rss>`)
+	s.page("/a", article("First AI story", ""))
+	s.page("/b", article("Second AI story", ""))
+	e := setup(t, scrape.Options{})
+	src := source(t, "feed", s.URL+"/news.rss", "    urls: ["+s.URL+"/blog.rss]\n")
+	rec, err := e.s.Run(context.Background(), src)
+	if err != nil || rec.New != 2 {
+		t.Errorf("new=%d err=%v, want both feeds' articles", rec.New, err)
+	}
+}

@@ -28,7 +28,8 @@ type Source struct {
 	ID           string        `yaml:"id"`
 	Name         string        `yaml:"name"`
 	Kind         string        `yaml:"kind"`
-	URL          string        `yaml:"url"`
+	URL          string        `yaml:"url"`           // the start URL; or several in urls
+	URLs         []string      `yaml:"urls"`          // all start URLs (url, if given, is the first)
 	Schedule     string        `yaml:"schedule"`      // cron spec, e.g. "0 */6 * * *"
 	Delay        time.Duration `yaml:"delay"`         // between requests to one host
 	Concurrency  int           `yaml:"concurrency"`   // parallel requests to one host
@@ -42,6 +43,16 @@ type Source struct {
 
 	include, exclude []*regexp.Regexp
 	line             int
+}
+
+// isStart reports whether u is one of the source's start URLs.
+func (s Source) isStart(u string) bool {
+	for _, start := range s.URLs {
+		if start == u {
+			return true
+		}
+	}
+	return false
 }
 
 // IsEnabled reports whether the source should be scraped.
@@ -66,7 +77,7 @@ func (s Source) Wants(u string) bool {
 }
 
 var (
-	sourceKeys = map[string]bool{"id": true, "name": true, "kind": true, "url": true, "schedule": true,
+	sourceKeys = map[string]bool{"id": true, "name": true, "kind": true, "url": true, "urls": true, "schedule": true,
 		"delay": true, "concurrency": true, "category": true, "enabled": true, "link_selector": true,
 		"next_selector": true, "max_pages": true, "include": true, "exclude": true}
 	categories = map[string]bool{"regulator": true, "nhs": true, "government": true, "vendor": true,
@@ -149,9 +160,27 @@ func parseSource(file string, n *yaml.Node, expand func(string) string) (Source,
 		return Source{}, fail("", "%v", err)
 	}
 	s.line = n.Line
-	if expand != nil {
-		s.URL = expand(s.URL)
+	if s.URL != "" {
+		s.URLs = append([]string{s.URL}, s.URLs...)
 	}
+	if len(s.URLs) == 0 {
+		return Source{}, fail("url", "url (or urls) is missing")
+	}
+	for i := range s.URLs {
+		if expand != nil {
+			s.URLs[i] = expand(s.URLs[i])
+		}
+		u, err := url.Parse(s.URLs[i])
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			key := "urls"
+			if i == 0 && s.URL != "" {
+				key = "url"
+			}
+			return Source{}, fail(key, "url %q is not an absolute http(s) URL", s.URLs[i])
+		}
+		s.URLs[i] = u.String()
+	}
+	s.URL = s.URLs[0]
 	if !idPattern.MatchString(s.ID) {
 		return Source{}, fail("id", "id %q must be lower case letters, digits, - or _", s.ID)
 	}
@@ -171,9 +200,6 @@ func parseSource(file string, n *yaml.Node, expand func(string) string) (Source,
 		}
 	default:
 		return Source{}, fail("kind", "kind %q is not feed, listing or sitemap", s.Kind)
-	}
-	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Source{}, fail("url", "url %q is not an absolute http(s) URL", s.URL)
 	}
 	if s.Schedule == "" {
 		return Source{}, fail("schedule", "schedule is missing (a cron spec such as \"0 */6 * * *\")")

@@ -47,6 +47,10 @@ func TestBadSourcesAreReportedWithFileLineAndSource(t *testing.T) {
 			"s.yaml:6: source i: category \"blog\""},
 		{"a bad delay", "sources:\n  - id: j\n" + ok + "    delay: soon\n",
 			"s.yaml:2: source j:"},
+		{"no url at all", "sources:\n  - id: k\n    kind: feed\n    schedule: \"@daily\"\n",
+			"s.yaml:2: source k: url (or urls) is missing"},
+		{"a bad url in urls", "sources:\n  - id: l\n" + ok + "    urls: [\"https://example.org/b\", \"ftp://x/\"]\n",
+			"s.yaml:6: source l: url \"ftp://x/\" is not an absolute http(s) URL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

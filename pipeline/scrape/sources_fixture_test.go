@@ -39,11 +39,14 @@ func TestEveryShippedSourceWorksOnItsFixture(t *testing.T) {
 			if err != nil {
 				t.Fatalf("no fixture for %s: %v", src.ID, err)
 			}
-			real, err := url.Parse(src.URL)
-			if err != nil {
-				t.Fatal(err)
+			for i, start := range src.URLs {
+				real, err := url.Parse(start)
+				if err != nil {
+					t.Fatal(err)
+				}
+				src.URLs[i] = srv.URL + real.RequestURI()
 			}
-			src.URL = srv.URL + real.RequestURI()
+			src.URL = src.URLs[0]
 			src.Delay = 0 // politeness is tested elsewhere; here the formats and selectors are
 			e := setup(t, scrape.Options{})
 			rec, err := e.s.Run(context.Background(), src)
