@@ -76,35 +76,52 @@ func (l *Loader) RunSourceRuns(ctx context.Context) error {
 
 func (l *Loader) handleSourceRuns(ctx context.Context, msgs []jetstream.Msg) {
 	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
-	var runs []message.SourceRun
+	runs, ok := decodeAll(l, work, msgs, message.DecodeSourceRun)
+	if len(runs) == 0 {
+		return
+	}
+	err := l.saveHeld(ctx, ok, "source runs", func() error { return l.store.SaveSourceRuns(work, runs) })
+	if err != nil && permanent(err) {
+		for _, m := range ok {
+			l.deadLetter(work, m, err)
+		}
+	}
+}
+
+// decodeAll decodes every message, dead-lettering those that never will.
+func decodeAll[T any](l *Loader, work context.Context, msgs []jetstream.Msg, decode func([]byte) (T, error)) ([]T, []jetstream.Msg) {
+	var out []T
 	var ok []jetstream.Msg
 	for _, m := range msgs {
-		r, err := message.DecodeSourceRun(m.Data())
+		v, err := decode(m.Data())
 		if err != nil {
 			l.deadLetter(work, m, err)
 			continue
 		}
-		runs = append(runs, r)
+		out = append(out, v)
 		ok = append(ok, m)
 	}
-	if len(runs) == 0 {
-		return
-	}
+	return out, ok
+}
+
+// saveHeld runs save and acks msgs when it commits. It waits out transient
+// failures (Postgres restarting, a network blip) for as long as they last,
+// holding the messages; it returns a permanent error for the caller to deal
+// with, or a transient one when ctx ended and the messages were handed back.
+func (l *Loader) saveHeld(ctx context.Context, msgs []jetstream.Msg, what string, save func() error) error {
 	for attempt := 0; ; attempt++ {
-		err := l.store.SaveSourceRuns(work, runs)
+		err := save()
 		if err == nil {
-			l.ackAll(ok)
-			return
+			l.ackAll(msgs)
+			return nil
 		}
 		if permanent(err) {
-			for _, m := range ok {
-				l.deadLetter(work, m, err)
-			}
-			return
+			return err
 		}
-		l.log.Warn("storing source runs, will retry", "batch", len(runs), "attempt", attempt+1, "err", err)
-		if !l.bus.Hold(ctx, ok, attempt) {
-			return
+		l.metrics.retries.Inc()
+		l.log.Warn("storing "+what+", will retry", "batch", len(msgs), "attempt", attempt+1, "err", err)
+		if !l.bus.Hold(ctx, msgs, attempt) {
+			return err
 		}
 	}
 }
@@ -116,17 +133,7 @@ func (l *Loader) RunDeadLetters(ctx context.Context) error {
 
 func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
 	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
-	var cs []message.Classification
-	var ok []jetstream.Msg
-	for _, m := range msgs {
-		c, err := message.DecodeClassification(m.Data())
-		if err != nil {
-			l.deadLetter(work, m, err)
-			continue
-		}
-		cs = append(cs, c)
-		ok = append(ok, m)
-	}
+	cs, ok := decodeAll(l, work, msgs, message.DecodeClassification)
 	if len(cs) == 0 {
 		return
 	}
@@ -151,30 +158,19 @@ func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
 	}
 }
 
-// save writes one batch and acks it after commit. It waits out transient
-// failures (Postgres restarting, a network blip) for as long as they last,
-// holding the messages; it returns a permanent error for the caller to deal
-// with, or a transient one when ctx ended and the messages were handed back.
+// save writes one batch of classifications, acking them after commit (see
+// [Loader.saveHeld]).
 func (l *Loader) save(ctx, work context.Context, cs []message.Classification, msgs []jetstream.Msg) error {
-	for attempt := 0; ; attempt++ {
+	err := l.saveHeld(ctx, msgs, "classifications", func() error {
 		start := time.Now()
-		err := l.store.SaveClassifications(work, cs)
-		l.metrics.batches.Observe(time.Since(start).Seconds())
-		if err == nil {
-			l.ackAll(msgs)
-			l.metrics.loaded.Add(float64(len(cs)))
-			l.log.Debug("batch loaded", "batch", len(cs))
-			return nil
-		}
-		if permanent(err) {
-			return err
-		}
-		l.metrics.retries.Inc()
-		l.log.Warn("loading batch, will retry", "batch", len(cs), "attempt", attempt+1, "err", err)
-		if !l.bus.Hold(ctx, msgs, attempt) {
-			return err
-		}
+		defer func() { l.metrics.batches.Observe(time.Since(start).Seconds()) }()
+		return l.store.SaveClassifications(work, cs)
+	})
+	if err == nil {
+		l.metrics.loaded.Add(float64(len(cs)))
+		l.log.Debug("batch loaded", "batch", len(cs))
 	}
+	return err
 }
 
 func (l *Loader) deadLetter(ctx context.Context, m jetstream.Msg, reason error) {
@@ -212,13 +208,15 @@ func permanent(err error) bool {
 func (l *Loader) handleDeadLetters(ctx context.Context, msgs []jetstream.Msg) {
 	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
 	ds := make([]store.DeadLetter, 0, len(msgs))
+	var ok []jetstream.Msg
 	for _, m := range msgs {
 		h := m.Headers()
 		meta, err := m.Metadata()
 		if err != nil {
-			l.log.Error("dead letter metadata", "err", err)
+			l.log.Error("dead letter metadata", "err", err) // not acked: it comes back
 			continue
 		}
+		ok = append(ok, m)
 		msgID := h.Get(bus.HeaderDLQMsgID)
 		if msgID == "" {
 			msgID = h.Get(jetstream.MsgIDHeader)
@@ -232,16 +230,9 @@ func (l *Loader) handleDeadLetters(ctx context.Context, msgs []jetstream.Msg) {
 			Seq:     meta.Sequence.Stream,
 		})
 	}
-	for attempt := 0; ; attempt++ {
-		err := l.store.SaveDeadLetters(work, ds)
-		if err == nil {
-			break
-		}
-		l.log.Warn("storing dead letters, will retry", "batch", len(ds), "attempt", attempt+1, "err", err)
-		if !l.bus.Hold(ctx, msgs, attempt) {
-			return
-		}
+	if err := l.saveHeld(ctx, ok, "dead letters", func() error { return l.store.SaveDeadLetters(work, ds) }); err != nil {
+		l.log.Error("storing dead letters", "err", err)
+		return // not acked: they come back
 	}
-	l.ackAll(msgs)
 	l.metrics.deadLetters.Add(float64(len(ds)))
 }

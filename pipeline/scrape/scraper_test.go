@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -245,15 +246,7 @@ func TestRobotsDisallowAndCrawlDelay(t *testing.T) {
 		t.Errorf("private page fetched %d times, robots_blocked=%d", s.hitCount("/private/secret"), rec.RobotsBlocked)
 	}
 	// Every request after robots.txt keeps the crawl delay (with a little slack for timer granularity).
-	s.mu.Lock()
-	var times []time.Time
-	for path, ts := range s.hits {
-		if path != "/robots.txt" {
-			times = append(times, ts...)
-		}
-	}
-	s.mu.Unlock()
-	slicesSortTimes(times)
+	times := s.requestTimes()
 	for i := 1; i < len(times); i++ {
 		if gap := times[i].Sub(times[i-1]); gap < 270*time.Millisecond {
 			t.Errorf("requests %d and %d only %s apart, crawl-delay is 300ms", i-1, i, gap)
@@ -261,12 +254,18 @@ func TestRobotsDisallowAndCrawlDelay(t *testing.T) {
 	}
 }
 
-func slicesSortTimes(ts []time.Time) {
-	for i := 1; i < len(ts); i++ {
-		for j := i; j > 0 && ts[j].Before(ts[j-1]); j-- {
-			ts[j], ts[j-1] = ts[j-1], ts[j]
+// requestTimes lists when every request but robots.txt arrived, in order.
+func (s *site) requestTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var times []time.Time
+	for path, ts := range s.hits {
+		if path != "/robots.txt" {
+			times = append(times, ts...)
 		}
 	}
+	slices.SortFunc(times, time.Time.Compare)
+	return times
 }
 
 func TestConditionalGetChangedAndUnchangedPages(t *testing.T) {
@@ -516,15 +515,7 @@ func TestSourcesOnOneHostShareItsLimits(t *testing.T) {
 	if peak != 1 {
 		t.Errorf("the host saw %d requests at once, want 1", peak)
 	}
-	s.mu.Lock()
-	var times []time.Time
-	for path, ts := range s.hits {
-		if path != "/robots.txt" {
-			times = append(times, ts...)
-		}
-	}
-	s.mu.Unlock()
-	slicesSortTimes(times)
+	times := s.requestTimes()
 	if len(times) != 8 {
 		t.Fatalf("%d requests, want 8", len(times))
 	}
