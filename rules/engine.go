@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"unicode"
@@ -15,14 +16,18 @@ import (
 const (
 	ReasonNoType          = "no type"
 	ReasonConflictingType = "conflicting types"
+	ReasonLowConfidence   = "low confidence"
 )
 
-// maxEvidencePerRule bounds the evidence kept for one rule's match.
-const maxEvidencePerRule = 3
+// maxEvidence bounds the evidence kept per rule match and per phrase.
+const maxEvidence = 3
 
 // conflictRatio: a second type scoring at least this share of the first makes
 // the type doubtful.
 const conflictRatio = 0.8
+
+// singleValued dimensions take one code: the best.
+var singleValued = map[string]bool{DimType: true, DimHorizon: true}
 
 // RuleSet is a compiled, validated set of rules. It is safe for concurrent
 // use.
@@ -30,6 +35,7 @@ type RuleSet struct {
 	// Version is the content hash of the rule files.
 	Version  string
 	Taxonomy *Taxonomy
+	Settings *Settings
 	rules    []compiled
 	ac       ahocorasick.AhoCorasick
 	variant  []int // automaton pattern index → phrase index
@@ -38,14 +44,15 @@ type RuleSet struct {
 
 type compiled struct {
 	*Rule
-	any, none []int
-	all       [][]int
+	any, none    []int
+	all          [][]int
+	nearA, nearB []int
 }
 
 // compile assigns every distinct phrase an index and builds one automaton
 // over all of them (and their simple inflections), so that matching costs
 // the same whatever the number of rules.
-func compile(tax *Taxonomy, rules []*Rule) *RuleSet {
+func compile(tax *Taxonomy, settings *Settings, rules []*Rule) *RuleSet {
 	index := map[string]int{}
 	var patterns []string
 	var variant []int
@@ -66,11 +73,14 @@ func compile(tax *Taxonomy, rules []*Rule) *RuleSet {
 		}
 		return out
 	}
-	rs := &RuleSet{Taxonomy: tax}
+	rs := &RuleSet{Taxonomy: tax, Settings: settings}
 	for _, r := range rules {
 		c := compiled{Rule: r, any: ids(r.Any), none: ids(r.None)}
 		for _, g := range r.All {
 			c.all = append(c.all, ids(g))
+		}
+		if r.Near != nil {
+			c.nearA, c.nearB = ids(r.Near.A), ids(r.Near.B)
 		}
 		rs.rules = append(rs.rules, c)
 	}
@@ -96,6 +106,9 @@ func inflections(p string) []string {
 	if strings.HasSuffix(p, "ch") || strings.HasSuffix(p, "sh") || strings.HasSuffix(p, "x") {
 		return append(out, p+"es")
 	}
+	if strings.HasSuffix(p, "y") && len(p) > 2 && !strings.ContainsRune("aeiou", rune(p[len(p)-2])) {
+		return append(out, p+"s", p[:len(p)-1]+"ies")
+	}
 	return append(out, p+"s")
 }
 
@@ -108,6 +121,7 @@ func (rs *RuleSet) Phrases() int { return rs.phrases }
 type hit struct {
 	field      string
 	start, end int
+	word       int // index of the word the match starts at
 }
 
 // Result is what the rules say about one document.
@@ -117,16 +131,17 @@ type Result struct {
 	Review   message.Review
 }
 
+type key struct{ dim, code string }
+
 // Classify applies the rules to a document's title and text. The result is
 // deterministic: the same input always gives the same labels in the same
 // order.
 func (rs *RuleSet) Classify(title, text string) Result {
+	fields := map[string]string{"title": blankTags(title), "text": blankTags(text)}
 	hits := make(map[int][]hit)
-	rs.scan("title", title, hits)
-	rs.scan("text", text, hits)
-	fields := map[string]string{"title": title, "text": text}
+	rs.scan("title", fields["title"], hits)
+	rs.scan("text", fields["text"], hits)
 
-	type key struct{ dim, code string }
 	scores := map[key]*message.Label{}
 	add := func(dim, code string, w float64, ev []message.Evidence) {
 		k := key{dim, code}
@@ -136,8 +151,11 @@ func (rs *RuleSet) Classify(title, text string) Result {
 			scores[k] = l
 		}
 		l.Score += w
-		l.Evidence = append(l.Evidence, ev...)
+		if len(l.Evidence) < 4*maxEvidence {
+			l.Evidence = append(l.Evidence, ev...)
+		}
 	}
+	var reviews []string
 	for _, r := range rs.rules {
 		ev, ok := r.match(hits, fields)
 		if !ok {
@@ -148,46 +166,60 @@ func (rs *RuleSet) Classify(title, text string) Result {
 				add(dim, c, r.Weight, ev)
 			}
 		}
+		if r.Review != "" {
+			reviews = append(reviews, "rule "+r.ID+": "+r.Review)
+		}
 	}
 
 	var res Result
-	if rel := scores[key{DimRelevance, Relevant}]; rel == nil || rel.Score < 1 {
+	if rel := scores[key{DimRelevance, Relevant}]; rel == nil || rel.Score < rs.Settings.threshold(DimRelevance) {
 		return res // the gate: nothing else is said of an irrelevant document
 	}
 	res.Relevant = true
 
 	// A subtype implies its type.
 	for k, l := range scores {
-		if k.dim == DimSubtype {
+		if k.dim == DimSubtype && l.Score > 0 {
 			add(DimType, ParentType(k.code), l.Score, l.Evidence)
 		}
 	}
-	// Type takes one code: the best, ties broken by code.
-	var types []*message.Label
-	for k, l := range scores {
-		if k.dim == DimType {
-			types = append(types, l)
-			delete(scores, k)
+	rs.keepAboveThreshold(scores)
+	for _, imp := range rs.Settings.Implies {
+		src, ok := scores[imp.If.key()]
+		if !ok {
+			continue
+		}
+		ev := src.Evidence[:min(len(src.Evidence), maxEvidence)]
+		for _, c := range imp.Then {
+			if _, there := scores[c.key()]; !there {
+				add(c.Dim, c.Code, src.Score, withRule(ev, "implies:"+imp.ID))
+			}
 		}
 	}
-	sort.Slice(types, func(i, j int) bool {
-		if types[i].Score != types[j].Score {
-			return types[i].Score > types[j].Score
+
+	for dim := range singleValued {
+		best, conf, rivals := pickOne(scores, dim)
+		if best == nil {
+			if dim == DimType {
+				res.Review.Reasons = append(res.Review.Reasons, ReasonNoType)
+			}
+			continue
 		}
-		return types[i].Code < types[j].Code
-	})
-	switch {
-	case len(types) == 0:
-		res.Review.Reasons = append(res.Review.Reasons, ReasonNoType)
-	default:
-		scores[key{DimType, types[0].Code}] = types[0]
-		if len(types) > 1 && types[1].Score >= conflictRatio*types[0].Score {
-			res.Review.Reasons = append(res.Review.Reasons, ReasonConflictingType)
+		if dim == DimType {
+			if rivals {
+				res.Review.Reasons = append(res.Review.Reasons, ReasonConflictingType)
+			} else if conf < rs.Settings.LowConfidence {
+				res.Review.Reasons = append(res.Review.Reasons, ReasonLowConfidence)
+			}
 		}
 	}
+	res.Review.Reasons = append(res.Review.Reasons, reviews...)
 	res.Review.Needed = len(res.Review.Reasons) > 0
 
 	for _, l := range scores {
+		if !singleValued[l.Dimension] {
+			l.Confidence = rs.confidence(l)
+		}
 		res.Labels = append(res.Labels, *l)
 	}
 	sort.Slice(res.Labels, func(i, j int) bool {
@@ -200,11 +232,110 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	return res
 }
 
-// scan records every whole-word occurrence of every phrase in s.
+func (c Code) key() key { return key{c.Dim, c.Code} }
+
+// keepAboveThreshold drops the codes whose score is below their
+// dimension's threshold (negative evidence can take a code below it).
+func (rs *RuleSet) keepAboveThreshold(scores map[key]*message.Label) {
+	for k, l := range scores {
+		if l.Score < rs.Settings.threshold(k.dim) {
+			delete(scores, k)
+		}
+	}
+}
+
+// confidence is 0.5 at the threshold and approaches 1 as the score grows.
+func (rs *RuleSet) confidence(l *message.Label) float64 {
+	return 1 - math.Pow(0.5, l.Score/rs.Settings.threshold(l.Dimension))
+}
+
+// pickOne keeps the best code of a single-valued dimension (ties broken by
+// code) and reports its share of the dimension's score and whether a rival
+// came close.
+func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64, bool) {
+	var cands []*message.Label
+	total := 0.0
+	for k, l := range scores {
+		if k.dim == dim {
+			cands = append(cands, l)
+			total += l.Score
+			delete(scores, k)
+		}
+	}
+	if len(cands) == 0 {
+		return nil, 0, false
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].Score != cands[j].Score {
+			return cands[i].Score > cands[j].Score
+		}
+		return cands[i].Code < cands[j].Code
+	})
+	best := cands[0]
+	share := best.Score / total
+	best.Confidence = share * (1 - math.Pow(0.5, best.Score))
+	scores[key{dim, best.Code}] = best
+	return best, share, len(cands) > 1 && cands[1].Score >= conflictRatio*best.Score
+}
+
+func withRule(ev []message.Evidence, rule string) []message.Evidence {
+	out := make([]message.Evidence, len(ev))
+	for i, e := range ev {
+		e.RuleID = rule
+		out[i] = e
+	}
+	return out
+}
+
+// blankTags replaces HTML tags left in a text with spaces of the same
+// length, so that markup neither matches nor joins words, and evidence
+// offsets still point into the original text.
+func blankTags(s string) string {
+	i := strings.IndexByte(s, '<')
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for i < len(b) {
+		if b[i] != '<' {
+			i++
+			continue
+		}
+		end := -1
+		if i+1 < len(b) && (isASCIILetter(b[i+1]) || b[i+1] == '/' || b[i+1] == '!') {
+			for j := i + 1; j < len(b) && j < i+2000; j++ {
+				if b[j] == '>' {
+					end = j
+					break
+				}
+				if b[j] == '<' {
+					break
+				}
+			}
+		}
+		if end < 0 {
+			i++
+			continue
+		}
+		for j := i; j <= end; j++ {
+			if b[j] != '\n' {
+				b[j] = ' '
+			}
+		}
+		i = end + 1
+	}
+	return string(b)
+}
+
+func isASCIILetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+
+// scan records every whole-word occurrence of every phrase in s, with the
+// index of the word it starts at.
 func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
 	if s == "" {
 		return
 	}
+	words := wordStarts(s)
 	it := rs.ac.IterOverlapping(s)
 	for m := it.Next(); m != nil; m = it.Next() {
 		start, end := m.Start(), m.End()
@@ -212,10 +343,25 @@ func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
 			continue
 		}
 		p := rs.variant[m.Pattern()]
-		if len(hits[p]) < maxEvidencePerRule {
-			hits[p] = append(hits[p], hit{field, start, end})
+		if len(hits[p]) < 4*maxEvidence {
+			w := sort.SearchInts(words, start+1) - 1
+			hits[p] = append(hits[p], hit{field, start, end, w})
 		}
 	}
+}
+
+// wordStarts lists the byte offsets at which words begin.
+func wordStarts(s string) []int {
+	var out []int
+	in := false
+	for i, r := range s {
+		w := isWordRune(r)
+		if w && !in {
+			out = append(out, i)
+		}
+		in = w
+	}
+	return out
 }
 
 // wordBoundary reports whether s[start:end] is neither preceded nor followed
@@ -238,19 +384,34 @@ func wordBoundary(s string, start, end int) bool {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
+// hitsOf returns the hits of phrase p in the rule's field.
+func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
+	hs := hits[p]
+	if r.Field == "" {
+		return hs
+	}
+	var out []hit
+	for _, h := range hs {
+		if h.field == r.Field {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // match evaluates the rule on the phrase hits and returns its evidence.
 func (r compiled) match(hits map[int][]hit, fields map[string]string) ([]message.Evidence, bool) {
 	for _, p := range r.none {
-		if len(hits[p]) > 0 {
+		if len(r.hitsOf(hits, p)) > 0 {
 			return nil, false
 		}
 	}
-	var used []int
+	var used []hit
 	if len(r.any) > 0 {
 		found := false
 		for _, p := range r.any {
-			if len(hits[p]) > 0 {
-				used = append(used, p)
+			if hs := r.hitsOf(hits, p); len(hs) > 0 {
+				used = append(used, hs...)
 				found = true
 			}
 		}
@@ -261,8 +422,8 @@ func (r compiled) match(hits map[int][]hit, fields map[string]string) ([]message
 	for _, g := range r.all {
 		found := false
 		for _, p := range g {
-			if len(hits[p]) > 0 {
-				used = append(used, p)
+			if hs := r.hitsOf(hits, p); len(hs) > 0 {
+				used = append(used, hs[0])
 				found = true
 				break
 			}
@@ -271,14 +432,42 @@ func (r compiled) match(hits map[int][]hit, fields map[string]string) ([]message
 			return nil, false
 		}
 	}
-	var ev []message.Evidence
-	for _, p := range used {
-		for _, h := range hits[p] {
-			if len(ev) == maxEvidencePerRule {
-				return ev, true
-			}
-			ev = append(ev, message.Evidence{RuleID: r.ID, Field: h.field, Start: h.start, End: h.end, Snippet: fields[h.field][h.start:h.end]})
+	if r.Near != nil {
+		a, b, ok := r.near(hits)
+		if !ok {
+			return nil, false
 		}
+		used = append(used, a, b)
+	}
+	ev := make([]message.Evidence, 0, min(len(used), maxEvidence))
+	for _, h := range used {
+		if len(ev) == maxEvidence {
+			break
+		}
+		ev = append(ev, message.Evidence{RuleID: r.ID, Field: h.field, Start: h.start, End: h.end, Snippet: fields[h.field][h.start:h.end]})
 	}
 	return ev, true
+}
+
+// near finds a phrase of A and one of B in one field within Within words.
+func (r compiled) near(hits map[int][]hit) (hit, hit, bool) {
+	for _, pa := range r.nearA {
+		for _, a := range r.hitsOf(hits, pa) {
+			for _, pb := range r.nearB {
+				for _, b := range r.hitsOf(hits, pb) {
+					if a.field == b.field && abs(a.word-b.word) <= r.Near.Within {
+						return a, b, true
+					}
+				}
+			}
+		}
+	}
+	return hit{}, hit{}, false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

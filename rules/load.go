@@ -2,7 +2,8 @@
 // rules, and applies them to documents.
 //
 // The rule files live beside this package: taxonomy.yaml holds the reference
-// codes, every other *.yaml file holds rules. [Default] loads the copy built
+// codes, settings.yaml the thresholds and implications, every other *.yaml
+// file holds rules. [Default] loads the copy built
 // into the binary; [LoadDir] loads an analyst's working copy.
 package rules
 
@@ -63,6 +64,13 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	}
 
 	var problems []error
+	settings := &Settings{LowConfidence: 0.6}
+	if data, ok := files[settingsFile]; ok {
+		var errs []error
+		settings, errs = parseSettings(path.Join(label, settingsFile), data, tax)
+		problems = append(problems, errs...)
+		delete(files, settingsFile)
+	}
 	var all []*Rule
 	seen := map[string]string{}
 	for _, name := range names {
@@ -88,7 +96,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("%s: no rules", label)
 	}
-	rs := compile(tax, all)
+	rs := compile(tax, settings, all)
 	rs.Version = hex.EncodeToString(hash.Sum(nil))[:16]
 	return rs, nil
 }

@@ -19,23 +19,56 @@ type Rule struct {
 	All [][]string
 	// None: the rule does not match if any of these occurs.
 	None []string
-	// Weight is added to each code's score when the rule matches (default 1).
+	// Near: a phrase of A within Within words of a phrase of B.
+	Near *Near
+	// Field limits matching to "title" or "text"; empty means both.
+	Field string
+	// Weight is added to each code's score when the rule matches (default
+	// 1). A negative weight is evidence against the codes.
 	Weight float64
+	// Review, when set, sends every document the rule matches to review
+	// with this reason.
+	Review string
+	// Match and NoMatch are examples: texts whose classification must
+	// (must not) carry the rule's codes. "classifier rules test" runs them.
+	Match, NoMatch []Example
 	// File and Line locate the rule for error messages.
 	File string
 	Line int
 }
 
-type ruleYAML struct {
-	ID     string               `yaml:"id"`
-	Set    map[string]yaml.Node `yaml:"set"`
-	Any    []string             `yaml:"any"`
-	All    [][]string           `yaml:"all"`
-	None   []string             `yaml:"none"`
-	Weight *float64             `yaml:"weight"`
+// Near asks for two phrases close together.
+type Near struct {
+	Within int      `yaml:"within"`
+	A      []string `yaml:"a"`
+	B      []string `yaml:"b"`
 }
 
-var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true, "none": true, "weight": true}
+// Example is a text in a rule file that the rule must (or must not) fire on,
+// with the line it is on.
+type Example struct {
+	Text string
+	Line int
+}
+
+type ruleYAML struct {
+	ID       string               `yaml:"id"`
+	Set      map[string]yaml.Node `yaml:"set"`
+	Any      []string             `yaml:"any"`
+	All      [][]string           `yaml:"all"`
+	None     []string             `yaml:"none"`
+	Near     *Near                `yaml:"near"`
+	Field    string               `yaml:"field"`
+	Weight   *float64             `yaml:"weight"`
+	Review   string               `yaml:"review"`
+	Examples *struct {
+		Match   []yaml.Node `yaml:"match"`
+		NoMatch []yaml.Node `yaml:"no_match"`
+	} `yaml:"examples"`
+}
+
+var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true, "none": true, "near": true,
+	"field": true, "weight": true, "review": true, "examples": true}
 
 // parseRuleFile reads a file of the form
 //
@@ -110,12 +143,34 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy) (*Rule, error) {
 	if y.ID == "" {
 		return nil, fail(n.Line, "id is missing")
 	}
-	r := &Rule{ID: y.ID, Any: y.Any, All: y.All, None: y.None, Weight: 1, File: file, Line: n.Line, Set: map[string][]string{}}
+	r := &Rule{ID: y.ID, Any: y.Any, All: y.All, None: y.None, Near: y.Near, Field: y.Field, Review: y.Review,
+		Weight: 1, File: file, Line: n.Line, Set: map[string][]string{}}
 	if y.Weight != nil {
-		if *y.Weight <= 0 {
-			return nil, fail(n.Line, "weight must be positive, not %v", *y.Weight)
+		if *y.Weight == 0 {
+			return nil, fail(n.Line, "weight 0 would do nothing (use a negative weight for evidence against)")
 		}
 		r.Weight = *y.Weight
+	}
+	switch r.Field {
+	case "", "title", "text":
+	default:
+		return nil, fail(n.Line, "field %q is not title or text", r.Field)
+	}
+	if r.Near != nil && (r.Near.Within < 1 || len(r.Near.A) == 0 || len(r.Near.B) == 0) {
+		return nil, fail(n.Line, "near needs within (at least 1) and phrases in a and b")
+	}
+	if y.Examples != nil {
+		for _, ex := range []struct {
+			nodes []yaml.Node
+			into  *[]Example
+		}{{y.Examples.Match, &r.Match}, {y.Examples.NoMatch, &r.NoMatch}} {
+			for _, en := range ex.nodes {
+				if en.Kind != yaml.ScalarNode || strings.TrimSpace(en.Value) == "" {
+					return nil, fail(en.Line, "an example must be a non-empty text")
+				}
+				*ex.into = append(*ex.into, Example{Text: en.Value, Line: en.Line})
+			}
+		}
 	}
 	if len(y.Set) == 0 {
 		return nil, fail(n.Line, "set is missing: a rule must assign at least one code")
@@ -142,10 +197,13 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy) (*Rule, error) {
 		}
 		r.Set[dim] = codes
 	}
-	if len(r.Any) == 0 && len(r.All) == 0 {
-		return nil, fail(n.Line, "needs \"any\" or \"all\" phrases")
+	if len(r.Any) == 0 && len(r.All) == 0 && r.Near == nil {
+		return nil, fail(n.Line, "needs \"any\", \"all\" or \"near\" phrases")
 	}
 	groups := append([][]string{r.Any, r.None}, r.All...)
+	if r.Near != nil {
+		groups = append(groups, r.Near.A, r.Near.B)
+	}
 	for _, g := range groups {
 		for _, p := range g {
 			if strings.TrimSpace(p) == "" {

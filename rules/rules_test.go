@@ -36,13 +36,19 @@ func TestBrokenRuleFilesAreReportedWithFileLineAndRule(t *testing.T) {
 		{"an unknown key", "rules:\n  - id: r3\n    set: {type: DIAGNOSTIC}\n    anyy: [x]\n",
 			"rules/a.yaml:4: rule r3: unknown key \"anyy\""},
 		{"no phrases", "rules:\n  - id: r4\n    set: {type: DIAGNOSTIC}\n",
-			"rules/a.yaml:2: rule r4: needs \"any\" or \"all\" phrases"},
+			"rules/a.yaml:2: rule r4: needs \"any\", \"all\" or \"near\" phrases"},
 		{"an empty phrase", "rules:\n  - id: r5\n    set: {type: DIAGNOSTIC}\n    any: [\"  \"]\n",
 			"rules/a.yaml:2: rule r5: empty phrase"},
 		{"a missing id", "rules:\n  - set: {type: DIAGNOSTIC}\n    any: [x]\n",
 			"rules/a.yaml:2: rule ?: id is missing"},
-		{"a negative weight", "rules:\n  - id: r6\n    set: {type: DIAGNOSTIC}\n    any: [x]\n    weight: -1\n",
-			"rules/a.yaml:2: rule r6: weight must be positive"},
+		{"a zero weight", "rules:\n  - id: r6\n    set: {type: DIAGNOSTIC}\n    any: [x]\n    weight: 0\n",
+			"rules/a.yaml:2: rule r6: weight 0 would do nothing"},
+		{"an unknown field", "rules:\n  - id: r9\n    set: {type: DIAGNOSTIC}\n    any: [x]\n    field: body\n",
+			"rules/a.yaml:2: rule r9: field \"body\" is not title or text"},
+		{"a near without distance", "rules:\n  - id: r10\n    set: {type: DIAGNOSTIC}\n    near: {a: [x], b: [y]}\n",
+			"rules/a.yaml:2: rule r10: near needs within"},
+		{"an empty example", "rules:\n  - id: r11\n    set: {type: DIAGNOSTIC}\n    any: [x]\n    examples: {match: [\"\"]}\n",
+			"rules/a.yaml:5: rule r11: an example must be a non-empty text"},
 		{"a duplicate id", "rules:\n  - id: r7\n    set: {type: DIAGNOSTIC}\n    any: [x]\n  - id: r7\n    set: {type: P4}\n    any: [y]\n",
 			"rules/a.yaml:5: rule r7: duplicate id (first at rules/a.yaml:2)"},
 		{"a medic of an unknown area", "rules:\n  - id: r8\n    set: {workforce_group: MEDIC.ASTROLOGY}\n    any: [x]\n",
@@ -190,6 +196,125 @@ func FuzzClassify(f *testing.F) {
 			for _, e := range l.Evidence {
 				if e.Start < 0 || e.End > len(fields[e.Field]) || e.Start > e.End {
 					t.Fatalf("evidence span %d:%d outside %s", e.Start, e.End, e.Field)
+				}
+			}
+		}
+	})
+}
+
+func TestBrokenSettingsAreReportedWithFileLineAndImplication(t *testing.T) {
+	rule := "rules:\n  - id: r\n    set: {type: DIAGNOSTIC}\n    any: [x]\n"
+	tests := []struct{ name, settings, want string }{
+		{"an unknown code in an implication", "implies:\n  - id: i1\n    if: {clinical_area: NOPE}\n    then: {workforce_group: NURSE.ADULT}\n",
+			"rules/settings.yaml:2: implication i1: unknown clinical_area code \"NOPE\""},
+		{"a cycle of implications", "implies:\n  - id: i1\n    if: {clinical_area: CARDIOLOGY}\n    then: {clinical_area: STROKE}\n  - id: i2\n    if: {clinical_area: STROKE}\n    then: {clinical_area: CARDIOLOGY}\n",
+			"cycle: i1 → i2 → i1"},
+		{"a duplicate implication", "implies:\n  - id: i1\n    if: {stage: APPROVED}\n    then: {horizon: WITHIN_1Y}\n  - id: i1\n    if: {stage: TRIAL}\n    then: {horizon: Y1_3}\n",
+			"rules/settings.yaml:5: implication i1: duplicate id"},
+		{"a threshold of an unknown dimension", "thresholds: {colour: 1}\n", "thresholds: unknown dimension \"colour\""},
+		{"an unknown key", "treshold: {}\n", "rules/settings.yaml:1: unknown key \"treshold\""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := taxonomyFS(t)
+			fsys["a.yaml"] = &fstest.MapFile{Data: []byte(rule)}
+			fsys["settings.yaml"] = &fstest.MapFile{Data: []byte(tc.settings)}
+			_, err := Load(fsys, "rules")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// ruleSet builds a rule set from rule and settings text, for language tests.
+func ruleSet(t *testing.T, rules, settings string) *RuleSet {
+	t.Helper()
+	fsys := taxonomyFS(t)
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte("rules:\n  - id: gate\n    set: {relevance: RELEVANT}\n    any: [ai]\n" + rules)}
+	fsys["settings.yaml"] = &fstest.MapFile{Data: []byte(settings)}
+	rs, err := Load(fsys, "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func codes(r Result, dim string) []string {
+	var out []string
+	for _, l := range r.Labels {
+		if l.Dimension == dim {
+			out = append(out, l.Code)
+		}
+	}
+	return out
+}
+
+func TestRuleLanguage(t *testing.T) {
+	rs := ruleSet(t, `  - id: near-scan
+    set: {subtype: DIAGNOSTIC.IMAGING}
+    near: {within: 3, a: [scan], b: [reads]}
+  - id: title-only
+    set: {stage: APPROVED}
+    field: title
+    any: [cleared]
+  - id: research
+    set: {stage: RESEARCH}
+    any: [study]
+  - id: not-research
+    set: {stage: RESEARCH}
+    any: [market study]
+    weight: -2
+  - id: radiology
+    set: {clinical_area: CLINICAL_RADIOLOGY}
+    any: [radiology]
+  - id: ask
+    set: {region: NON_UK}
+    any: [abroad]
+    review: check the country
+`, `implies:
+  - id: radiology-staff
+    if: {clinical_area: CLINICAL_RADIOLOGY}
+    then: {workforce_group: [MEDIC.CLINICAL_RADIOLOGY, AHP.DIAGNOSTIC_RADIOGRAPHER]}
+  - id: approved-soon
+    if: {stage: APPROVED}
+    then: {horizon: WITHIN_1Y}
+`)
+	tests := []struct {
+		name, title, text, dim string
+		want               []string
+	}{
+		{"near matches phrases close together", "", "AI reads every chest scan", "subtype", []string{"DIAGNOSTIC.IMAGING"}},
+		{"near does not match phrases far apart", "", "AI reads the notes and later a very long time after a scan", "subtype", nil},
+		{"a title rule matches the title", "AI tool cleared", "", "stage", []string{"APPROVED"}},
+		{"a title rule ignores the text", "AI tool", "it was cleared", "stage", nil},
+		{"negative evidence takes a code below its threshold", "", "AI market study", "stage", nil},
+		{"positive evidence alone gives the code", "", "AI study", "stage", []string{"RESEARCH"}},
+		{"an implication adds codes", "", "AI in radiology", "workforce_group", []string{"AHP.DIAGNOSTIC_RADIOGRAPHER", "MEDIC.CLINICAL_RADIOLOGY"}},
+		{"implications chain across dimensions", "AI cleared", "", "horizon", []string{"WITHIN_1Y"}},
+		{"subtype implies type", "", "AI reads the scan", "type", []string{"DIAGNOSTIC"}},
+		{"markup does not match", "", "AI <span class=scan>reads</span> notes", "subtype", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := codes(rs.Classify(tc.title, tc.text), tc.dim)
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("%s = %v, want %v", tc.dim, got, tc.want)
+			}
+		})
+	}
+	t.Run("a rule can ask for review", func(t *testing.T) {
+		r := rs.Classify("", "AI abroad")
+		if !r.Review.Needed || !strings.Contains(strings.Join(r.Review.Reasons, ";"), "rule ask: check the country") {
+			t.Errorf("review %+v", r.Review)
+		}
+	})
+	t.Run("evidence points into the original text despite markup", func(t *testing.T) {
+		text := "<p>AI</p> in <b>radiology</b>"
+		for _, l := range rs.Classify("", text).Labels {
+			for _, e := range l.Evidence {
+				if text[e.Start:e.End] != e.Snippet {
+					t.Errorf("evidence %q at %d:%d reads %q", e.Snippet, e.Start, e.End, text[e.Start:e.End])
 				}
 			}
 		}

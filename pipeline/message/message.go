@@ -93,10 +93,13 @@ type Evidence struct {
 // Label is one code assigned in one dimension (type, subtype, clinical_area,
 // workforce_group, point_of_care, stage, horizon, region).
 type Label struct {
-	Dimension string     `json:"dimension"`
-	Code      string     `json:"code"`
-	Score     float64    `json:"score"`
-	Evidence  []Evidence `json:"evidence,omitempty"`
+	Dimension string  `json:"dimension"`
+	Code      string  `json:"code"`
+	Score     float64 `json:"score"`
+	// Confidence is between 0 and 1: 0.5 at the dimension's threshold,
+	// rising with the score (and, for type, shared among rival types).
+	Confidence float64    `json:"confidence,omitempty"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
 }
 
 // Review says whether a human should look at a classification, and why.
@@ -122,6 +125,9 @@ type Classification struct {
 	Labels []Label `json:"labels,omitempty"`
 	// Review routes doubtful cases to analysts.
 	Review Review `json:"review"`
+	// Truncated says the text was longer than the classifier reads and only
+	// its beginning was classified.
+	Truncated bool `json:"truncated,omitempty"`
 	// ClassifiedAt is when the classifier produced it.
 	ClassifiedAt time.Time `json:"classified_at"`
 }

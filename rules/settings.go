@@ -1,0 +1,218 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+const settingsFile = "settings.yaml"
+
+// Settings are the rule set's knobs: score thresholds, when to ask for
+// review, and implications between codes.
+type Settings struct {
+	// Thresholds is the least score for a code of a dimension (default 1).
+	Thresholds map[string]float64
+	// LowConfidence: a type chosen with less confidence than this goes to
+	// review (confidence = its score / all type scores).
+	LowConfidence float64
+	// Implies lists codes that bring others with them.
+	Implies []Implication
+}
+
+// Implication says that a document with code If (in its dimension) also
+// gets the codes Then, with the same score.
+type Implication struct {
+	ID   string
+	If   Code
+	Then []Code
+	File string
+	Line int
+}
+
+// Code is a code of a dimension.
+type Code struct{ Dim, Code string }
+
+func (c Code) String() string { return c.Dim + ":" + c.Code }
+
+func (s *Settings) threshold(dim string) float64 {
+	if t, ok := s.Thresholds[dim]; ok {
+		return t
+	}
+	return 1
+}
+
+type settingsYAML struct {
+	Thresholds map[string]float64 `yaml:"thresholds"`
+	Review     struct {
+		LowConfidence *float64 `yaml:"low_confidence"`
+	} `yaml:"review"`
+	Implies []yaml.Node `yaml:"implies"`
+}
+
+// parseSettings reads settings.yaml; errors name file, line and
+// implication id.
+func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error) {
+	var y settingsYAML
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, []error{fmt.Errorf("%s: %w", file, err)}
+	}
+	if len(root.Content) == 0 {
+		return &Settings{LowConfidence: 0.6}, nil
+	}
+	top := root.Content[0]
+	if top.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(top.Content); i += 2 {
+			switch k := top.Content[i]; k.Value {
+			case "thresholds", "review", "implies":
+			default:
+				return nil, []error{fmt.Errorf("%s:%d: unknown key %q (expected thresholds, review, implies)", file, k.Line, k.Value)}
+			}
+		}
+	}
+	if err := top.Decode(&y); err != nil {
+		return nil, []error{fmt.Errorf("%s: %w", file, err)}
+	}
+	s := &Settings{Thresholds: y.Thresholds, LowConfidence: 0.6}
+	var errs []error
+	for dim, t := range y.Thresholds {
+		if !tax.HasDimension(dim) {
+			errs = append(errs, fmt.Errorf("%s: thresholds: unknown dimension %q", file, dim))
+		}
+		if t <= 0 {
+			errs = append(errs, fmt.Errorf("%s: thresholds: %s must be positive, not %v", file, dim, t))
+		}
+	}
+	if lc := y.Review.LowConfidence; lc != nil {
+		if *lc < 0 || *lc > 1 {
+			errs = append(errs, fmt.Errorf("%s: review.low_confidence must be between 0 and 1, not %v", file, *lc))
+		}
+		s.LowConfidence = *lc
+	}
+	seen := map[string]int{}
+	for i := range y.Implies {
+		imp, err := parseImplication(file, &y.Implies[i], tax)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if prev, dup := seen[imp.ID]; dup {
+			errs = append(errs, fmt.Errorf("%s:%d: implication %s: duplicate id (first at line %d)", file, imp.Line, imp.ID, prev))
+			continue
+		}
+		seen[imp.ID] = imp.Line
+		s.Implies = append(s.Implies, imp)
+	}
+	if len(errs) == 0 {
+		if err := s.orderImplications(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return s, errs
+}
+
+func parseImplication(file string, n *yaml.Node, tax *Taxonomy) (Implication, error) {
+	var y struct {
+		ID   string               `yaml:"id"`
+		If   map[string]string    `yaml:"if"`
+		Then map[string]yaml.Node `yaml:"then"`
+	}
+	id := "?"
+	if err := n.Decode(&y); err == nil && y.ID != "" {
+		id = y.ID
+	}
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%s:%d: implication %s: %s", file, n.Line, id, fmt.Sprintf(format, args...))
+	}
+	if err := n.Decode(&y); err != nil {
+		return Implication{}, fail("%v", err)
+	}
+	if y.ID == "" {
+		return Implication{}, fail("id is missing")
+	}
+	if len(y.If) != 1 {
+		return Implication{}, fail("if must name exactly one dimension and code")
+	}
+	imp := Implication{ID: y.ID, File: file, Line: n.Line}
+	for dim, code := range y.If {
+		if !tax.Has(dim, code) {
+			return Implication{}, fail("unknown %s code %q", dim, code)
+		}
+		imp.If = Code{dim, code}
+	}
+	dims := make([]string, 0, len(y.Then))
+	for dim := range y.Then {
+		dims = append(dims, dim)
+	}
+	sort.Strings(dims)
+	for _, dim := range dims {
+		v := y.Then[dim]
+		var codes []string
+		if v.Kind == yaml.ScalarNode {
+			codes = []string{v.Value}
+		} else if err := v.Decode(&codes); err != nil {
+			return Implication{}, fail("then %s: %v", dim, err)
+		}
+		for _, c := range codes {
+			if !tax.Has(dim, c) {
+				return Implication{}, fail("unknown %s code %q", dim, c)
+			}
+			imp.Then = append(imp.Then, Code{dim, c})
+		}
+	}
+	if len(imp.Then) == 0 {
+		return Implication{}, fail("then is empty")
+	}
+	return imp, nil
+}
+
+// orderImplications sorts implications so that each runs after every
+// implication that can produce its condition, and reports a cycle (which
+// would make the result depend on the order) as an error naming it.
+func (s *Settings) orderImplications() error {
+	producers := map[Code][]int{}
+	for i, imp := range s.Implies {
+		for _, c := range imp.Then {
+			producers[c] = append(producers[c], i)
+		}
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make([]int, len(s.Implies))
+	var order []Implication
+	var path []string
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case done:
+			return nil
+		case visiting:
+			imp := s.Implies[i]
+			return fmt.Errorf("%s:%d: implication %s: cycle: %s", imp.File, imp.Line, imp.ID, strings.Join(append(path, imp.ID), " → "))
+		}
+		state[i] = visiting
+		path = append(path, s.Implies[i].ID)
+		for _, p := range producers[s.Implies[i].If] {
+			if err := visit(p); err != nil {
+				return err
+			}
+		}
+		path = path[:len(path)-1]
+		state[i] = done
+		order = append(order, s.Implies[i])
+		return nil
+	}
+	for i := range s.Implies {
+		if err := visit(i); err != nil {
+			return err
+		}
+	}
+	s.Implies = order
+	return nil
+}
