@@ -18,7 +18,9 @@ const usage = `Usage: classifier [command] [flags]
 Commands:
   run           classify documents from JetStream and publish the results (default)
   classify      classify JSON lines ({"id","title","text"}) from stdin to stdout
+  eval          classify --input and score it against --gold, per dimension
   rules check   load and validate the rules, report every problem
+  rules test    run the examples written in the rule files
 
 Run "classifier COMMAND -h" for a command's flags.
 `
@@ -35,9 +37,14 @@ func dispatch(args []string) int {
 		return runWorker(args)
 	case "classify":
 		return runClassify(args, os.Stdin, os.Stdout)
+	case "eval":
+		return runEval(args, os.Stdout)
 	case "rules":
 		if len(args) > 0 && args[0] == "check" {
 			return runRulesCheck(args[1:])
+		}
+		if len(args) > 0 && args[0] == "test" {
+			return runRulesTest(args[1:])
 		}
 	case "help", "-h", "--help":
 		fmt.Print(usage)
