@@ -282,7 +282,7 @@ func TestRuleLanguage(t *testing.T) {
 `)
 	tests := []struct {
 		name, title, text, dim string
-		want               []string
+		want                   []string
 	}{
 		{"near matches phrases close together", "", "AI reads every chest scan", "subtype", []string{"DIAGNOSTIC.IMAGING"}},
 		{"near does not match phrases far apart", "", "AI reads the notes and later a very long time after a scan", "subtype", nil},
