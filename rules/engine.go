@@ -38,7 +38,8 @@ type RuleSet struct {
 	Settings *Settings
 	rules    []compiled
 	ac       ahocorasick.AhoCorasick
-	variant  []int // automaton pattern index → phrase index
+	variant  []int   // automaton pattern index → phrase index
+	users    [][]int // phrase index → rules that need it to match (any, all, near)
 	phrases  int
 }
 
@@ -92,6 +93,22 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) *RuleSet {
 	rs.ac = b.Build(patterns)
 	rs.variant = variant
 	rs.phrases = len(index)
+	// A rule can match only if one of its positive phrases occurs: index
+	// the rules by those phrases, so that a document costs the rules its
+	// phrases touch, not every rule of the set.
+	rs.users = make([][]int, len(index))
+	for i, r := range rs.rules {
+		seen := map[int]bool{}
+		groups := append([][]int{r.any, r.nearA}, r.all...)
+		for _, g := range groups {
+			for _, p := range g {
+				if !seen[p] {
+					seen[p] = true
+					rs.users[p] = append(rs.users[p], i)
+				}
+			}
+		}
+	}
 	return rs
 }
 
@@ -121,7 +138,6 @@ func (rs *RuleSet) Phrases() int { return rs.phrases }
 type hit struct {
 	field      string
 	start, end int
-	word       int // index of the word the match starts at
 }
 
 // Result is what the rules say about one document.
@@ -141,6 +157,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	hits := make(map[int][]hit)
 	rs.scan("title", fields["title"], hits)
 	rs.scan("text", fields["text"], hits)
+	words := &wordIndex{fields: fields}
 
 	scores := map[key]*message.Label{}
 	add := func(dim, code string, w float64, ev []message.Evidence) {
@@ -156,8 +173,9 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		}
 	}
 	var reviews []string
-	for _, r := range rs.rules {
-		ev, ok := r.match(hits, fields)
+	for _, i := range rs.candidates(hits) {
+		r := rs.rules[i]
+		ev, ok := r.match(hits, fields, words)
 		if !ok {
 			continue
 		}
@@ -233,6 +251,42 @@ func (rs *RuleSet) Classify(title, text string) Result {
 }
 
 func (c Code) key() key { return key{c.Dim, c.Code} }
+
+// candidates lists, in rule order, the rules one of whose positive phrases
+// occurs.
+func (rs *RuleSet) candidates(hits map[int][]hit) []int {
+	var out []int
+	seen := map[int]bool{}
+	for p := range hits {
+		for _, i := range rs.users[p] {
+			if !seen[i] {
+				seen[i] = true
+				out = append(out, i)
+			}
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// wordIndex finds the word a byte offset falls in, computing each field's
+// word starts only when a near rule first asks.
+type wordIndex struct {
+	fields map[string]string
+	starts map[string][]int
+}
+
+func (w *wordIndex) word(field string, offset int) int {
+	if w.starts == nil {
+		w.starts = map[string][]int{}
+	}
+	st, ok := w.starts[field]
+	if !ok {
+		st = wordStarts(w.fields[field])
+		w.starts[field] = st
+	}
+	return sort.SearchInts(st, offset+1) - 1
+}
 
 // keepAboveThreshold drops the codes whose score is below their
 // dimension's threshold (negative evidence can take a code below it).
@@ -329,13 +383,11 @@ func blankTags(s string) string {
 
 func isASCIILetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 
-// scan records every whole-word occurrence of every phrase in s, with the
-// index of the word it starts at.
+// scan records every whole-word occurrence of every phrase in s.
 func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
 	if s == "" {
 		return
 	}
-	words := wordStarts(s)
 	it := rs.ac.IterOverlapping(s)
 	for m := it.Next(); m != nil; m = it.Next() {
 		start, end := m.Start(), m.End()
@@ -343,9 +395,8 @@ func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
 			continue
 		}
 		p := rs.variant[m.Pattern()]
-		if len(hits[p]) < 4*maxEvidence {
-			w := sort.SearchInts(words, start+1) - 1
-			hits[p] = append(hits[p], hit{field, start, end, w})
+		if hs := hits[p]; len(hs) < 4*maxEvidence {
+			hits[p] = append(hs, hit{field, start, end})
 		}
 	}
 }
@@ -368,21 +419,34 @@ func wordStarts(s string) []int {
 // by a letter or digit.
 func wordBoundary(s string, start, end int) bool {
 	if start > 0 {
-		r, _ := utf8.DecodeLastRuneInString(s[:start])
-		if isWordRune(r) {
+		if c := s[start-1]; c < utf8.RuneSelf {
+			if isASCIIWord(c) {
+				return false
+			}
+		} else if r, _ := utf8.DecodeLastRuneInString(s[:start]); isWordRune(r) {
 			return false
 		}
 	}
 	if end < len(s) {
-		r, _ := utf8.DecodeRuneInString(s[end:])
-		if isWordRune(r) {
+		if c := s[end]; c < utf8.RuneSelf {
+			if isASCIIWord(c) {
+				return false
+			}
+		} else if r, _ := utf8.DecodeRuneInString(s[end:]); isWordRune(r) {
 			return false
 		}
 	}
 	return true
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+func isASCIIWord(c byte) bool { return isASCIILetter(c) || (c >= '0' && c <= '9') }
+
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return isASCIIWord(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
 
 // hitsOf returns the hits of phrase p in the rule's field.
 func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
@@ -400,7 +464,7 @@ func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
 }
 
 // match evaluates the rule on the phrase hits and returns its evidence.
-func (r compiled) match(hits map[int][]hit, fields map[string]string) ([]message.Evidence, bool) {
+func (r compiled) match(hits map[int][]hit, fields map[string]string, words *wordIndex) ([]message.Evidence, bool) {
 	for _, p := range r.none {
 		if len(r.hitsOf(hits, p)) > 0 {
 			return nil, false
@@ -433,7 +497,7 @@ func (r compiled) match(hits map[int][]hit, fields map[string]string) ([]message
 		}
 	}
 	if r.Near != nil {
-		a, b, ok := r.near(hits)
+		a, b, ok := r.near(hits, words)
 		if !ok {
 			return nil, false
 		}
@@ -450,12 +514,12 @@ func (r compiled) match(hits map[int][]hit, fields map[string]string) ([]message
 }
 
 // near finds a phrase of A and one of B in one field within Within words.
-func (r compiled) near(hits map[int][]hit) (hit, hit, bool) {
+func (r compiled) near(hits map[int][]hit, words *wordIndex) (hit, hit, bool) {
 	for _, pa := range r.nearA {
 		for _, a := range r.hitsOf(hits, pa) {
 			for _, pb := range r.nearB {
 				for _, b := range r.hitsOf(hits, pb) {
-					if a.field == b.field && abs(a.word-b.word) <= r.Near.Within {
+					if a.field == b.field && abs(words.word(a.field, a.start)-words.word(b.field, b.start)) <= r.Near.Within {
 						return a, b, true
 					}
 				}

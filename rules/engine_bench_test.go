@@ -1,0 +1,106 @@
+package rules
+
+import (
+	"encoding/json"
+	"os"
+	"sort"
+	"testing"
+)
+
+// benchCorpus is the 181 real article bodies of the extraction benchmark
+// (../shared/extraction-benchmark), a realistic mix of news texts.
+func benchCorpus(b *testing.B) []string {
+	data, err := os.ReadFile("../../shared/extraction-benchmark/ground-truth.json")
+	if err != nil {
+		b.Skipf("no benchmark corpus: %v", err)
+	}
+	var truth map[string]struct {
+		ArticleBody string `json:"articleBody"`
+	}
+	if err := json.Unmarshal(data, &truth); err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, 0, len(truth))
+	for id := range truth {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	docs := make([]string, len(ids))
+	for i, id := range ids {
+		docs[i] = truth[id].ArticleBody
+	}
+	return docs
+}
+
+func benchEngine(b *testing.B, rs *RuleSet) {
+	docs := benchCorpus(b)
+	size := 0
+	for _, d := range docs {
+		size += len(d)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range docs {
+			rs.Classify("", d)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/doc")
+}
+
+// naiveDocs is how many documents the naive baseline reads: one pass over
+// all of them takes over a minute with 10,000 phrases. MB/s stays
+// comparable, as bytes are counted over the documents read.
+const naiveDocs = 20
+
+func benchNaive(b *testing.B, rs *RuleSet) {
+	docs := benchCorpus(b)[:naiveDocs]
+	n, err := NewNaive(rs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	size := 0
+	for _, d := range docs {
+		size += len(d)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range docs {
+			n.Match(d)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/doc")
+}
+
+func BenchmarkClassifyShipped(b *testing.B) {
+	rs, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEngine(b, rs)
+}
+
+func BenchmarkNaiveShipped(b *testing.B) {
+	rs, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchNaive(b, rs)
+}
+
+func BenchmarkClassifyGenerated10k(b *testing.B) {
+	rs, err := Generated(10000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEngine(b, rs)
+}
+
+func BenchmarkNaiveGenerated10k(b *testing.B) {
+	rs, err := Generated(10000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchNaive(b, rs)
+}
