@@ -25,6 +25,9 @@ var builtin embed.FS
 
 const taxonomyFile = "taxonomy.yaml"
 
+// Files returns the rule files built into the binary.
+func Files() fs.FS { return builtin }
+
 // Default loads the rule set built into the binary.
 func Default() (*RuleSet, error) { return Load(builtin, "rules") }
 

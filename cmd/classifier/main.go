@@ -19,6 +19,8 @@ Commands:
   run           classify documents from JetStream and publish the results (default)
   classify      classify JSON lines ({"id","title","text"}) from stdin to stdout
   eval          classify --input and score it against --gold, per dimension
+  bench         measure matching speed against a naive regexp-per-rule baseline
+  reclassify    classify every stored document with the current rules, for the loader
   rules check   load and validate the rules, report every problem
   rules test    run the examples written in the rule files
 
@@ -39,6 +41,10 @@ func dispatch(args []string) int {
 		return runClassify(args, os.Stdin, os.Stdout)
 	case "eval":
 		return runEval(args, os.Stdout)
+	case "bench":
+		return runBench(args)
+	case "reclassify":
+		return runReclassify(args)
 	case "rules":
 		if len(args) > 0 && args[0] == "check" {
 			return runRulesCheck(args[1:])

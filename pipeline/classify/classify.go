@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,10 +21,18 @@ import (
 // Stage names this stage in dead letters and metrics.
 const Stage = "classifier"
 
+// MaxTextBytes is how much of a document's text is classified: a longer
+// text (a 50 MB page, a runaway feed item) is classified on its first
+// MaxTextBytes, cut at a character boundary, and the result says so.
+const MaxTextBytes = 1 << 20
+
 // Classify applies a rule set to a document.
 func Classify(rs *rules.RuleSet, d message.Document, now time.Time) message.Classification {
-	r := rs.Classify(d.Title, d.Text)
+	text, truncated := truncate(d.Text, MaxTextBytes)
+	title, titleCut := truncate(d.Title, 4096)
+	r := rs.Classify(title, text)
 	return message.Classification{
+		Truncated:      truncated || titleCut,
 		SchemaVersion:  message.ClassificationVersion,
 		Document:       d,
 		RuleSetVersion: rs.Version,
@@ -32,6 +41,17 @@ func Classify(rs *rules.RuleSet, d message.Document, now time.Time) message.Clas
 		Review:         r.Review,
 		ClassifiedAt:   now.UTC(),
 	}
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
 }
 
 // Worker reads raw documents from the "classifier" consumer, classifies

@@ -2,17 +2,20 @@ package onebox_test
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/onebox"
 	"github.com/horizon-scan/horizon/pipeline/scrape/offlinesite"
 	"github.com/horizon-scan/horizon/pipeline/store"
@@ -249,4 +252,73 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 			t.Errorf("consumer %s: %d pending (%v)", c, n, err)
 		}
 	}
+}
+
+func TestReclassifyMovesTheReportsToTheNewRules(t *testing.T) {
+	t.Parallel()
+	site, err := offlinesite.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	b := setup(t)
+	if b.cfg.Sources, err = site.Sources(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := onebox.Run(ctx, b.cfg); err != nil {
+		t.Fatal(err)
+	}
+	oldVersion := b.cfg.Rules.Version
+
+	// An analyst adds a rule: a new rule-set version.
+	changed, err := rules.Load(withExtraRule(t), "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bb, err := bus.Open(ctx, b.nc, b.cfg.Bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, dups, err := classify.Reclassify(ctx, b.st, bb, changed, time.Now)
+	if err != nil || n != offlinesite.Articles || dups != 0 {
+		t.Fatalf("reclassify published %d (%d duplicates), err %v; want %d", n, dups, err, offlinesite.Articles)
+	}
+	b.cfg.Sources = nil // load what was published, scrape nothing
+	if _, err := onebox.Run(ctx, b.cfg); err != nil {
+		t.Fatal(err)
+	}
+	var current, old, total int
+	err = b.st.Pool().QueryRow(ctx, `select
+		(select count(*) from report.current_classifications where rule_set_version = $1),
+		(select count(*) from report.current_classifications where rule_set_version = $2),
+		(select count(*) from classifications)`, changed.Version, oldVersion).Scan(&current, &old, &total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if current != offlinesite.Articles || old != 0 || total != 2*offlinesite.Articles {
+		t.Errorf("current under new rules %d, under old %d, all classifications %d", current, old, total)
+	}
+	if again, _, err := classify.Reclassify(ctx, b.st, bb, changed, time.Now); err != nil || again != 0 {
+		t.Errorf("reclassifying again with the same rules published %d (%v)", again, err)
+	}
+}
+
+// withExtraRule is the built-in rule set plus one analyst rule.
+func withExtraRule(t *testing.T) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	entries, err := fs.Glob(rules.Files(), "*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range entries {
+		data, err := fs.ReadFile(rules.Files(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: data}
+	}
+	fsys["analyst.yaml"] = &fstest.MapFile{Data: []byte("rules:\n  - id: analyst.sonographers\n    set: {workforce_group: AHP.SONOGRAPHER}\n    any: [fetal heart]\n")}
+	return fsys
 }
