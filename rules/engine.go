@@ -142,9 +142,10 @@ type hit struct {
 
 // Result is what the rules say about one document.
 type Result struct {
-	Relevant bool
-	Labels   []message.Label
-	Review   message.Review
+	Relevant      bool
+	Labels        []message.Label
+	Review        message.Review
+	Organisations []message.Organisation
 }
 
 type key struct{ dim, code string }
@@ -173,11 +174,17 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		}
 	}
 	var reviews []string
+	var orgs []message.Organisation
 	for _, i := range rs.candidates(hits) {
 		r := rs.rules[i]
 		ev, ok := r.match(hits, fields, words)
 		if !ok {
 			continue
+		}
+		if r.Org != nil {
+			org := *r.Org
+			org.Evidence = ev
+			orgs = append(orgs, org)
 		}
 		for dim, codes := range r.Set {
 			for _, c := range codes {
@@ -194,6 +201,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		return res // the gate: nothing else is said of an irrelevant document
 	}
 	res.Relevant = true
+	res.Organisations = orgs
 
 	// A subtype implies its type.
 	for k, l := range scores {

@@ -2,8 +2,8 @@
 // rules, and applies them to documents.
 //
 // The rule files live beside this package: taxonomy.yaml holds the reference
-// codes, settings.yaml the thresholds and implications, every other *.yaml
-// file holds rules. [Default] loads the copy built
+// codes, settings.yaml the thresholds and implications, nhs_trusts.csv the
+// gazetteer of NHS trusts, every other *.yaml file holds rules. [Default] loads the copy built
 // into the binary; [LoadDir] loads an analyst's working copy.
 package rules
 
@@ -20,7 +20,7 @@ import (
 	"strings"
 )
 
-//go:embed *.yaml
+//go:embed *.yaml *.csv
 var builtin embed.FS
 
 const taxonomyFile = "taxonomy.yaml"
@@ -42,6 +42,9 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", label, err)
+	}
+	if _, err := fs.Stat(fsys, trustsFile); err == nil {
+		names = append(names, trustsFile)
 	}
 	sort.Strings(names)
 	hash := sha256.New()
@@ -82,7 +85,11 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 			continue
 		}
 		file := path.Join(label, name)
-		rs, errs := parseRuleFile(file, data, tax)
+		parse := parseRuleFile
+		if name == trustsFile {
+			parse = parseTrusts
+		}
+		rs, errs := parse(file, data, tax)
 		problems = append(problems, errs...)
 		for _, r := range rs {
 			if prev, dup := seen[r.ID]; dup {

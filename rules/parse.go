@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
 // Rule is one rule as written in a rule file.
@@ -32,6 +34,8 @@ type Rule struct {
 	// Match and NoMatch are examples: texts whose classification must
 	// (must not) carry the rule's codes. "classifier rules test" runs them.
 	Match, NoMatch []Example
+	// Org is the organisation a gazetteer rule stands for.
+	Org *message.Organisation
 	// File and Line locate the rule for error messages.
 	File string
 	Line int

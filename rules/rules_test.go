@@ -320,3 +320,44 @@ func TestRuleLanguage(t *testing.T) {
 		}
 	})
 }
+
+func TestNHSTrustsGiveTheirRegionAndAreListed(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, text, wantOrg, wantRegion string
+	}{
+		{"a full trust name", "An AI tool for radiology went live at Leeds Teaching Hospitals NHS Trust.", "RR8", "NHS_NORTH_EAST_YORKSHIRE"},
+		{"a short trust name", "Machine learning helps patients at Guy's and St Thomas' hospitals.", "RJ1", "NHS_LONDON"},
+		{"a Welsh trust", "AI triage for patients of the Welsh Ambulance Services NHS Trust.", "RT4", "WALES"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rs.Classify("", tc.text)
+			found := false
+			for _, o := range r.Organisations {
+				if o.ID == tc.wantOrg && o.Region == tc.wantRegion && len(o.Evidence) > 0 {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("organisations %+v, want %s in %s", r.Organisations, tc.wantOrg, tc.wantRegion)
+			}
+			if !strings.Contains(strings.Join(codes(r, "region"), ","), tc.wantRegion) {
+				t.Errorf("regions %v, want %s", codes(r, "region"), tc.wantRegion)
+			}
+		})
+	}
+}
+
+func TestABrokenGazetteerRowIsReportedWithFileAndLine(t *testing.T) {
+	fsys := taxonomyFS(t)
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte("rules:\n  - id: r\n    set: {type: DIAGNOSTIC}\n    any: [x]\n")}
+	fsys["nhs_trusts.csv"] = &fstest.MapFile{Data: []byte("# comment\nods_code,name,region_code\nR0A,SOME NHS TRUST,Y62\nZZZ,ELSEWHERE NHS TRUST,Y99\n")}
+	_, err := Load(fsys, "rules")
+	if err == nil || !strings.Contains(err.Error(), "rules/nhs_trusts.csv:4: trust ZZZ: unknown region code \"Y99\"") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -39,6 +39,7 @@ func Classify(rs *rules.RuleSet, d message.Document, now time.Time) message.Clas
 		Relevant:       r.Relevant,
 		Labels:         r.Labels,
 		Review:         r.Review,
+		Organisations:  r.Organisations,
 		ClassifiedAt:   now.UTC(),
 	}
 }

@@ -102,6 +102,19 @@ type Label struct {
 	Evidence   []Evidence `json:"evidence,omitempty"`
 }
 
+// Organisation is an organisation a document names, found through a
+// gazetteer.
+type Organisation struct {
+	// Kind is "nhs_trust" (more kinds come with more gazetteers).
+	Kind string `json:"kind"`
+	// ID is the organisation's code (the ODS code of an NHS trust).
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Region is its region code (NHS_LONDON, WALES, …).
+	Region   string     `json:"region,omitempty"`
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
 // Review says whether a human should look at a classification, and why.
 type Review struct {
 	Needed  bool     `json:"needed"`
@@ -125,6 +138,9 @@ type Classification struct {
 	Labels []Label `json:"labels,omitempty"`
 	// Review routes doubtful cases to analysts.
 	Review Review `json:"review"`
+	// Organisations are the organisations named (NHS trusts and their
+	// regions).
+	Organisations []Organisation `json:"organisations,omitempty"`
 	// Truncated says the text was longer than the classifier reads and only
 	// its beginning was classified.
 	Truncated bool `json:"truncated,omitempty"`

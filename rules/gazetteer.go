@@ -1,0 +1,79 @@
+package rules
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/horizon-scan/horizon/pipeline/message"
+)
+
+// trustsFile is the gazetteer of NHS trusts.
+const trustsFile = "nhs_trusts.csv"
+
+// nhsRegions maps NHS England region codes (and W00, Wales) to region codes.
+var nhsRegions = map[string]string{
+	"Y56": "NHS_LONDON", "Y58": "NHS_SOUTH_WEST", "Y59": "NHS_SOUTH_EAST", "Y60": "NHS_MIDLANDS",
+	"Y61": "NHS_EAST_OF_ENGLAND", "Y62": "NHS_NORTH_WEST", "Y63": "NHS_NORTH_EAST_YORKSHIRE", "W00": "WALES",
+}
+
+// parseTrusts turns the trusts gazetteer (ods_code,name,region_code) into
+// rules: naming a trust (in full, or by its name without "NHS (Foundation)
+// Trust" when that is at least two words) gives its region and records the
+// organisation.
+func parseTrusts(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
+	r := csv.NewReader(strings.NewReader(string(data)))
+	r.Comment = '#'
+	r.FieldsPerRecord = 3
+	var rules []*Rule
+	var errs []error
+	header := true
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", file, err))
+			break
+		}
+		if header {
+			header = false
+			continue
+		}
+		ods, name, code := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+		region, ok := nhsRegions[code]
+		if !ok || !tax.Has(DimRegion, region) {
+			errs = append(errs, fmt.Errorf("%s:%d: trust %s: unknown region code %q", file, line, ods, code))
+			continue
+		}
+		if ods == "" || name == "" {
+			errs = append(errs, fmt.Errorf("%s:%d: trust %q: ods_code and name are required", file, line, ods))
+			continue
+		}
+		rules = append(rules, &Rule{
+			ID: "trust." + ods, Set: map[string][]string{DimRegion: {region}}, Any: trustNames(name), Weight: 1,
+			File: file, Line: line,
+			Org: &message.Organisation{Kind: "nhs_trust", ID: ods, Name: name, Region: region},
+		})
+	}
+	return rules, errs
+}
+
+// trustNames is a trust's full name and, when it is distinctive (two words
+// or more), its name without the legal suffix: "Leeds Teaching Hospitals".
+func trustNames(full string) []string {
+	names := []string{full}
+	short := strings.TrimPrefix(full, "THE ")
+	for _, suffix := range []string{" NHS FOUNDATION TRUST", " NHS TRUST", " NATIONAL HEALTH SERVICE TRUST", " NHS AND SOCIAL CARE PARTNERSHIP TRUST"} {
+		short = strings.TrimSuffix(short, suffix)
+	}
+	short = strings.TrimSuffix(short, ",")
+	if short != full && len(strings.Fields(short)) >= 2 {
+		names = append(names, short)
+	}
+	return names
+}
