@@ -10,8 +10,11 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
-// trustsFile is the gazetteer of NHS trusts.
-const trustsFile = "nhs_trusts.csv"
+// The gazetteers: NHS trusts, and known vendors and products.
+const (
+	trustsFile  = "nhs_trusts.csv"
+	vendorsFile = "known_vendors.csv"
+)
 
 // nhsRegions maps NHS England region codes (and W00, Wales) to region codes.
 var nhsRegions = map[string]string{
@@ -76,4 +79,61 @@ func trustNames(full string) []string {
 		names = append(names, short)
 	}
 	return names
+}
+
+// parseVendors turns the vendors gazetteer (kind,name,vendor) into rules
+// that record the vendor or product a document names; they assign no code.
+func parseVendors(file string, data []byte, _ *Taxonomy) ([]*Rule, []error) {
+	r := csv.NewReader(strings.NewReader(string(data)))
+	r.Comment = '#'
+	r.FieldsPerRecord = 3
+	var rules []*Rule
+	var errs []error
+	header := true
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", file, err))
+			break
+		}
+		if header {
+			header = false
+			continue
+		}
+		kind, name, vendor := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+		switch {
+		case name == "":
+			errs = append(errs, fmt.Errorf("%s:%d: name is empty", file, line))
+			continue
+		case kind != "vendor" && kind != "product":
+			errs = append(errs, fmt.Errorf("%s:%d: %s: kind %q is not vendor or product", file, line, name, kind))
+			continue
+		case kind == "product" && vendor == "":
+			errs = append(errs, fmt.Errorf("%s:%d: product %s: vendor is empty", file, line, name))
+			continue
+		}
+		rules = append(rules, &Rule{
+			ID: kind + "." + slug(name), Set: map[string][]string{}, Any: []string{name}, Weight: 1,
+			File: file, Line: line,
+			Org: &message.Organisation{Kind: kind, ID: slug(name), Name: name, Vendor: vendor},
+		})
+	}
+	return rules, errs
+}
+
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }

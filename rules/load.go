@@ -43,8 +43,10 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", label, err)
 	}
-	if _, err := fs.Stat(fsys, trustsFile); err == nil {
-		names = append(names, trustsFile)
+	for _, gazetteer := range []string{trustsFile, vendorsFile} {
+		if _, err := fs.Stat(fsys, gazetteer); err == nil {
+			names = append(names, gazetteer)
+		}
 	}
 	sort.Strings(names)
 	hash := sha256.New()
@@ -86,8 +88,11 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		}
 		file := path.Join(label, name)
 		parse := parseRuleFile
-		if name == trustsFile {
+		switch name {
+		case trustsFile:
 			parse = parseTrusts
+		case vendorsFile:
+			parse = parseVendors
 		}
 		rs, errs := parse(file, data, tax)
 		problems = append(problems, errs...)

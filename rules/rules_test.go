@@ -361,3 +361,18 @@ func TestABrokenGazetteerRowIsReportedWithFileAndLine(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestVendorsAndProductsAreListed(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rs.Classify("Brainomix e-Stroke rolled out", "The AI software e-Stroke from Brainomix reads CT scans of stroke patients in NHS hospitals.")
+	got := map[string]string{}
+	for _, o := range r.Organisations {
+		got[o.Kind+":"+o.Name] = o.Vendor
+	}
+	if _, ok := got["vendor:Brainomix"]; !ok || got["product:e-Stroke"] != "Brainomix" {
+		t.Errorf("organisations %+v, want vendor Brainomix and its product e-Stroke", r.Organisations)
+	}
+}

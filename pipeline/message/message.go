@@ -102,14 +102,17 @@ type Label struct {
 	Evidence   []Evidence `json:"evidence,omitempty"`
 }
 
-// Organisation is an organisation a document names, found through a
-// gazetteer.
+// Organisation is an organisation (or a vendor's product) a document
+// names, found through a gazetteer.
 type Organisation struct {
-	// Kind is "nhs_trust" (more kinds come with more gazetteers).
+	// Kind is "nhs_trust", "vendor" or "product" (a technology).
 	Kind string `json:"kind"`
-	// ID is the organisation's code (the ODS code of an NHS trust).
+	// ID is the organisation's code: the ODS code of an NHS trust, a slug
+	// of a vendor's or product's name.
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Vendor is the vendor of a product.
+	Vendor string `json:"vendor,omitempty"`
 	// Region is its region code (NHS_LONDON, WALES, …).
 	Region   string     `json:"region,omitempty"`
 	Evidence []Evidence `json:"evidence,omitempty"`
