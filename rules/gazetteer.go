@@ -10,10 +10,10 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
-// The gazetteers: NHS trusts, and known vendors and products.
+// The gazetteers: NHS trusts, and known regulators, vendors and products.
 const (
 	trustsFile  = "nhs_trusts.csv"
-	vendorsFile = "known_vendors.csv"
+	vendorsFile = "known_organisations.csv"
 )
 
 // nhsRegions maps NHS England region codes (and W00, Wales) to region codes.
@@ -81,8 +81,9 @@ func trustNames(full string) []string {
 	return names
 }
 
-// parseVendors turns the vendors gazetteer (kind,name,vendor) into rules
-// that record the vendor or product a document names; they assign no code.
+// parseVendors turns the gazetteer of known organisations (kind,name,vendor)
+// into rules that record the regulator, vendor or product a document names;
+// they assign no code.
 func parseVendors(file string, data []byte, _ *Taxonomy) ([]*Rule, []error) {
 	r := csv.NewReader(strings.NewReader(string(data)))
 	r.Comment = '#'
@@ -109,8 +110,8 @@ func parseVendors(file string, data []byte, _ *Taxonomy) ([]*Rule, []error) {
 		case name == "":
 			errs = append(errs, fmt.Errorf("%s:%d: name is empty", file, line))
 			continue
-		case kind != "vendor" && kind != "product":
-			errs = append(errs, fmt.Errorf("%s:%d: %s: kind %q is not vendor or product", file, line, name, kind))
+		case kind != "vendor" && kind != "product" && kind != "regulator":
+			errs = append(errs, fmt.Errorf("%s:%d: %s: kind %q is not regulator, vendor or product", file, line, name, kind))
 			continue
 		case kind == "product" && vendor == "":
 			errs = append(errs, fmt.Errorf("%s:%d: product %s: vendor is empty", file, line, name))

@@ -105,7 +105,7 @@ type Label struct {
 // Organisation is an organisation (or a vendor's product) a document
 // names, found through a gazetteer.
 type Organisation struct {
-	// Kind is "nhs_trust", "vendor" or "product" (a technology).
+	// Kind is "nhs_trust", "regulator", "vendor" or "product" (a technology).
 	Kind string `json:"kind"`
 	// ID is the organisation's code: the ODS code of an NHS trust, a slug
 	// of a vendor's or product's name.
