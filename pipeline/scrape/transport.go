@@ -15,8 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // ErrTooLarge is returned, as a read error, for a body larger than the cap
@@ -34,7 +32,7 @@ type Hosts struct {
 type host struct {
 	mu       sync.Mutex
 	interval time.Duration
-	limiter  *rate.Limiter
+	last     time.Time // when the last request to the host was let go
 	slots    chan struct{}
 }
 
@@ -50,7 +48,6 @@ func (h *Hosts) Set(name string, interval time.Duration, concurrency int) {
 	defer hs.mu.Unlock()
 	if interval > hs.interval {
 		hs.interval = interval
-		hs.limiter.SetLimit(rate.Every(interval))
 	}
 	if concurrency > 0 && concurrency < cap(hs.slots) {
 		hs.slots = make(chan struct{}, concurrency)
@@ -62,42 +59,49 @@ func (h *Hosts) get(name string) *host {
 	defer h.mu.Unlock()
 	hs, ok := h.hosts[name]
 	if !ok {
-		hs = &host{limiter: rate.NewLimiter(rate.Inf, 1), slots: make(chan struct{}, defaultConcurrency)}
+		hs = &host{slots: make(chan struct{}, defaultConcurrency)}
 		h.hosts[name] = hs
 	}
 	return hs
 }
 
-// acquire waits for the host's turn; release must be called after.
-func (h *Hosts) acquire(ctx context.Context, name string) (release func(), err error) {
+// acquire waits for the host's turn and returns when it was let go (at);
+// release must be called after the request. Turns are at least the host's
+// interval apart measured on the times requests actually go, not planned
+// ones, so a late wake-up never lets the next request follow too closely.
+func (h *Hosts) acquire(ctx context.Context, name string) (release func(), at time.Time, err error) {
 	hs := h.get(name)
 	hs.mu.Lock()
-	slots, lim := hs.slots, hs.limiter
+	slots := hs.slots
 	hs.mu.Unlock()
 	select {
 	case slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, time.Time{}, ctx.Err()
 	}
-	r := lim.Reserve()
-	delay := r.Delay()
-	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(delay).After(deadline) {
-		r.Cancel()
-		<-slots
-		return nil, errOutOfBudget
-	}
-	if delay > 0 {
-		timer := time.NewTimer(delay)
-		defer timer.Stop()
+	for {
+		hs.mu.Lock()
+		now := time.Now()
+		wait := hs.last.Add(hs.interval).Sub(now)
+		if wait <= 0 {
+			hs.last = now
+			hs.mu.Unlock()
+			return func() { <-slots }, now, nil
+		}
+		hs.mu.Unlock()
+		if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
+			<-slots
+			return nil, time.Time{}, errOutOfBudget
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
-			r.Cancel()
+			timer.Stop()
 			<-slots
-			return nil, ctx.Err()
+			return nil, time.Time{}, ctx.Err()
 		}
 	}
-	return func() { <-slots }, nil
 }
 
 // errOutOfBudget: the host's pace leaves no turn before the run must end.
@@ -215,7 +219,7 @@ func (t *transport) fetch(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		release, err := t.hosts.acquire(ctx, req.URL.Host)
+		release, _, err := t.hosts.acquire(ctx, req.URL.Host)
 		if err != nil {
 			return nil, err
 		}
