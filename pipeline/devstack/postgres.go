@@ -96,7 +96,7 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions, log *s
 		log.Info("reusing running postgres cluster", "dir", dir, "port", port)
 		return p, nil
 	}
-	if p.Port, err = freePort(); err != nil {
+	if p.Port, err = serverPort(); err != nil {
 		return nil, fmt.Errorf("finding a free port: %w", err)
 	}
 	p.durable = opts.Durable
