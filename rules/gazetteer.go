@@ -10,9 +10,11 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
-// The gazetteers: NHS trusts, and known regulators, vendors and products.
+// The gazetteers: NHS trusts and integrated care boards, and known
+// regulators, vendors and products.
 const (
 	trustsFile  = "nhs_trusts.csv"
+	icbsFile    = "nhs_icbs.csv"
 	vendorsFile = "known_organisations.csv"
 )
 
@@ -22,11 +24,20 @@ var nhsRegions = map[string]string{
 	"Y61": "NHS_EAST_OF_ENGLAND", "Y62": "NHS_NORTH_WEST", "Y63": "NHS_NORTH_EAST_YORKSHIRE", "W00": "WALES",
 }
 
-// parseTrusts turns the trusts gazetteer (ods_code,name,region_code) into
-// rules: naming a trust (in full, or by its name without "NHS (Foundation)
-// Trust" when that is at least two words) gives its region and records the
-// organisation.
+// parseTrusts reads the gazetteer of NHS trusts.
 func parseTrusts(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
+	return parseNHSOrgs(file, data, tax, "nhs_trust", "trust", trustNames)
+}
+
+// parseICBs reads the gazetteer of integrated care boards.
+func parseICBs(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
+	return parseNHSOrgs(file, data, tax, "nhs_icb", "icb", icbNames)
+}
+
+// parseNHSOrgs turns a gazetteer of NHS organisations
+// (ods_code,name,region_code) into rules: naming one (by any of the names
+// names gives) assigns its region and records the organisation.
+func parseNHSOrgs(file string, data []byte, tax *Taxonomy, kind, idPrefix string, names func(string) []string) ([]*Rule, []error) {
 	r := csv.NewReader(strings.NewReader(string(data)))
 	r.Comment = '#'
 	r.FieldsPerRecord = 3
@@ -50,17 +61,17 @@ func parseTrusts(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
 		ods, name, code := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
 		region, ok := nhsRegions[code]
 		if !ok || !tax.Has(DimRegion, region) {
-			errs = append(errs, fmt.Errorf("%s:%d: trust %s: unknown region code %q", file, line, ods, code))
+			errs = append(errs, fmt.Errorf("%s:%d: %s %s: unknown region code %q", file, line, idPrefix, ods, code))
 			continue
 		}
 		if ods == "" || name == "" {
-			errs = append(errs, fmt.Errorf("%s:%d: trust %q: ods_code and name are required", file, line, ods))
+			errs = append(errs, fmt.Errorf("%s:%d: %s %q: ods_code and name are required", file, line, idPrefix, ods))
 			continue
 		}
 		rules = append(rules, &Rule{
-			ID: "trust." + ods, Set: map[string][]string{DimRegion: {region}}, Any: trustNames(name), Weight: 1,
+			ID: idPrefix + "." + ods, Set: map[string][]string{DimRegion: {region}}, Any: names(name), Weight: 1,
 			File: file, Line: line,
-			Org: &message.Organisation{Kind: "nhs_trust", ID: ods, Name: name, Region: region},
+			Org: &message.Organisation{Kind: kind, ID: ods, Name: name, Region: region},
 		})
 	}
 	return rules, errs
@@ -79,6 +90,16 @@ func trustNames(full string) []string {
 		names = append(names, short)
 	}
 	return names
+}
+
+// icbNames is an ICB's full name, and its area with "Integrated Care
+// Board" or "ICB": "Greater Manchester ICB".
+func icbNames(full string) []string {
+	area := strings.TrimSuffix(strings.TrimPrefix(full, "NHS "), " INTEGRATED CARE BOARD")
+	if area == full {
+		return []string{full}
+	}
+	return []string{full, area + " INTEGRATED CARE BOARD", area + " ICB", "NHS " + area + " ICB"}
 }
 
 // parseVendors turns the gazetteer of known organisations (kind,name,vendor)

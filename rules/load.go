@@ -2,9 +2,10 @@
 // rules, and applies them to documents.
 //
 // The rule files live beside this package: taxonomy.yaml holds the reference
-// codes, settings.yaml the thresholds and implications, nhs_trusts.csv the
-// gazetteer of NHS trusts, every other *.yaml file holds rules. [Default] loads the copy built
-// into the binary; [LoadDir] loads an analyst's working copy.
+// codes, settings.yaml the thresholds and implications, nhs_trusts.csv,
+// nhs_icbs.csv and known_organisations.csv the gazetteers, and every other
+// *.yaml file holds rules. [Default] loads the copy built into the binary;
+// [LoadDir] loads an analyst's working copy.
 package rules
 
 import (
@@ -43,7 +44,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", label, err)
 	}
-	for _, gazetteer := range []string{trustsFile, vendorsFile} {
+	for _, gazetteer := range []string{trustsFile, icbsFile, vendorsFile} {
 		if _, err := fs.Stat(fsys, gazetteer); err == nil {
 			names = append(names, gazetteer)
 		}
@@ -91,6 +92,8 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		switch name {
 		case trustsFile:
 			parse = parseTrusts
+		case icbsFile:
+			parse = parseICBs
 		case vendorsFile:
 			parse = parseVendors
 		}

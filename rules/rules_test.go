@@ -321,7 +321,7 @@ func TestRuleLanguage(t *testing.T) {
 	})
 }
 
-func TestNHSTrustsGiveTheirRegionAndAreListed(t *testing.T) {
+func TestNHSOrganisationsGiveTheirRegionAndAreListed(t *testing.T) {
 	rs, err := Default()
 	if err != nil {
 		t.Fatal(err)
@@ -332,6 +332,7 @@ func TestNHSTrustsGiveTheirRegionAndAreListed(t *testing.T) {
 		{"a full trust name", "An AI tool for radiology went live at Leeds Teaching Hospitals NHS Trust.", "RR8", "NHS_NORTH_EAST_YORKSHIRE"},
 		{"a short trust name", "Machine learning helps patients at Guy's and St Thomas' hospitals.", "RJ1", "NHS_LONDON"},
 		{"a Welsh trust", "AI triage for patients of the Welsh Ambulance Services NHS Trust.", "RT4", "WALES"},
+		{"an integrated care board by its short name", "An AI tool for patients in primary care went live across Greater Manchester ICB.", "QOP", "NHS_NORTH_WEST"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
