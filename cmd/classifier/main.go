@@ -96,7 +96,12 @@ func runWorker(args []string) int {
 		f.Logger().Error("starting", "err", err)
 		return 1
 	}
-	w := classify.NewWorker(svc.Bus, rs, svc.Log, svc.Registry)
+	seen, err := svc.Bus.SeenStore(ctx)
+	if err != nil {
+		svc.Log.Error("starting", "err", err)
+		return 1
+	}
+	w := classify.NewWorker(svc.Bus, rs, svc.Log, svc.Registry).WithSeen(seen)
 	if err := svc.Run(ctx, w.Run); err != nil {
 		svc.Log.Error("classifier stopped", "err", err)
 		return 1

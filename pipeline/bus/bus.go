@@ -183,12 +183,26 @@ func (b *Bus) StateBucket() string { return b.cfg.Stream + "_scrape_state" }
 // StateStore declares (idempotently) and returns the key-value bucket of
 // the scraper's page state.
 func (b *Bus) StateStore(ctx context.Context) (jetstream.KeyValue, error) {
+	return b.keyValue(ctx, b.StateBucket(), "Horizon scraper: ETag, Last-Modified and content hash per URL")
+}
+
+// SeenBucket names the key-value bucket of the technologies the classifier
+// has seen named.
+func (b *Bus) SeenBucket() string { return b.cfg.Stream + "_seen_technologies" }
+
+// SeenStore declares (idempotently) and returns the bucket of technologies
+// seen: the first document to name a technology is recorded against it.
+func (b *Bus) SeenStore(ctx context.Context) (jetstream.KeyValue, error) {
+	return b.keyValue(ctx, b.SeenBucket(), "Horizon classifier: the first document to name each known technology")
+}
+
+func (b *Bus) keyValue(ctx context.Context, bucket, description string) (jetstream.KeyValue, error) {
 	var kv jetstream.KeyValue
 	err := retryServerErrors(ctx, func() error {
 		var err error
 		kv, err = b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:      b.StateBucket(),
-			Description: "Horizon scraper: ETag, Last-Modified and content hash per URL",
+			Bucket:      bucket,
+			Description: description,
 			History:     1,
 			Storage:     jetstream.FileStorage,
 			Replicas:    b.cfg.Replicas,
@@ -196,7 +210,7 @@ func (b *Bus) StateStore(ctx context.Context) (jetstream.KeyValue, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("declaring key-value bucket %s: %w", b.StateBucket(), err)
+		return nil, fmt.Errorf("declaring key-value bucket %s: %w", bucket, err)
 	}
 	return kv, nil
 }

@@ -5,6 +5,7 @@ package classify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -64,6 +65,48 @@ type Worker struct {
 	log     *slog.Logger
 	clock   func() time.Time
 	metrics *metrics
+	seen    jetstream.KeyValue // technologies seen; nil: no first-sighting review
+}
+
+// ReasonFirstSighting starts the review reason given to the first document
+// that names a known technology (a vendor or product of the gazetteer).
+const ReasonFirstSighting = "first sighting of"
+
+// WithSeen makes the worker send the first document naming each known
+// technology to review, remembering sightings in kv (shared by every
+// classifier replica).
+func (w *Worker) WithSeen(kv jetstream.KeyValue) *Worker {
+	w.seen = kv
+	return w
+}
+
+// firstSightings adds a review reason for each technology c names that no
+// earlier document named. The bucket's Create is atomic across replicas;
+// a redelivered document finds its own id there and keeps its verdict.
+func (w *Worker) firstSightings(ctx context.Context, c *message.Classification) {
+	if w.seen == nil {
+		return
+	}
+	for _, o := range c.Organisations {
+		if o.Kind != "product" && o.Kind != "vendor" {
+			continue
+		}
+		key := o.Kind + "." + o.ID
+		_, err := w.seen.Create(ctx, key, []byte(c.Document.ID))
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			e, gerr := w.seen.Get(ctx, key)
+			if gerr != nil || string(e.Value()) != c.Document.ID {
+				continue
+			}
+			err = nil
+		}
+		if err != nil {
+			w.log.Warn("recording a sighting", "technology", o.Name, "err", err)
+			continue
+		}
+		c.Review.Reasons = append(c.Review.Reasons, ReasonFirstSighting+" "+o.Kind+" "+o.Name)
+		c.Review.Needed = true
+	}
 }
 
 type metrics struct {
@@ -119,6 +162,7 @@ func (w *Worker) handleOne(ctx, work context.Context, m jetstream.Msg) bool {
 		return true
 	}
 	c := Classify(w.rules, d, w.clock())
+	w.firstSightings(work, &c)
 	for attempt := 0; ; attempt++ {
 		_, err := w.bus.PublishJSON(work, w.bus.ClassifiedSubject(d.Source), c.MsgID(), c)
 		if err == nil {

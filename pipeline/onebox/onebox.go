@@ -55,7 +55,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	reg := prometheus.NewRegistry()
-	worker := classify.NewWorker(b, cfg.Rules, cfg.Log.With("stage", "classifier"), reg)
+	seen, err := b.SeenStore(ctx)
+	if err != nil {
+		return res, err
+	}
+	worker := classify.NewWorker(b, cfg.Rules, cfg.Log.With("stage", "classifier"), reg).WithSeen(seen)
 	loader := load.New(b, cfg.Store, cfg.Log.With("stage", "loader"), reg, load.Options{MaxWait: 200 * time.Millisecond})
 
 	wctx, stop := context.WithCancel(ctx)

@@ -1,0 +1,80 @@
+package classify
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/message"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func TestTheFirstDocumentNamingATechnologyGoesToReview(t *testing.T) {
+	b, cfg := testenv.Bus(t, testenv.NATS(t))
+	ctx := context.Background()
+	seen, err := b.SeenStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWorker(b, ruleSet(t), slog.New(slog.DiscardHandler), prometheus.NewRegistry()).WithSeen(seen)
+	text := "The AI software e-Stroke from Brainomix reads CT scans of stroke patients in NHS hospitals."
+	for _, id := range []string{"first", "second"} {
+		d := message.Document{SchemaVersion: message.DocumentVersion, ID: id, ContentHash: "h", Source: "s",
+			URL: "https://example.org/" + id, Title: "AI stroke tool", Text: text, FetchedAt: time.Now()}
+		if _, err := b.PublishJSON(ctx, b.RawSubject("s"), d.MsgID(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	testenv.Eventually(t, 30*time.Second, "both documents classified", func() bool {
+		n, err := b.Pending(ctx, bus.ClassifierConsumer)
+		return err == nil && n == 0
+	})
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	cons, err := b.JetStream().OrderedConsumer(ctx, cfg.Stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.ClassifiedSubject(">")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for range 2 {
+		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := message.DecodeClassification(m.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		reasons[c.Document.ID] = strings.Join(c.Review.Reasons, "; ")
+	}
+	for _, want := range []string{"first sighting of vendor Brainomix", "first sighting of product e-Stroke"} {
+		if !strings.Contains(reasons["first"], want) {
+			t.Errorf("first document's review reasons %q, want %q", reasons["first"], want)
+		}
+	}
+	if strings.Contains(reasons["second"], ReasonFirstSighting) {
+		t.Errorf("second document's review reasons %q name a first sighting", reasons["second"])
+	}
+
+	// A redelivery of the first document keeps its verdict.
+	again := Classify(ruleSet(t), message.Document{ID: "first", Title: "AI stroke tool", Text: text}, time.Now())
+	w.firstSightings(ctx, &again)
+	if !strings.Contains(strings.Join(again.Review.Reasons, "; "), "first sighting of vendor Brainomix") {
+		t.Errorf("redelivered first document lost its first sighting: %v", again.Review.Reasons)
+	}
+}
