@@ -38,43 +38,55 @@ func parseICBs(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
 // (ods_code,name,region_code) into rules: naming one (by any of the names
 // names gives) assigns its region and records the organisation.
 func parseNHSOrgs(file string, data []byte, tax *Taxonomy, kind, idPrefix string, names func(string) []string) ([]*Rule, []error) {
-	r := csv.NewReader(strings.NewReader(string(data)))
-	r.Comment = '#'
-	r.FieldsPerRecord = 3
 	var rules []*Rule
-	var errs []error
-	header := true
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", file, err))
-			break
-		}
-		if header {
-			header = false
-			continue
-		}
-		ods, name, code := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+	errs := eachRow(file, data, func(line int, rec []string) error {
+		ods, name, code := rec[0], rec[1], rec[2]
 		region, ok := nhsRegions[code]
 		if !ok || !tax.Has(DimRegion, region) {
-			errs = append(errs, fmt.Errorf("%s:%d: %s %s: unknown region code %q", file, line, idPrefix, ods, code))
-			continue
+			return fmt.Errorf("%s:%d: %s %s: unknown region code %q", file, line, idPrefix, ods, code)
 		}
 		if ods == "" || name == "" {
-			errs = append(errs, fmt.Errorf("%s:%d: %s %q: ods_code and name are required", file, line, idPrefix, ods))
-			continue
+			return fmt.Errorf("%s:%d: %s %q: ods_code and name are required", file, line, idPrefix, ods)
 		}
 		rules = append(rules, &Rule{
 			ID: idPrefix + "." + ods, Set: map[string][]string{DimRegion: {region}}, Any: names(name), Weight: 1,
 			File: file, Line: line,
 			Org: &message.Organisation{Kind: kind, ID: ods, Name: name, Region: region},
 		})
-	}
+		return nil
+	})
 	return rules, errs
+}
+
+// eachRow calls fn for every data row of a three-column gazetteer (lines
+// starting with # are comments; the first row is the header), with the
+// row's line and its trimmed fields, and gathers the errors.
+func eachRow(file string, data []byte, fn func(line int, rec []string) error) []error {
+	r := csv.NewReader(strings.NewReader(string(data)))
+	r.Comment = '#'
+	r.FieldsPerRecord = 3
+	var errs []error
+	header := true
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return errs
+		}
+		if err != nil {
+			return append(errs, fmt.Errorf("%s: %w", file, err))
+		}
+		if header {
+			header = false
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		for i := range rec {
+			rec[i] = strings.TrimSpace(rec[i])
+		}
+		if err := fn(line, rec); err != nil {
+			errs = append(errs, err)
+		}
+	}
 }
 
 // trustNames is a trust's full name and, when it is distinctive (two words
@@ -106,44 +118,24 @@ func icbNames(full string) []string {
 // into rules that record the regulator, vendor or product a document names;
 // they assign no code.
 func parseVendors(file string, data []byte, _ *Taxonomy) ([]*Rule, []error) {
-	r := csv.NewReader(strings.NewReader(string(data)))
-	r.Comment = '#'
-	r.FieldsPerRecord = 3
 	var rules []*Rule
-	var errs []error
-	header := true
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", file, err))
-			break
-		}
-		if header {
-			header = false
-			continue
-		}
-		kind, name, vendor := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+	errs := eachRow(file, data, func(line int, rec []string) error {
+		kind, name, vendor := rec[0], rec[1], rec[2]
 		switch {
 		case name == "":
-			errs = append(errs, fmt.Errorf("%s:%d: name is empty", file, line))
-			continue
+			return fmt.Errorf("%s:%d: name is empty", file, line)
 		case kind != "vendor" && kind != "product" && kind != "regulator":
-			errs = append(errs, fmt.Errorf("%s:%d: %s: kind %q is not regulator, vendor or product", file, line, name, kind))
-			continue
+			return fmt.Errorf("%s:%d: %s: kind %q is not regulator, vendor or product", file, line, name, kind)
 		case kind == "product" && vendor == "":
-			errs = append(errs, fmt.Errorf("%s:%d: product %s: vendor is empty", file, line, name))
-			continue
+			return fmt.Errorf("%s:%d: product %s: vendor is empty", file, line, name)
 		}
 		rules = append(rules, &Rule{
 			ID: kind + "." + slug(name), Set: map[string][]string{}, Any: []string{name}, Weight: 1,
 			File: file, Line: line,
 			Org: &message.Organisation{Kind: kind, ID: slug(name), Name: name, Vendor: vendor},
 		})
-	}
+		return nil
+	})
 	return rules, errs
 }
 

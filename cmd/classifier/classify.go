@@ -116,15 +116,9 @@ func runEval(args []string, out io.Writer) int {
 
 // runRulesTest runs the examples written in the rule files.
 func runRulesTest(args []string) int {
-	fs := flag.NewFlagSet("classifier rules test", flag.ContinueOnError)
-	dir := fs.String("rules", "rules", "rules folder")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	rs, err := rules.LoadDir(*dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	rs, _, code := loadRulesFolder("classifier rules test", args)
+	if rs == nil {
+		return code
 	}
 	fails, n := rs.TestExamples()
 	for _, f := range fails {

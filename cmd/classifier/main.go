@@ -109,17 +109,27 @@ func runWorker(args []string) int {
 	return 0
 }
 
-func runRulesCheck(args []string) int {
-	fs := flag.NewFlagSet("classifier rules check", flag.ContinueOnError)
-	dir := fs.String("rules", "rules", "rules folder")
+// loadRulesFolder parses the --rules flag of the rules commands and loads
+// the folder; code is the exit code when it fails.
+func loadRulesFolder(name string, args []string) (rs *rules.RuleSet, dir string, code int) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	d := fs.String("rules", "rules", "rules folder")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return nil, "", 2
 	}
-	rs, err := rules.LoadDir(*dir)
+	rs, err := rules.LoadDir(*d)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, "", 1
 	}
-	fmt.Printf("%s: %d rules, %d phrases, version %s\n", *dir, rs.Rules(), rs.Phrases(), rs.Version)
+	return rs, *d, 0
+}
+
+func runRulesCheck(args []string) int {
+	rs, dir, code := loadRulesFolder("classifier rules check", args)
+	if rs == nil {
+		return code
+	}
+	fmt.Printf("%s: %d rules, %d phrases, version %s\n", dir, rs.Rules(), rs.Phrases(), rs.Version)
 	return 0
 }
