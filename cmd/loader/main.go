@@ -47,7 +47,7 @@ func run(cmd string, args []string) int {
 	fs := flag.NewFlagSet("loader "+cmd, flag.ContinueOnError)
 	var f ops.Flags
 	f.Register(fs, ":9103", true)
-	batch := fs.Int("batch-size", 256, "classifications per transaction")
+	batch := fs.Int("batch-size", 1000, "classifications per transaction")
 	wait := fs.Duration("batch-wait", 500*time.Millisecond, "longest wait to fill a batch")
 	if err := fs.Parse(args); err != nil {
 		return 2

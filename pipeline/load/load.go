@@ -23,7 +23,7 @@ const Stage = "loader"
 
 // Options tunes batching. The zero value is usable.
 type Options struct {
-	BatchSize int           // messages per transaction, default 256
+	BatchSize int           // messages per transaction, default 1000
 	MaxWait   time.Duration // longest wait to fill a batch, default 500ms
 }
 
@@ -47,7 +47,7 @@ type metrics struct {
 
 // New returns a Loader. Its metrics are registered on reg.
 func New(b *bus.Bus, s *store.Store, log *slog.Logger, reg prometheus.Registerer, opts Options) *Loader {
-	opts.BatchSize = cmp.Or(opts.BatchSize, 256)
+	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
 	opts.MaxWait = cmp.Or(opts.MaxWait, 500*time.Millisecond)
 	m := &metrics{
 		loaded: prometheus.NewCounter(prometheus.CounterOpts{

@@ -119,3 +119,55 @@ func TestAStoredTextThatPostgresWouldRejectIsCleanedNotDeadLettered(t *testing.T
 		t.Errorf("stored title %q", title)
 	}
 }
+
+// TestTwoLoadersOnOneConsumerNeitherDeadlockNorDoubleCount runs two loaders
+// on the same durable consumer over documents that change while they load:
+// every document ends at its newest version, once.
+func TestTwoLoadersOnOneConsumerNeitherDeadlockNorDoubleCount(t *testing.T) {
+	st := testenv.Store(t)
+	b, _ := testenv.Bus(t, testenv.NATS(t))
+	ctx := context.Background()
+	const docs, versions = 400, 3
+	base := time.Now().UTC()
+	for v := range versions {
+		for i := range docs {
+			at := base.Add(time.Duration(v) * time.Minute)
+			d := message.Document{SchemaVersion: message.DocumentVersion, ID: fmt.Sprintf("d%04d", i), ContentHash: fmt.Sprintf("v%d", v),
+				Source: "s", URL: fmt.Sprintf("https://example.org/%d", i), Title: fmt.Sprintf("t%d", v), Text: "x", FetchedAt: at}
+			c := message.Classification{SchemaVersion: message.ClassificationVersion, Document: d, RuleSetVersion: "r",
+				Relevant: true, ClassifiedAt: at, Labels: []message.Label{{Dimension: "type", Code: "P4", Score: float64(v)}}}
+			if _, err := b.PublishJSON(ctx, b.ClassifiedSubject("s"), c.MsgID(), c); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 2)
+	for range 2 {
+		l := load.New(b, st, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), load.Options{BatchSize: 50, MaxWait: 50 * time.Millisecond})
+		go func() { done <- l.Run(wctx) }()
+	}
+	testenv.Eventually(t, time.Minute, "both loaders to drain the consumer", func() bool {
+		p, err := b.Pending(ctx, bus.LoaderConsumer)
+		return err == nil && p == 0
+	})
+	stop()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n, newest, labels, scoreOK, letters int
+	err := st.Pool().QueryRow(ctx, `select (select count(*) from documents),
+		(select count(*) from documents where content_hash = $1 and title = $2),
+		(select count(*) from labels), (select count(*) from labels where score = $3),
+		(select count(*) from dead_letters)`, fmt.Sprintf("v%d", versions-1), fmt.Sprintf("t%d", versions-1), float64(versions-1)).
+		Scan(&n, &newest, &labels, &scoreOK, &letters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != docs || newest != docs || labels != docs || scoreOK != docs || letters != 0 {
+		t.Errorf("documents %d (newest version %d), labels %d (of the newest classification %d), dead letters %d; want %d, %d, %d, %d, 0",
+			n, newest, labels, scoreOK, letters, docs, docs, docs, docs)
+	}
+}

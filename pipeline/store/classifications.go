@@ -15,70 +15,88 @@ import (
 // in one transaction. It is idempotent: saving the same classification again
 // changes nothing, and an older message arriving after a newer one (a
 // redelivery, a replay) never overwrites it.
+//
+// The rows go in with COPY into temporary tables, then one set-based
+// INSERT … ON CONFLICT per table: a few round trips a batch whatever its
+// size. Rows are written in key order, so that loaders writing overlapping
+// batches at once take their locks in the same order and never deadlock.
 func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classification) error {
 	if len(cs) == 0 {
 		return nil
 	}
+	docs := make([][]any, len(cs))
+	cls := make([][]any, len(cs))
+	var labels [][]any
+	for i, c := range cs {
+		d := c.Document
+		docs[i] = []any{d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
+			nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt}
+		cls[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, c.Relevant, c.Review.Needed, nonNil(c.Review.Reasons), c.ClassifiedAt}
+		for _, l := range c.Labels {
+			ev, err := json.Marshal(nonNil(l.Evidence))
+			if err != nil {
+				return fmt.Errorf("encoding evidence: %w", err)
+			}
+			labels = append(labels, []any{d.ID, c.RuleSetVersion, d.ContentHash, l.Dimension, l.Code, l.Score, ev})
+		}
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var b pgx.Batch
-		for _, c := range cs {
-			queueDocument(&b, c.Document)
+		for _, stmt := range stagingTables {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("preparing staging tables: %w", err)
+			}
 		}
-		written := make([]bool, len(cs))
-		for i, c := range cs {
-			b.Queue(upsertClassification, c.Document.ID, c.RuleSetVersion, c.Document.ContentHash,
-				c.Relevant, c.Review.Needed, nonNil(c.Review.Reasons), c.ClassifiedAt,
-			).QueryRow(func(row pgx.Row) error {
-				var id string
-				err := row.Scan(&id)
-				if err == pgx.ErrNoRows {
-					return nil // unchanged or older: nothing to do
-				}
-				written[i] = err == nil
-				return err
-			})
-		}
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("upserting documents and classifications: %w", err)
-		}
-
-		var lb pgx.Batch
-		for i, c := range cs {
-			if !written[i] {
+		for _, cp := range []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"stage_documents", []string{"id", "source_id", "url", "title", "body", "published_at", "language", "content_hash", "fetched_at"}, docs},
+			{"stage_classifications", []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}, cls},
+			{"stage_labels", []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}, labels},
+		} {
+			if len(cp.rows) == 0 {
 				continue
 			}
-			lb.Queue(`delete from labels where document_id = $1 and rule_set_version = $2`, c.Document.ID, c.RuleSetVersion)
-			for _, l := range c.Labels {
-				ev, err := json.Marshal(nonNil(l.Evidence))
-				if err != nil {
-					return fmt.Errorf("encoding evidence: %w", err)
-				}
-				lb.Queue(`insert into labels (document_id, rule_set_version, dimension, code, score, evidence)
-					values ($1, $2, $3, $4, $5, $6)`,
-					c.Document.ID, c.RuleSetVersion, l.Dimension, l.Code, l.Score, ev)
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{cp.table}, cp.cols, pgx.CopyFromRows(cp.rows)); err != nil {
+				return fmt.Errorf("copying into %s: %w", cp.table, err)
 			}
 		}
-		if lb.Len() > 0 {
-			if err := tx.SendBatch(ctx, &lb).Close(); err != nil {
-				return fmt.Errorf("writing labels: %w", err)
+		for _, step := range mergeSteps {
+			if _, err := tx.Exec(ctx, step.sql); err != nil {
+				return fmt.Errorf("%s: %w", step.what, err)
 			}
 		}
 		return nil
 	})
 }
 
-func queueDocument(b *pgx.Batch, d message.Document) {
-	b.Queue(`insert into sources (id) values ($1)
-		on conflict (id) do update set last_seen = now()`, d.Source)
-	b.Queue(upsertDocument, d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
-		nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt)
+// stagingTables live for the session and are emptied at every commit.
+var stagingTables = []string{
+	`create temp table if not exists stage_documents (
+		id text, source_id text, url text, title text, body text, published_at timestamptz,
+		language text, content_hash text, fetched_at timestamptz) on commit delete rows`,
+	`create temp table if not exists stage_classifications (
+		document_id text, rule_set_version text, content_hash text, relevant boolean, needs_review boolean,
+		review_reasons text[], classified_at timestamptz) on commit delete rows`,
+	`create temp table if not exists stage_labels (
+		document_id text, rule_set_version text, content_hash text, dimension text, code text,
+		score double precision, evidence jsonb) on commit delete rows`,
+	`create temp table if not exists stage_written (
+		document_id text, rule_set_version text, content_hash text) on commit delete rows`,
 }
 
-// upsertDocument keeps the newest fetch of a document and counts versions:
-// the row changes only when the content differs and the fetch is newer.
-const upsertDocument = `
+// mergeSteps move the staged rows into the tables. Within a batch the
+// newest message for a key wins (DISTINCT ON … ORDER BY … DESC).
+var mergeSteps = []struct{ what, sql string }{
+	{"upserting sources", `
+insert into sources (id)
+select distinct source_id from stage_documents order by 1
+on conflict (id) do update set last_seen = now()`},
+	{"upserting documents", `
 insert into documents (id, source_id, url, title, body, published_at, language, content_hash, fetched_at)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+select distinct on (id) id, source_id, url, title, body, published_at, language, content_hash, fetched_at
+from stage_documents order by id, fetched_at desc
 on conflict (id) do update set
     source_id = excluded.source_id, url = excluded.url, title = excluded.title,
     body = excluded.body, published_at = excluded.published_at,
@@ -86,29 +104,35 @@ on conflict (id) do update set
     fetched_at = excluded.fetched_at, version = documents.version + 1,
     updated_at = now()
 where documents.content_hash <> excluded.content_hash
-  and documents.fetched_at < excluded.fetched_at`
-
-// upsertClassification returns a row only when it inserted or changed one,
-// which tells the caller to (re)write the labels.
-const upsertClassification = `
-insert into classifications (document_id, rule_set_version, content_hash, relevant,
-    needs_review, review_reasons, classified_at)
-values ($1, $2, $3, $4, $5, $6, $7)
-on conflict (document_id, rule_set_version) do update set
-    content_hash = excluded.content_hash, relevant = excluded.relevant,
-    needs_review = excluded.needs_review, review_reasons = excluded.review_reasons,
-    classified_at = excluded.classified_at, loaded_at = now()
-where classifications.content_hash <> excluded.content_hash
-  and classifications.classified_at < excluded.classified_at
-returning document_id`
-
-// cleanText makes scraped text storable: Postgres text holds neither NUL
-// bytes nor invalid UTF-8, and a page carrying them is still worth keeping.
-func cleanText(s string) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+  and documents.fetched_at < excluded.fetched_at`},
+	// Only classifications inserted or changed get their labels (re)written.
+	{"upserting classifications", `
+with written as (
+    insert into classifications (document_id, rule_set_version, content_hash, relevant, needs_review,
+        review_reasons, classified_at)
+    select distinct on (document_id, rule_set_version) document_id, rule_set_version, content_hash, relevant,
+        needs_review, review_reasons, classified_at
+    from stage_classifications order by document_id, rule_set_version, classified_at desc
+    on conflict (document_id, rule_set_version) do update set
+        content_hash = excluded.content_hash, relevant = excluded.relevant,
+        needs_review = excluded.needs_review, review_reasons = excluded.review_reasons,
+        classified_at = excluded.classified_at, loaded_at = now()
+    where classifications.content_hash <> excluded.content_hash
+      and classifications.classified_at < excluded.classified_at
+    returning document_id, rule_set_version, content_hash
+)
+insert into stage_written select * from written`},
+	{"clearing rewritten labels", `
+delete from labels l using stage_written w
+where l.document_id = w.document_id and l.rule_set_version = w.rule_set_version`},
+	{"writing labels", `
+insert into labels (document_id, rule_set_version, dimension, code, score, evidence)
+select distinct on (s.document_id, s.rule_set_version, s.dimension, s.code)
+       s.document_id, s.rule_set_version, s.dimension, s.code, s.score, s.evidence
+from stage_labels s
+join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                    and w.content_hash = s.content_hash
+order by s.document_id, s.rule_set_version, s.dimension, s.code`},
 }
 
 func nonNil[T any](s []T) []T {
@@ -123,4 +147,13 @@ func nullIfEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// cleanText makes scraped text storable: Postgres text holds neither NUL
+// bytes nor invalid UTF-8, and a page carrying them is still worth keeping.
+func cleanText(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

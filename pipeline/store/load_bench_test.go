@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+// realistic builds n classifications like the pipeline's: a 3 KB text and
+// eight labels with evidence, ids starting at offset.
+func realistic(offset, n int) []message.Classification {
+	text := ""
+	for len(text) < 3000 {
+		text += "An artificial intelligence tool reads chest X-rays for radiologists at an NHS trust in Leeds. "
+	}
+	now := time.Now().UTC()
+	dims := [][2]string{{"relevance", "RELEVANT"}, {"type", "DIAGNOSTIC"}, {"subtype", "DIAGNOSTIC.IMAGING"},
+		{"clinical_area", "CLINICAL_RADIOLOGY"}, {"workforce_group", "MEDIC.CLINICAL_RADIOLOGY"},
+		{"workforce_group", "AHP.DIAGNOSTIC_RADIOGRAPHER"}, {"point_of_care", "SECONDARY"}, {"region", "NHS_NORTH_EAST_YORKSHIRE"}}
+	out := make([]message.Classification, n)
+	for i := range out {
+		id := fmt.Sprintf("doc-%09d", offset+i)
+		c := message.Classification{SchemaVersion: 1, RuleSetVersion: "bench", Relevant: true, ClassifiedAt: now,
+			Document: message.Document{SchemaVersion: 1, ID: id, ContentHash: "h", Source: "bench", URL: "https://example.org/" + id,
+				Title: "AI reads chest X-rays", Text: text, FetchedAt: now}}
+		for _, d := range dims {
+			c.Labels = append(c.Labels, message.Label{Dimension: d[0], Code: d[1], Score: 1.5, Confidence: 0.6,
+				Evidence: []message.Evidence{{RuleID: "r", Field: "text", Start: 3, End: 26, Snippet: "artificial intelligence"}}})
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func BenchmarkSaveClassifications(b *testing.B) {
+	for _, size := range []int{100, 500, 2000, 5000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			st := testenv.Store(b)
+			ctx := context.Background()
+			next := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				cs := realistic(next, size)
+				next += size
+				if err := st.SaveClassifications(ctx, cs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
+}
+
+// BenchmarkRawCopy writes the same rows into the same tables with COPY and
+// nothing else: no upsert, no idempotence, no checks. It is the limit of
+// this machine for the loader's work.
+func BenchmarkRawCopy(b *testing.B) {
+	for _, size := range []int{100, 500, 2000, 5000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			st := testenv.Store(b)
+			ctx := context.Background()
+			next := 0
+			for b.Loop() {
+				cs := realistic(next, size)
+				next += size
+				if err := rawCopy(ctx, st, cs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
+}
+
+func rawCopy(ctx context.Context, st *store.Store, cs []message.Classification) error {
+	return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `insert into sources (id) values ('bench') on conflict do nothing`); err != nil {
+			return err
+		}
+		docs := make([][]any, len(cs))
+		cls := make([][]any, len(cs))
+		var labels [][]any
+		for i, c := range cs {
+			d := c.Document
+			docs[i] = []any{d.ID, d.Source, d.URL, d.Title, d.Text, d.Published, nil, d.ContentHash, d.FetchedAt}
+			cls[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, c.Relevant, c.Review.Needed, []string{}, c.ClassifiedAt}
+			for _, l := range c.Labels {
+				ev, _ := json.Marshal(l.Evidence)
+				labels = append(labels, []any{d.ID, c.RuleSetVersion, l.Dimension, l.Code, l.Score, ev})
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"documents"}, []string{"id", "source_id", "url", "title", "body", "published_at", "language", "content_hash", "fetched_at"}, pgx.CopyFromRows(docs)); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"classifications"}, []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}, pgx.CopyFromRows(cls)); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"labels"}, []string{"document_id", "rule_set_version", "dimension", "code", "score", "evidence"}, pgx.CopyFromRows(labels))
+		return err
+	})
+}
