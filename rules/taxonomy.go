@@ -139,3 +139,21 @@ func ParentType(subtype string) string {
 	parent, _, _ := strings.Cut(subtype, ".")
 	return parent
 }
+
+// All lists every code of every dimension with its name, in order (the
+// MEDIC.<area> workforce groups spelled out).
+func (t *Taxonomy) All() [][3]string {
+	var out [][3]string
+	for _, dim := range t.Dimensions() {
+		for _, code := range t.Codes(dim) {
+			if dim == DimWorkforceGroup && code == "MEDIC.*" {
+				for _, area := range t.Codes(DimClinicalArea) {
+					out = append(out, [3]string{dim, "MEDIC." + area, t.Name(dim, "MEDIC."+area)})
+				}
+				continue
+			}
+			out = append(out, [3]string{dim, code, t.Name(dim, code)})
+		}
+	}
+	return out
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/load"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/store"
+	"github.com/horizon-scan/horizon/rules"
 )
 
 const usage = `Usage: loader [command] [flags]
@@ -72,6 +73,15 @@ func run(cmd string, args []string) int {
 	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
 		log.Error("migrating", "err", err)
+		return 1
+	}
+	rs, err := rules.Default()
+	if err != nil {
+		log.Error("loading reference codes", "err", err)
+		return 1
+	}
+	if err := st.SaveReferenceCodes(ctx, rs.Taxonomy.All()); err != nil {
+		log.Error("loading reference codes", "err", err)
 		return 1
 	}
 	if cmd == "migrate" {

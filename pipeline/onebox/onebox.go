@@ -50,6 +50,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.Store.Migrate(ctx); err != nil {
 		return res, err
 	}
+	if err := cfg.Store.SaveReferenceCodes(ctx, cfg.Rules.Taxonomy.All()); err != nil {
+		return res, err
+	}
 	b, err := bus.Open(ctx, cfg.NATS, cfg.Bus)
 	if err != nil {
 		return res, err

@@ -26,8 +26,17 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 	}
 	docs := make([][]any, len(cs))
 	cls := make([][]any, len(cs))
-	var labels [][]any
+	var labels, orgs, techs [][]any
 	for i, c := range cs {
+		for _, o := range c.Organisations {
+			orgs = append(orgs, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, o.Kind, o.ID,
+				cleanText(o.Name), nullIfEmpty(o.Region), nullIfEmpty(cleanText(o.Vendor))})
+		}
+		if c.Relevant {
+			m := MatchTechnology(c)
+			techs = append(techs, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, m.Key, cleanText(m.Name),
+				nullIfEmpty(cleanText(m.Vendor)), m.By, nonNil(m.Reasons), len(m.Reasons)})
+		}
 		d := c.Document
 		docs[i] = []any{d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
 			nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt}
@@ -54,6 +63,8 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 			{"stage_documents", []string{"id", "source_id", "url", "title", "body", "published_at", "language", "content_hash", "fetched_at"}, docs},
 			{"stage_classifications", []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}, cls},
 			{"stage_labels", []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}, labels},
+			{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, orgs},
+			{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "reasons", "priority"}, techs},
 		} {
 			if len(cp.rows) == 0 {
 				continue
@@ -84,6 +95,13 @@ var stagingTables = []string{
 		score double precision, evidence jsonb) on commit delete rows`,
 	`create temp table if not exists stage_written (
 		document_id text, rule_set_version text, content_hash text) on commit delete rows`,
+	`create temp table if not exists stage_organisations (
+		document_id text, rule_set_version text, content_hash text, kind text, org_id text, name text,
+		region text, vendor text) on commit delete rows`,
+	`create temp table if not exists stage_technologies (
+		document_id text, rule_set_version text, content_hash text, key text, name text, vendor text,
+		matched_by text, reasons text[], priority integer) on commit delete rows`,
+	`create temp table if not exists stage_new_technologies (key text, document_id text) on commit delete rows`,
 }
 
 // mergeSteps move the staged rows into the tables. Within a batch the
@@ -133,6 +151,71 @@ from stage_labels s
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
 order by s.document_id, s.rule_set_version, s.dimension, s.code`},
+	{"recording organisations", `
+insert into organisations (kind, id, name, region, vendor)
+select distinct on (kind, org_id) kind, org_id, name, region, vendor
+from stage_organisations order by kind, org_id
+on conflict (kind, id) do nothing`},
+	{"linking organisations", `
+insert into document_organisations (document_id, kind, org_id)
+select distinct s.document_id, s.kind, s.org_id
+from stage_organisations s
+join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                    and w.content_hash = s.content_hash
+order by 1, 2, 3
+on conflict do nothing`},
+	// Technologies: the first document to name one creates it.
+	{"creating technologies", `
+with created as (
+    insert into technologies (key, name, vendor)
+    select distinct on (s.key) s.key, s.name, s.vendor
+    from stage_technologies s
+    join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                        and w.content_hash = s.content_hash
+    order by s.key, s.document_id
+    on conflict (key) do nothing
+    returning key
+)
+-- The document that brought the technology is the one that opens its review.
+insert into stage_new_technologies
+select c.key, min(s.document_id)
+from created c
+join stage_technologies s on s.key = c.key
+join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                    and w.content_hash = s.content_hash
+group by c.key`},
+	// A link an analyst made is never replaced by an automatic one.
+	{"linking technologies", `
+insert into document_technologies (document_id, technology_id, matched_by)
+select distinct on (s.document_id) s.document_id, t.id, s.matched_by
+from stage_technologies s
+join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                    and w.content_hash = s.content_hash
+join technologies t on t.key = s.key
+order by s.document_id
+on conflict (document_id) do update set
+    technology_id = excluded.technology_id, matched_by = excluded.matched_by, linked_at = now()
+where document_technologies.matched_by <> 'analyst'
+  and document_technologies.technology_id <> excluded.technology_id`},
+	// Review items: one per document; new reasons join the open item; a
+	// decided item stays decided.
+	{"opening review items", `
+insert into review_items (document_id, technology_id, reasons, priority)
+select distinct on (s.document_id) s.document_id, t.id,
+       s.reasons || case when n.key is not null then array['new technology'] else array[]::text[] end,
+       s.priority + case when n.key is not null then 2 else 0 end
+from stage_technologies s
+join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                    and w.content_hash = s.content_hash
+join technologies t on t.key = s.key
+left join stage_new_technologies n on n.key = s.key and n.document_id = s.document_id
+where cardinality(s.reasons) > 0 or n.key is not null
+order by s.document_id
+on conflict (document_id) do update set
+    reasons = (select array_agg(distinct r order by r) from unnest(review_items.reasons || excluded.reasons) r),
+    priority = greatest(review_items.priority, excluded.priority),
+    technology_id = excluded.technology_id
+where review_items.state <> 'decided'`},
 }
 
 func nonNil[T any](s []T) []T {

@@ -1,0 +1,118 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+func announced(id, rules string, at time.Time, area string, orgs ...message.Organisation) message.Classification {
+	c := classification(id, "h-"+rules, rules, at, "DIAGNOSTIC")
+	c.Document.ContentHash = "h"
+	c.Labels = append(c.Labels,
+		message.Label{Dimension: "relevance", Code: "RELEVANT", Score: 2},
+		message.Label{Dimension: "clinical_area", Code: area, Score: 1})
+	c.Organisations = orgs
+	return c
+}
+
+func TestTechnologiesReviewAndAnalystDecisions(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	estroke := message.Organisation{Kind: "product", ID: "e-stroke", Name: "e-Stroke", Vendor: "Brainomix"}
+	brainomix := message.Organisation{Kind: "vendor", ID: "brainomix", Name: "Brainomix"}
+	if err := st.SaveClassifications(ctx, []message.Classification{
+		announced("a", "r1", t0, "STROKE", estroke, brainomix),
+		announced("b", "r1", t0, "STROKE", estroke),
+		announced("c", "r1", t0, "CARDIOLOGY"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	q := func(sql string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := st.Pool().QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct {
+		name string
+		got  int
+		want int
+	}{
+		{"documents naming one product are one technology", q(`select count(*) from report.technologies`), 2},
+		{"the product's technology has both documents", q(`select documents from report.technologies where name = 'e-Stroke'`), 2},
+		{"a new technology opens one review item", q(`select count(*) from review_items where 'new technology' = any(reasons)`), 2},
+		{"organisations are stored", q(`select count(*) from document_organisations`), 3},
+		{"the distribution counts technologies", q(`select technologies from report.distribution where code = 'DIAGNOSTIC'`), 2},
+	}
+	for _, s := range steps {
+		if s.got != s.want {
+			t.Errorf("%s: %d, want %d", s.name, s.got, s.want)
+		}
+	}
+
+	var itemA, itemC int64
+	if err := st.Pool().QueryRow(ctx, `select id from review_items where document_id = 'a'`).Scan(&itemA); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Pool().QueryRow(ctx, `select id from review_items where document_id = 'c'`).Scan(&itemC); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Decide(ctx, store.Decision{ItemID: itemA, Analyst: "ana", Action: store.ActionCorrect,
+		Codes: map[string][]string{"clinical_area": {"NEUROLOGY"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Decide(ctx, store.Decision{ItemID: itemC, Analyst: "ana", Action: store.ActionNotRelevant}); err != nil {
+		t.Fatal(err)
+	}
+
+	// New rules reclassify document a: the analyst's area stands.
+	if err := st.SaveClassifications(ctx, []message.Classification{announced("a", "r2", t0.Add(time.Hour), "STROKE", estroke)}); err != nil {
+		t.Fatal(err)
+	}
+	after := []struct {
+		name string
+		got  int
+		want int
+	}{
+		{"the analyst's clinical area wins over the new rules", q(`select count(*) from report.technology_codes c join technologies t on t.id = c.technology_id
+			where t.key = 'product:e-stroke' and c.dimension = 'clinical_area' and c.code = 'NEUROLOGY' and c.source = 'analyst'`), 1},
+		{"no automatic clinical area shows for a decided dimension", q(`select count(*) from report.technology_codes c join technologies t on t.id = c.technology_id
+			where t.key = 'product:e-stroke' and c.dimension = 'clinical_area' and c.source = 'rules'`), 0},
+		{"a technology judged not relevant leaves the dashboards", q(`select count(*) from report.technologies`), 1},
+		{"a decided item is not reopened by reclassification", q(`select count(*) from review_items where id = $1 and state = 'decided'`, itemA), 1},
+		{"decisions are kept as a trail", q(`select count(*) from review_decisions where analyst = 'ana'`), 2},
+	}
+	for _, s := range after {
+		if s.got != s.want {
+			t.Errorf("%s: %d, want %d", s.name, s.got, s.want)
+		}
+	}
+	if err := st.Decide(ctx, store.Decision{ItemID: 99999, Analyst: "ana", Action: store.ActionAccept}); err == nil {
+		t.Error("deciding a missing item succeeded")
+	}
+}
+
+func TestReferenceCodesAreReadableByDashboards(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	if err := st.SaveReferenceCodes(ctx, [][3]string{{"type", "DIAGNOSTIC", "Diagnostic"}, {"type", "P4", "P4 medicine"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveReferenceCodes(ctx, [][3]string{{"type", "DIAGNOSTIC", "Diagnostic"}}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := st.Pool().QueryRow(ctx, `select count(*) from reference_codes`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d reference codes (%v), want 2", n, err)
+	}
+}
