@@ -61,7 +61,8 @@ func BenchmarkSaveClassifications(b *testing.B) {
 
 // BenchmarkRawCopy writes the same rows into the same tables with COPY and
 // nothing else: no upsert, no idempotence, no checks. It is the limit of
-// this machine for the loader's work.
+// this machine for the loader's work. Each sub-benchmark has its own
+// database, so the technology ids it sets cannot collide.
 func BenchmarkRawCopy(b *testing.B) {
 	for _, size := range []int{100, 500, 2000, 5000} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
@@ -79,6 +80,10 @@ func BenchmarkRawCopy(b *testing.B) {
 		})
 	}
 }
+
+// techBase numbers the technologies rawCopy writes (it sets their ids, as
+// COPY does not return the ones a sequence would give).
+var techBase = 1
 
 func rawCopy(ctx context.Context, st *store.Store, cs []message.Classification) error {
 	return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
@@ -103,7 +108,29 @@ func rawCopy(ctx context.Context, st *store.Store, cs []message.Classification) 
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"classifications"}, []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}, pgx.CopyFromRows(cls)); err != nil {
 			return err
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"labels"}, []string{"document_id", "rule_set_version", "dimension", "code", "score", "evidence"}, pgx.CopyFromRows(labels))
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"labels"}, []string{"document_id", "rule_set_version", "dimension", "code", "score", "evidence"}, pgx.CopyFromRows(labels)); err != nil {
+			return err
+		}
+		// The loader also writes a technology, its link and a review item
+		// for each document announcing a new one, as each of these does.
+		techs := make([][]any, len(cs))
+		links := make([][]any, len(cs))
+		items := make([][]any, len(cs))
+		for i, c := range cs {
+			m := store.MatchTechnology(c)
+			id := int64(techBase + i)
+			techs[i] = []any{id, m.Key, m.Name}
+			links[i] = []any{c.Document.ID, id, m.By}
+			items[i] = []any{c.Document.ID, id, []string{store.ReasonNewTechnology}, 2}
+		}
+		techBase += len(cs)
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"technologies"}, []string{"id", "key", "name"}, pgx.CopyFromRows(techs)); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"document_technologies"}, []string{"document_id", "technology_id", "matched_by"}, pgx.CopyFromRows(links)); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"review_items"}, []string{"document_id", "technology_id", "reasons", "priority"}, pgx.CopyFromRows(items))
 		return err
 	})
 }
