@@ -101,6 +101,19 @@ func TestPipelineEndToEnd(t *testing.T) {
 			t.Errorf("%d runs recorded (want %d), %d unhealthy sources", runs, len(wantPerSource), unhealthy)
 		}
 	})
+	t.Run("the report views count technologies by type and region", func(t *testing.T) {
+		var techs, types, regions, open int
+		err := b.st.Pool().QueryRow(ctx, `select (select count(*) from report.technologies),
+			(select count(*) from report.distribution where dimension = 'type'),
+			(select count(*) from report.regions),
+			(select coalesce(sum(items), 0) from report.review_backlog where state = 'open')`).Scan(&techs, &types, &regions, &open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if techs == 0 || types == 0 || regions == 0 || open == 0 {
+			t.Errorf("technologies %d, types %d, regions %d, open review items %d: want all filled", techs, types, regions, open)
+		}
+	})
 	t.Run("robots.txt keeps the private page out", func(t *testing.T) {
 		var n int
 		if err := b.st.Pool().QueryRow(ctx, `select count(*) from documents where url like '%/private/%'`).Scan(&n); err != nil {
