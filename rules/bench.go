@@ -1,9 +1,12 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"testing/fstest"
 )
@@ -122,4 +125,30 @@ func (n *Naive) Match(text string) int {
 		}
 	}
 	return count
+}
+
+// BenchCorpus reads the texts to measure matching on: a JSON object of
+// {"articleBody": text} by id (../shared/extraction-benchmark/ground-truth.json),
+// in id order.
+func BenchCorpus(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var truth map[string]struct {
+		ArticleBody string `json:"articleBody"`
+	}
+	if err := json.Unmarshal(data, &truth); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	ids := make([]string, 0, len(truth))
+	for id := range truth {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	docs := make([]string, len(ids))
+	for i, id := range ids {
+		docs[i] = truth[id].ArticleBody
+	}
+	return docs, nil
 }

@@ -1,33 +1,13 @@
 package rules
 
-import (
-	"encoding/json"
-	"os"
-	"sort"
-	"testing"
-)
+import "testing"
 
 // benchCorpus is the 181 real article bodies of the extraction benchmark
 // (../shared/extraction-benchmark), a realistic mix of news texts.
 func benchCorpus(b *testing.B) []string {
-	data, err := os.ReadFile("../../shared/extraction-benchmark/ground-truth.json")
+	docs, err := BenchCorpus("../../shared/extraction-benchmark/ground-truth.json")
 	if err != nil {
 		b.Skipf("no benchmark corpus: %v", err)
-	}
-	var truth map[string]struct {
-		ArticleBody string `json:"articleBody"`
-	}
-	if err := json.Unmarshal(data, &truth); err != nil {
-		b.Fatal(err)
-	}
-	ids := make([]string, 0, len(truth))
-	for id := range truth {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	docs := make([]string, len(ids))
-	for i, id := range ids {
-		docs[i] = truth[id].ArticleBody
 	}
 	return docs
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"testing"
 
 	"github.com/horizon-scan/horizon/rules"
@@ -24,26 +22,10 @@ func runBench(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	data, err := os.ReadFile(*corpus)
+	docs, err := rules.BenchCorpus(*corpus)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "classifier bench:", err)
 		return 1
-	}
-	var truth map[string]struct {
-		ArticleBody string `json:"articleBody"`
-	}
-	if err := json.Unmarshal(data, &truth); err != nil {
-		fmt.Fprintln(os.Stderr, "classifier bench:", err)
-		return 1
-	}
-	ids := make([]string, 0, len(truth))
-	for id := range truth {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	docs := make([]string, len(ids))
-	for i, id := range ids {
-		docs[i] = truth[id].ArticleBody
 	}
 	shipped, err := rules.Default()
 	if err != nil {

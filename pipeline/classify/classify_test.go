@@ -77,9 +77,9 @@ func TestEvaluate(t *testing.T) {
 		{ID: "d", Relevance: "NOT_RELEVANT"},
 	}
 	preds := map[string]Prediction{
-		"a": {Relevance: "RELEVANT", Type: s("DIAGNOSTIC"), ClinicalAreas: []string{"STROKE"}},
-		"b": {Relevance: "RELEVANT", Type: s("DIAGNOSTIC"), ClinicalAreas: []string{"CARDIOLOGY", "STROKE"}},
-		"c": {Relevance: "RELEVANT", Type: s("P4"), ClinicalAreas: []string{"ONCOLOGY"}},
+		"a": {Codes: Codes{Relevance: "RELEVANT", Type: s("DIAGNOSTIC"), ClinicalAreas: []string{"STROKE"}}},
+		"b": {Codes: Codes{Relevance: "RELEVANT", Type: s("DIAGNOSTIC"), ClinicalAreas: []string{"CARDIOLOGY", "STROKE"}}},
+		"c": {Codes: Codes{Relevance: "RELEVANT", Type: s("P4"), ClinicalAreas: []string{"ONCOLOGY"}}},
 	}
 	ev := Evaluate(gold, preds)
 	tests := []struct {

@@ -10,9 +10,10 @@ import (
 	"strings"
 )
 
-// Gold is an analyst's labels for one item, in the format of
-// ../shared/corpus/dev-labels.jsonl (and of the review app's export).
-type Gold struct {
+// Codes are one item's codes in the format of
+// ../shared/corpus/dev-labels.jsonl: the fields predictions and gold labels
+// share.
+type Codes struct {
 	ID              string   `json:"id"`
 	Relevance       string   `json:"relevance"`
 	Type            *string  `json:"type"`
@@ -23,6 +24,10 @@ type Gold struct {
 	Stage           *string  `json:"stage"`
 	Region          []string `json:"region"`
 }
+
+// Gold is an analyst's labels for one item (the corpus' labels, and the
+// review app's export).
+type Gold = Codes
 
 // ReadGold reads a gold file, one JSON object a line.
 func ReadGold(path string) ([]Gold, error) {
@@ -113,7 +118,7 @@ func Evaluate(gold []Gold, preds map[string]Prediction) Evaluation {
 		p, ok := preds[g.ID]
 		if !ok {
 			ev.Missing = append(ev.Missing, g.ID)
-			p = Prediction{Relevance: "NOT_RELEVANT"}
+			p = Prediction{Codes: Codes{Relevance: "NOT_RELEVANT"}}
 		}
 		if p.Relevance == g.Relevance {
 			relOK++

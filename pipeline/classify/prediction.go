@@ -6,30 +6,24 @@ import (
 )
 
 // Prediction is a classification in the flat form that
-// ../shared/corpus/README.md defines for evaluation: one field per
-// dimension, plus the full labels with their evidence.
+// ../shared/corpus/README.md defines for evaluation: the codes, one field
+// per dimension, plus the full labels with their evidence and the
+// organisations named.
 type Prediction struct {
-	ID              string          `json:"id"`
-	Relevance       string          `json:"relevance"`
-	Type            *string         `json:"type"`
-	Subtypes        []string        `json:"subtypes"`
-	ClinicalAreas   []string        `json:"clinical_areas"`
-	WorkforceGroups []string        `json:"workforce_groups"`
-	PointOfCare     []string        `json:"point_of_care"`
-	Stage           *string         `json:"stage"`
-	Region          []string        `json:"region"`
-	RuleSetVersion  string          `json:"rule_set_version"`
-	Review          message.Review  `json:"review"`
-	Labels          []message.Label `json:"labels"`
+	Codes
+	RuleSetVersion string                 `json:"rule_set_version"`
+	Review         message.Review         `json:"review"`
+	Labels         []message.Label        `json:"labels"`
+	Organisations  []message.Organisation `json:"organisations,omitempty"`
 }
 
 // Predict flattens a classification. Stage takes the most mature stage
 // evidenced when several are.
 func Predict(id string, c message.Classification) Prediction {
 	p := Prediction{
-		ID: id, Relevance: rules.NotRelevant, RuleSetVersion: c.RuleSetVersion, Review: c.Review,
-		Subtypes: []string{}, ClinicalAreas: []string{}, WorkforceGroups: []string{},
-		PointOfCare: []string{}, Region: []string{}, Labels: c.Labels,
+		Codes: Codes{ID: id, Relevance: rules.NotRelevant, Subtypes: []string{}, ClinicalAreas: []string{},
+			WorkforceGroups: []string{}, PointOfCare: []string{}, Region: []string{}},
+		RuleSetVersion: c.RuleSetVersion, Review: c.Review, Labels: c.Labels, Organisations: c.Organisations,
 	}
 	if p.Labels == nil {
 		p.Labels = []message.Label{}

@@ -45,6 +45,22 @@ func setup(t *testing.T) bundle {
 	}
 }
 
+// setupWithSite is setup with the offline site served and its sources
+// configured.
+func setupWithSite(t *testing.T) bundle {
+	t.Helper()
+	site, err := offlinesite.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	b := setup(t)
+	if b.cfg.Sources, err = site.Sources(); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // tableCounts reads the size of every table the pipeline writes.
 func tableCounts(t *testing.T, st *store.Store) map[string]int {
 	t.Helper()
@@ -61,15 +77,7 @@ func tableCounts(t *testing.T, st *store.Store) map[string]int {
 
 func TestPipelineEndToEnd(t *testing.T) {
 	t.Parallel()
-	site, err := offlinesite.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
-	b := setup(t)
-	if b.cfg.Sources, err = site.Sources(); err != nil {
-		t.Fatal(err)
-	}
+	b := setupWithSite(t)
 	ctx := context.Background()
 
 	first, err := onebox.Run(ctx, b.cfg)
@@ -269,15 +277,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 
 func TestReclassifyMovesTheReportsToTheNewRules(t *testing.T) {
 	t.Parallel()
-	site, err := offlinesite.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
-	b := setup(t)
-	if b.cfg.Sources, err = site.Sources(); err != nil {
-		t.Fatal(err)
-	}
+	b := setupWithSite(t)
 	ctx := context.Background()
 	if _, err := onebox.Run(ctx, b.cfg); err != nil {
 		t.Fatal(err)

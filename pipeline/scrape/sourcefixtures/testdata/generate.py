@@ -5,11 +5,13 @@
 # WordPress RSS, plain RSS 2.0, the site's listing markup, a Yoast sitemap
 # index) and two article pages in the publisher's page layout. {{SITE}}
 # stands for the address the fixture is served on. The article texts are the
-# project's own (articles.py), not copies of the publishers' pages.
+# project's own (offlinesite/testdata/articles.py), not copies of the
+# publishers' pages.
 import html, os, shutil, sys
 from email.utils import format_datetime
 from datetime import datetime, timezone
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The article texts are the offline site's (one copy of the project's texts).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "offlinesite", "testdata"))
 from articles import ARTICLES
 
 OUT = os.path.dirname(os.path.abspath(__file__))
