@@ -335,3 +335,51 @@ func withExtraRule(t *testing.T) fstest.MapFS {
 	fsys["analyst.yaml"] = &fstest.MapFile{Data: []byte("rules:\n  - id: analyst.sonographers\n    set: {workforce_group: AHP.SONOGRAPHER}\n    any: [fetal heart]\n")}
 	return fsys
 }
+
+// TestReplayingTheWholeStreamChangesNothing makes the loader read every
+// classification again from the start of the stream (its durable consumer
+// deleted and declared anew) and checks that no row changes.
+func TestReplayingTheWholeStreamChangesNothing(t *testing.T) {
+	t.Parallel()
+	b := setupWithSite(t)
+	ctx := context.Background()
+	if _, err := onebox.Run(ctx, b.cfg); err != nil {
+		t.Fatal(err)
+	}
+	before := tableCounts(t, b.st)
+	var versions int
+	if err := b.st.Pool().QueryRow(ctx, `select sum(version) from documents`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+
+	bb, err := bus.Open(ctx, b.nc, b.cfg.Bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bb.JetStream().DeleteConsumer(ctx, b.cfg.Bus.Stream, bus.LoaderConsumer); err != nil {
+		t.Fatal(err)
+	}
+	b.cfg.Sources = nil
+	if _, err := onebox.Run(ctx, b.cfg); err != nil { // declares the consumer again: it starts from the first message
+		t.Fatal(err)
+	}
+	var replayed uint64
+	if info, err := bb.JetStream().Consumer(ctx, b.cfg.Bus.Stream, bus.LoaderConsumer); err != nil {
+		t.Fatal(err)
+	} else if ci, err := info.Info(ctx); err != nil {
+		t.Fatal(err)
+	} else {
+		replayed = ci.Delivered.Consumer
+	}
+	if replayed < uint64(offlinesite.Articles) {
+		t.Fatalf("the loader was handed %d messages on replay, want all %d", replayed, offlinesite.Articles)
+	}
+	after := tableCounts(t, b.st)
+	var versionsAfter int
+	if err := b.st.Pool().QueryRow(ctx, `select sum(version) from documents`).Scan(&versionsAfter); err != nil {
+		t.Fatal(err)
+	}
+	if !equal(before, after) || versions != versionsAfter {
+		t.Errorf("replay changed the tables: %v (versions %d), then %v (versions %d)", before, versions, after, versionsAfter)
+	}
+}
