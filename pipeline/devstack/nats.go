@@ -9,10 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -72,23 +68,4 @@ func ProbeNATS(ctx context.Context, url string) bool {
 	}
 	_, err = js.AccountInfo(nats.Context(ctx))
 	return err == nil
-}
-
-// serverPort finds a free TCP port on 127.0.0.1 for a server that may be
-// stopped and started again on the same port. It is chosen below the
-// kernel's ephemeral range (32768 and up on Linux), which the kernel hands
-// to client connections: a port from there could be taken by some
-// connection while the server is down.
-func serverPort() (int, error) {
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
-	for range 200 {
-		port := 20000 + rng.IntN(12000)
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		return port, nil
-	}
-	return 0, errors.New("no free port between 20000 and 32000")
 }

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -298,4 +301,23 @@ func lastLines(b []byte, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// serverPort finds a free TCP port on 127.0.0.1 for a server that may be
+// stopped and started again on the same port. It is chosen below the
+// kernel's ephemeral range (32768 and up on Linux), which the kernel hands
+// to client connections: a port from there could be taken by some
+// connection while the server is down.
+func serverPort() (int, error) {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
+	for range 200 {
+		port := 20000 + rng.IntN(12000)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port, nil
+	}
+	return 0, errors.New("no free port between 20000 and 32000")
 }

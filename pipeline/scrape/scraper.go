@@ -260,7 +260,7 @@ func (r *run) wire() {
 			return
 		}
 		r.mu.Lock()
-		r.indexes[resp.Request.URL.String()] = validators(resp, "")
+		r.indexes[resp.Request.URL.String()] = r.validators(resp, "")
 		r.mu.Unlock()
 		switch r.src.Kind {
 		case KindFeed:
@@ -429,7 +429,7 @@ func (r *run) article(resp *colly.Response) {
 		d.Published = &page.Published
 	}
 	prev, seen := resp.Ctx.GetAny(ctxPrev).(PageState)
-	next := validators(resp, d.ContentHash)
+	next := r.validators(resp, d.ContentHash)
 	if seen && prev.ContentHash == d.ContentHash {
 		r.count(func(rec *message.SourceRun) { rec.Unchanged++ })
 		r.saveState(u, next)
@@ -457,9 +457,9 @@ func (r *run) saveState(u string, ps PageState) {
 	}
 }
 
-func validators(resp *colly.Response, hash string) PageState {
+func (r *run) validators(resp *colly.Response, hash string) PageState {
 	return PageState{ETag: resp.Headers.Get("ETag"), LastModified: resp.Headers.Get("Last-Modified"),
-		ContentHash: hash, Checked: time.Now().UTC()}
+		ContentHash: hash, Checked: r.s.opts.Clock().UTC()}
 }
 
 // toUTF8 decodes an HTML body by its byte-order mark, Content-Type charset

@@ -269,6 +269,32 @@ func checkPace(t *testing.T, times []time.Time, delay time.Duration) {
 	}
 }
 
+// gauge counts the requests a handler is serving, the most at once, and
+// how many it has served.
+type gauge struct {
+	mu                   sync.Mutex
+	inFlight, peak, runs int
+}
+
+// busy holds one request for d.
+func (g *gauge) busy(d time.Duration) {
+	g.mu.Lock()
+	g.inFlight++
+	g.runs++
+	g.peak = max(g.peak, g.inFlight)
+	g.mu.Unlock()
+	time.Sleep(d)
+	g.mu.Lock()
+	g.inFlight--
+	g.mu.Unlock()
+}
+
+func (g *gauge) read() (runs, peak int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.runs, g.peak
+}
+
 // requestTimes lists when every request but robots.txt arrived, in order.
 func (s *site) requestTimes() []time.Time {
 	s.mu.Lock()
@@ -491,17 +517,9 @@ func TestAFailingSourceFailsItsRunNotTheProcess(t *testing.T) {
 func TestSourcesOnOneHostShareItsLimits(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	var mu sync.Mutex
-	inFlight, peak := 0, 0
+	var g gauge
 	slow := func(w http.ResponseWriter, body string) {
-		mu.Lock()
-		inFlight++
-		peak = max(peak, inFlight)
-		mu.Unlock()
-		time.Sleep(30 * time.Millisecond)
-		mu.Lock()
-		inFlight--
-		mu.Unlock()
+		g.busy(30 * time.Millisecond)
 		fmt.Fprint(w, body)
 	}
 	for _, feed := range []string{"one", "two"} {
@@ -527,7 +545,7 @@ func TestSourcesOnOneHostShareItsLimits(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if peak != 1 {
+	if _, peak := g.read(); peak != 1 {
 		t.Errorf("the host saw %d requests at once, want 1", peak)
 	}
 	times := s.requestTimes()
@@ -566,18 +584,9 @@ func TestTheRunBudgetEndsALongRun(t *testing.T) {
 func TestScheduleNeverOverlapsRunsOfOneSource(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	var mu sync.Mutex
-	inFlight, peak, runs := 0, 0, 0
+	var g gauge
 	s.handle("GET /feed", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		inFlight++
-		runs++
-		peak = max(peak, inFlight)
-		mu.Unlock()
-		time.Sleep(1500 * time.Millisecond)
-		mu.Lock()
-		inFlight--
-		mu.Unlock()
+		g.busy(1500 * time.Millisecond)
 		fmt.Fprint(w, `<rss version="2.0"><channel><title>T</title></channel></rss>`)
 	})
 	e := setup(t, scrape.Options{})
@@ -588,9 +597,7 @@ func TestScheduleNeverOverlapsRunsOfOneSource(t *testing.T) {
 	if err := e.s.Schedule(ctx, []scrape.Source{src}, 0); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if peak != 1 || runs < 2 {
+	if runs, peak := g.read(); peak != 1 || runs < 2 {
 		t.Errorf("%d runs, at most %d at once; want several, never overlapping", runs, peak)
 	}
 }
