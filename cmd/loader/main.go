@@ -50,6 +50,7 @@ func run(cmd string, args []string) int {
 	f.Register(fs, ":9103", true)
 	batch := fs.Int("batch-size", 1000, "classifications per transaction")
 	wait := fs.Duration("batch-wait", 500*time.Millisecond, "longest wait to fill a batch")
+	writers := fs.Int("writers", 2, "batches written at once, each on its own connection")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -59,6 +60,10 @@ func run(cmd string, args []string) int {
 	}
 	if *batch < 1 {
 		fmt.Fprintln(os.Stderr, "loader: --batch-size: must be at least 1")
+		return 2
+	}
+	if *writers < 1 {
+		fmt.Fprintln(os.Stderr, "loader: --writers: must be at least 1")
 		return 2
 	}
 	log := f.Logger()
@@ -100,7 +105,7 @@ func run(cmd string, args []string) int {
 		return 1
 	}
 	svc.AddCheck("postgres", st.Ping)
-	l := load.New(svc.Bus, st, log, svc.Registry, load.Options{BatchSize: *batch, MaxWait: *wait})
+	l := load.New(svc.Bus, st, log, svc.Registry, load.Options{BatchSize: *batch, MaxWait: *wait, Writers: *writers})
 	if err := svc.Run(ctx, l.Run, l.RunSourceRuns, l.RunDeadLetters); err != nil {
 		log.Error("loader stopped", "err", err)
 		return 1

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/message"
@@ -25,6 +26,10 @@ const Stage = "loader"
 type Options struct {
 	BatchSize int           // messages per transaction, default 1000
 	MaxWait   time.Duration // longest wait to fill a batch, default 500ms
+	// Writers is how many batches are written at once, each in its own
+	// transaction on its own connection, default 2: one Postgres backend
+	// keeps one core busy, and batches from one consumer never overlap.
+	Writers int
 }
 
 // Loader reads the "loader" and "dead-letters" consumers and writes to
@@ -49,6 +54,7 @@ type metrics struct {
 func New(b *bus.Bus, s *store.Store, log *slog.Logger, reg prometheus.Registerer, opts Options) *Loader {
 	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
 	opts.MaxWait = cmp.Or(opts.MaxWait, 500*time.Millisecond)
+	opts.Writers = cmp.Or(opts.Writers, 2)
 	m := &metrics{
 		loaded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "horizon_loader_classifications_total", Help: "Classifications committed to Postgres."}),
@@ -63,10 +69,16 @@ func New(b *bus.Bus, s *store.Store, log *slog.Logger, reg prometheus.Registerer
 	return &Loader{bus: b, store: s, log: log, opts: opts, metrics: m}
 }
 
-// Run loads classifications until ctx is cancelled, then finishes the batch
-// in hand.
+// Run loads classifications until ctx is cancelled, then finishes the
+// batches in hand. Options.Writers batches are fetched and written at once.
 func (l *Loader) Run(ctx context.Context) error {
-	return l.bus.Consume(ctx, bus.LoaderConsumer, l.opts.BatchSize, l.opts.MaxWait, l.handle)
+	var g errgroup.Group
+	for range l.opts.Writers {
+		g.Go(func() error {
+			return l.bus.Consume(ctx, bus.LoaderConsumer, l.opts.BatchSize, l.opts.MaxWait, l.handle)
+		})
+	}
+	return g.Wait()
 }
 
 // RunSourceRuns stores the scraper's run records until ctx is cancelled.

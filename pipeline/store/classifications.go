@@ -107,10 +107,17 @@ var stagingTables = []string{
 // mergeSteps move the staged rows into the tables. Within a batch the
 // newest message for a key wins (DISTINCT ON … ORDER BY … DESC).
 var mergeSteps = []struct{ what, sql string }{
-	{"upserting sources", `
+	// A source's row is locked only when it is new or its last_seen is a
+	// minute old: an ON CONFLICT DO UPDATE would lock it in every batch and
+	// make concurrent loaders wait for each other's commits.
+	{"recording sources", `
 insert into sources (id)
 select distinct source_id from stage_documents order by 1
-on conflict (id) do update set last_seen = now()`},
+on conflict (id) do nothing`},
+	{"touching sources", `
+update sources set last_seen = now()
+where id in (select source_id from stage_documents)
+  and last_seen < now() - interval '1 minute'`},
 	{"upserting documents", `
 insert into documents (id, source_id, url, title, body, published_at, language, content_hash, fetched_at)
 select distinct on (id) id, source_id, url, title, body, published_at, language, content_hash, fetched_at

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,7 +85,45 @@ func BenchmarkRawCopy(b *testing.B) {
 
 // techBase numbers the technologies rawCopy writes (it sets their ids, as
 // COPY does not return the ones a sequence would give).
-var techBase = 1
+var techBase atomic.Int64
+
+// BenchmarkConcurrentWriters runs two writers at once, each with its own
+// batches, as two loaders on one consumer do: the loader against raw COPY.
+// A single writer keeps one Postgres backend busy; two can use both cores.
+func BenchmarkConcurrentWriters(b *testing.B) {
+	const writers, size = 2, 2000
+	for _, w := range []struct {
+		name  string
+		write func(context.Context, *store.Store, []message.Classification) error
+	}{
+		{"loader", func(ctx context.Context, st *store.Store, cs []message.Classification) error {
+			return st.SaveClassifications(ctx, cs)
+		}},
+		{"rawcopy", rawCopy},
+	} {
+		b.Run(fmt.Sprintf("%s/writers=%d/batch=%d", w.name, writers, size), func(b *testing.B) {
+			st := testenv.Store(b)
+			ctx := context.Background()
+			next := 0
+			for b.Loop() {
+				var wg sync.WaitGroup
+				errs := make([]error, writers)
+				for i := range writers {
+					cs := realistic(next, size)
+					next += size
+					wg.Go(func() { errs[i] = w.write(ctx, st, cs) })
+				}
+				wg.Wait()
+				for _, err := range errs {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
+}
 
 func rawCopy(ctx context.Context, st *store.Store, cs []message.Classification) error {
 	return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
@@ -113,17 +153,17 @@ func rawCopy(ctx context.Context, st *store.Store, cs []message.Classification) 
 		}
 		// The loader also writes a technology, its link and a review item
 		// for each document announcing a new one, as each of these does.
+		base := techBase.Add(int64(len(cs))) - int64(len(cs)) + 1
 		techs := make([][]any, len(cs))
 		links := make([][]any, len(cs))
 		items := make([][]any, len(cs))
 		for i, c := range cs {
 			m := store.MatchTechnology(c)
-			id := int64(techBase + i)
+			id := base + int64(i)
 			techs[i] = []any{id, m.Key, m.Name}
 			links[i] = []any{c.Document.ID, id, m.By}
 			items[i] = []any{c.Document.ID, id, []string{store.ReasonNewTechnology}, 2}
 		}
-		techBase += len(cs)
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"technologies"}, []string{"id", "key", "name"}, pgx.CopyFromRows(techs)); err != nil {
 			return err
 		}
