@@ -35,19 +35,27 @@ type Decision struct {
 // Decide records a decision in one transaction: an append-only row in
 // review_decisions, its effect on the technology (analyst codes win over
 // automatic ones in every report view, and no reclassification overwrites
-// them), and the item marked decided (a note leaves it as it is).
+// them), and the item marked decided (a note leaves it as it is). An item
+// another analyst holds a live claim on is refused with ErrClaimed; a
+// decided item may be decided again, and both decisions stay on record.
 func (s *Store) Decide(ctx context.Context, d Decision) error {
 	if d.Analyst == "" {
 		return errors.New("deciding: analyst is required")
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var techID int64
-		err := tx.QueryRow(ctx, `select technology_id from review_items where id = $1 for update`, d.ItemID).Scan(&techID)
+		var holder string
+		err := tx.QueryRow(ctx, `select technology_id,
+			case when state = 'claimed' and claimed_until >= now() then claimed_by else '' end
+			from review_items where id = $1 for update`, d.ItemID).Scan(&techID, &holder)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("deciding item %d: %w", d.ItemID, ErrNoItem)
 		}
 		if err != nil {
 			return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+		}
+		if holder != "" && holder != d.Analyst {
+			return fmt.Errorf("deciding item %d: claimed by %s: %w", d.ItemID, holder, ErrClaimed)
 		}
 		codes, err := json.Marshal(d.Codes)
 		if err != nil {
