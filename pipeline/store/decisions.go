@@ -62,9 +62,9 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 			return err
 		}
 		var decisionID int64
-		if err := tx.QueryRow(ctx, `insert into review_decisions (review_item_id, technology_id, analyst, action, codes, note)
-			values ($1, $2, $3, $4, $5, nullif($6, '')) returning id`,
-			d.ItemID, techID, d.Analyst, d.Action, codes, d.Note).Scan(&decisionID); err != nil {
+		if err := tx.QueryRow(ctx, `insert into review_decisions (review_item_id, technology_id, analyst, action, codes, note, merge_into)
+			values ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, 0)) returning id`,
+			d.ItemID, techID, d.Analyst, d.Action, codes, d.Note, d.MergeInto).Scan(&decisionID); err != nil {
 			return fmt.Errorf("recording decision: %w", err)
 		}
 		switch d.Action {

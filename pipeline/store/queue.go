@@ -189,3 +189,28 @@ func (s *Store) whyNot(ctx context.Context, id int64) error {
 	}
 	return fmt.Errorf("review item %d is claimed by %s: %w", id, by, ErrClaimed)
 }
+
+// ReasonCount is how many undecided review items carry a reason.
+type ReasonCount struct {
+	Reason string
+	Items  int
+}
+
+// QueueReasons counts undecided review items by reason, most first.
+func (s *Store) QueueReasons(ctx context.Context) ([]ReasonCount, error) {
+	rows, err := s.pool.Query(ctx, `select reason, count(*)::int from review_items, unnest(reasons) reason
+		where state <> 'decided' group by 1 order by 2 desc, 1`)
+	if err != nil {
+		return nil, fmt.Errorf("counting review reasons: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ReasonCount])
+}
+
+// SourceIDs lists the sources documents came from.
+func (s *Store) SourceIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `select id from sources order by id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing sources: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

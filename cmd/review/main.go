@@ -1,0 +1,210 @@
+// Command review serves the analysts' review app and the dashboard (run,
+// the default), or manages accounts (user).
+package main
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/horizon-scan/horizon/pipeline/ops"
+	"github.com/horizon-scan/horizon/pipeline/review"
+	"github.com/horizon-scan/horizon/pipeline/store"
+	"github.com/horizon-scan/horizon/rules"
+)
+
+const usage = `Usage: review [command] [flags]
+
+Commands:
+  run                     serve the review app and dashboard (default)
+  user NAME --role ROLE   create an account or reset its password and role;
+                          the password is read from --password-file or the
+                          first line of standard input
+Run "review COMMAND -h" for a command's flags.
+`
+
+func main() { os.Exit(dispatch(os.Args[1:], os.Stdin)) }
+
+func dispatch(args []string, stdin io.Reader) int {
+	cmd := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return run(args)
+	case "user":
+		return user(args, stdin)
+	case "help":
+		fmt.Print(usage)
+		return 0
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return 2
+}
+
+type flags struct {
+	databaseURL, reportsURL, addr, httpAddr, logLevel string
+	logJSON, secure                                   bool
+	lease                                             time.Duration
+}
+
+func (f *flags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.databaseURL, "database-url", ops.Env("HORIZON_DATABASE_URL", ""), "Postgres URL (env HORIZON_DATABASE_URL)")
+	fs.StringVar(&f.logLevel, "log-level", ops.Env("HORIZON_LOG_LEVEL", "info"), "debug, info, warn or error (env HORIZON_LOG_LEVEL)")
+	fs.BoolVar(&f.logJSON, "log-json", ops.Env("HORIZON_LOG_JSON", "") == "true", "log as JSON lines (env HORIZON_LOG_JSON=true)")
+}
+
+func (f *flags) validate() error {
+	var errs []error
+	if err := ops.CheckURL("--database-url", f.databaseURL, "postgres", "postgresql"); err != nil {
+		errs = append(errs, err)
+	}
+	if f.reportsURL != "" {
+		if err := ops.CheckURL("--reports-database-url", f.reportsURL, "postgres", "postgresql"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if f.lease < 0 || (f.lease > 0 && f.lease < time.Minute) {
+		errs = append(errs, fmt.Errorf("--lease: %s is too short (at least 1m)", f.lease))
+	}
+	return errors.Join(errs...)
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("review run", flag.ContinueOnError)
+	var f flags
+	f.register(fs)
+	fs.StringVar(&f.reportsURL, "reports-database-url", ops.Env("HORIZON_REPORTS_DATABASE_URL", ""),
+		"Postgres URL for the dashboard, whose connections take the read-only role horizon_reader; default --database-url (env HORIZON_REPORTS_DATABASE_URL)")
+	fs.StringVar(&f.addr, "addr", ops.Env("HORIZON_REVIEW_ADDR", "127.0.0.1:8080"), "address of the review app (env HORIZON_REVIEW_ADDR)")
+	fs.StringVar(&f.httpAddr, "http-addr", ops.Env("HORIZON_HTTP_ADDR", ":9104"), "address for /healthz, /readyz and /metrics; empty to disable (env HORIZON_HTTP_ADDR)")
+	fs.DurationVar(&f.lease, "lease", 15*time.Minute, "how long a claim on a review item lasts without renewal")
+	fs.BoolVar(&f.secure, "secure-cookies", ops.Env("HORIZON_SECURE_COOKIES", "") == "true", "mark cookies Secure: set when served over HTTPS (env HORIZON_SECURE_COOKIES=true)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := f.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "review:", err)
+		return 2
+	}
+	log, err := ops.NewLogger(os.Stderr, f.logLevel, f.logJSON)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "review: --log-level:", err)
+		return 2
+	}
+	ctx, stop := ops.SignalContext(context.Background())
+	defer stop()
+	st, err := store.Open(ctx, f.databaseURL)
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		log.Error("migrating", "err", err)
+		return 1
+	}
+	rs, err := rules.Default()
+	if err == nil {
+		err = st.SaveReferenceCodes(ctx, rs.Taxonomy.All())
+	}
+	if err != nil {
+		log.Error("loading reference codes", "err", err)
+		return 1
+	}
+	reports, err := store.OpenReports(ctx, cmp.Or(f.reportsURL, f.databaseURL))
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	defer reports.Close()
+	srv, err := review.New(review.Config{Store: st, Reports: reports, Log: log, Lease: f.lease, SecureCookies: f.secure})
+	if err != nil {
+		log.Error("starting", "err", err)
+		return 1
+	}
+	checks := map[string]ops.Check{"postgres": st.Ping}
+	err = ops.Run(ctx,
+		func(ctx context.Context) error { return review.ListenAndServe(ctx, f.addr, srv, log) },
+		func(ctx context.Context) error { return ops.Serve(ctx, f.httpAddr, ops.NewRegistry(), log, checks) })
+	if err != nil {
+		log.Error("review app stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func user(args []string, stdin io.Reader) int {
+	fs := flag.NewFlagSet("review user", flag.ContinueOnError)
+	var f flags
+	f.register(fs)
+	role := fs.String("role", store.RoleAnalyst, "reader (dashboards), analyst (review queue) or admin (accounts)")
+	pwFile := fs.String("password-file", "", "read the password from this file's first line, not standard input")
+	disabled := fs.Bool("disabled", false, "disable the account")
+	var name string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var errs []error
+	if name == "" {
+		errs = append(errs, errors.New("NAME: an account name is required (review user NAME --role ROLE)"))
+	}
+	if !review.ValidRole(*role) {
+		errs = append(errs, fmt.Errorf("--role: %q is not reader, analyst or admin", *role))
+	}
+	if err := f.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintln(os.Stderr, "review user:", err)
+		return 2
+	}
+	in := stdin
+	if *pwFile != "" {
+		file, err := os.Open(*pwFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "review user: --password-file:", err)
+			return 2
+		}
+		defer file.Close()
+		in = file
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintln(os.Stderr, "review user: reading password:", err)
+		return 2
+	}
+	hash, err := review.HashPassword(strings.TrimRight(line, "\r\n"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "review user:", err)
+		return 2
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, f.databaseURL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "review user:", err)
+		return 1
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "review user:", err)
+		return 1
+	}
+	if err := st.SaveUser(ctx, store.User{Name: name, PasswordHash: hash, Role: *role, Disabled: *disabled}); err != nil {
+		fmt.Fprintln(os.Stderr, "review user:", err)
+		return 1
+	}
+	fmt.Printf("account %s saved (%s)\n", name, *role)
+	return 0
+}

@@ -1,0 +1,210 @@
+package review
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+const (
+	sessionCookie = "horizon_session"
+	sessionTTL    = 12 * time.Hour
+	// MinPasswordLength is the shortest password an account may have.
+	MinPasswordLength = 10
+)
+
+// roleRank orders roles: a page for a role is open to every higher one.
+var roleRank = map[string]int{store.RoleReader: 1, store.RoleAnalyst: 2, store.RoleAdmin: 3}
+
+// ValidRole reports whether role is one of the review app's roles.
+func ValidRole(role string) bool { return roleRank[role] > 0 }
+
+// HashPassword hashes a password with bcrypt, refusing short ones.
+func HashPassword(password string) (string, error) {
+	if len(password) < MinPasswordLength {
+		return "", fmt.Errorf("password: must be at least %d characters", MinPasswordLength)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("hashing password: %w", err)
+	}
+	return string(h), nil
+}
+
+// dummyHash is compared against when the account does not exist, so that
+// a wrong name takes as long as a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// loginLimiter allows a few login attempts a minute per client address and
+// per account name, so neither guessing one account from many places nor
+// many accounts from one place goes fast.
+type loginLimiter struct {
+	mu      sync.Mutex
+	buckets map[string]*rate.Limiter
+	every   time.Duration
+	burst   int
+}
+
+func newLoginLimiter(every time.Duration, burst int) *loginLimiter {
+	return &loginLimiter{buckets: map[string]*rate.Limiter{}, every: every, burst: burst}
+}
+
+func (l *loginLimiter) allow(keys ...string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buckets) > 100_000 { // forget everyone rather than grow without bound
+		clear(l.buckets)
+	}
+	ok := true
+	for _, k := range keys {
+		b := l.buckets[k]
+		if b == nil {
+			b = rate.NewLimiter(rate.Every(l.every), l.burst)
+			l.buckets[k] = b
+		}
+		if !b.Allow() {
+			ok = false
+		}
+	}
+	return ok
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type ctxKey struct{}
+
+// sessionFrom returns the signed-in session of a request that went through
+// [Server.authenticated].
+func sessionFrom(ctx context.Context) (store.Session, bool) {
+	s, ok := ctx.Value(ctxKey{}).(store.Session)
+	return s, ok
+}
+
+// login checks a name and password and starts a session.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	name, password := r.PostFormValue("name"), r.PostFormValue("password")
+	if !checkLoginCSRF(r) {
+		s.loginForm(w, r, http.StatusForbidden, "The form had expired. Try again.")
+		return
+	}
+	if !s.limiter.allow("addr:"+clientAddr(r), "name:"+name) {
+		s.log.Warn("login rate-limited", "addr", clientAddr(r), "name", name)
+		w.Header().Set("Retry-After", "60")
+		s.loginForm(w, r, http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
+		return
+	}
+	u, err := s.store.UserByName(r.Context(), name)
+	hash := []byte(u.PasswordHash)
+	if err != nil {
+		hash = dummyHash
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
+		if err != nil && !errors.Is(err, store.ErrNoUser) {
+			s.fail(w, r, err)
+			return
+		}
+		s.log.Info("login failed", "addr", clientAddr(r), "name", name)
+		s.loginForm(w, r, http.StatusUnauthorized, "Wrong name or password.")
+		return
+	}
+	token, csrf := randomToken(), randomToken()
+	if err := s.store.CreateSession(r.Context(), token, u.Name, csrf, sessionTTL); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.secureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
+	s.log.Info("signed in", "user", u.Name, "role", u.Role)
+	next := "/dashboard"
+	if roleRank[u.Role] >= roleRank[store.RoleAnalyst] {
+		next = "/queue"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.store.DeleteSession(r.Context(), c.Value); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1,
+		Secure: s.secureCookies, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// authenticated serves h to signed-in users of at least role; others go to
+// the login page (or get 403 when signed in with too low a role). Every
+// state-changing request must carry the session's CSRF token.
+func (s *Server) authenticated(role string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil {
+			s.toLogin(w, r)
+			return
+		}
+		se, err := s.store.SessionByToken(r.Context(), c.Value)
+		if errors.Is(err, store.ErrNoUser) {
+			s.toLogin(w, r)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if roleRank[se.User.Role] < roleRank[role] {
+			s.render(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, se)), http.StatusForbidden, "error.html",
+				page{Title: "Not allowed", Error: "Your account (" + se.User.Role + ") may not open this page."})
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			got := r.PostFormValue("csrf")
+			if got == "" {
+				got = r.Header.Get("X-CSRF-Token")
+			}
+			if !subtleEqual(got, se.CSRFToken) {
+				s.log.Warn("csrf token mismatch", "user", se.User.Name, "path", r.URL.Path)
+				http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+				return
+			}
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, se)))
+	}
+}
+
+func subtleEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "sign in first", http.StatusUnauthorized)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

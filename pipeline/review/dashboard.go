@@ -1,0 +1,287 @@
+package review
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+// dashboardView is the dashboard's content: every report table, charts
+// drawn from them, and the filters applied.
+type dashboardView struct {
+	Filter  map[string]string
+	Query   string // the filters as a query string, for CSV links
+	Tables  map[string]store.Table
+	Options map[string][]store.Code // filter choices: codes some technology carries
+	Charts  map[string]barChart
+	Map     regionMap
+	Grid    grid
+	Types   []store.Code // the types with technologies, for the profile picker
+	Filters []string
+}
+
+// filterKeys are the query parameters the dashboard understands.
+var filterKeys = append([]string{"type"}, store.OverviewFilters...)
+
+func dashboardFilter(q url.Values) map[string]string {
+	f := map[string]string{}
+	for _, k := range filterKeys {
+		f[k] = q.Get(k)
+	}
+	return f
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f := dashboardFilter(r.URL.Query())
+	v := dashboardView{Filter: f, Tables: map[string]store.Table{}, Options: map[string][]store.Code{},
+		Charts: map[string]barChart{}, Filters: store.OverviewFilters}
+	for _, rep := range store.DashboardReports {
+		t, err := s.reports.Run(ctx, rep, f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Tables[rep.Name] = t
+	}
+	for _, dim := range store.OverviewFilters {
+		for _, row := range v.Tables[dim].Rows {
+			v.Options[dim] = append(v.Options[dim], store.Code{Code: row[0], Name: row[1]})
+		}
+	}
+	for _, row := range v.Tables["types"].Rows {
+		v.Types = append(v.Types, store.Code{Code: row[0], Name: row[1]})
+	}
+	if f["type"] == "" && len(v.Types) > 0 {
+		// Profile the largest type unless one was picked.
+		f["type"] = v.Types[0].Code
+		t, err := s.reports.Run(ctx, mustReport("profile"), f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Tables["profile"] = t
+	}
+	for _, name := range []string{"types", "subtypes", "clinical_area", "workforce_group", "point_of_care", "horizon"} {
+		v.Charts[name] = bars(v.Tables[name], 1, 2, 15)
+	}
+	v.Charts["overview_types"] = bars(v.Tables["overview_types"], 0, 1, 15)
+	v.Map = newRegionMap(v.Tables["regions"])
+	v.Grid = newGrid(v.Tables["point_of_care_by_horizon"])
+	q := url.Values{}
+	for k, val := range f {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	v.Query = q.Encode()
+	s.render(w, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Content: v})
+}
+
+func mustReport(name string) store.Report {
+	rep, ok := store.DashboardReport(name)
+	if !ok {
+		panic("no report " + name)
+	}
+	return rep
+}
+
+// reportCSV downloads one dashboard table, with the page's filters.
+func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request) {
+	name, isCSV := strings.CutSuffix(r.PathValue("file"), ".csv")
+	rep, ok := store.DashboardReport(name)
+	if !ok || !isCSV {
+		s.notFound(w, r)
+		return
+	}
+	t, err := s.reports.Run(r.Context(), rep, dashboardFilter(r.URL.Query()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="horizon-%s.csv"`, rep.Name))
+	cw := csv.NewWriter(w)
+	_ = cw.Write(t.Columns)
+	for _, row := range t.Rows {
+		out := make([]string, len(row))
+		for i, c := range row {
+			out[i] = csvSafe(c)
+		}
+		_ = cw.Write(out)
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps a spreadsheet from reading a scraped value as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return "'" + s
+		}
+	}
+	return s
+}
+
+// barChart is a horizontal bar chart, laid out for an SVG.
+type barChart struct {
+	Bars   []bar
+	Height int
+	More   int // rows left out
+}
+
+type bar struct {
+	Label string
+	Value string
+	Y     int
+	Width float64
+}
+
+const (
+	barHeight = 22
+	barMax    = 260.0 // pixels for the largest value
+)
+
+// bars charts table t: label column lc, numeric column vc, top n rows.
+func bars(t store.Table, lc, vc, n int) barChart {
+	var c barChart
+	maxV := 0.0
+	for i, row := range t.Rows {
+		if i >= n {
+			break
+		}
+		v, _ := strconv.ParseFloat(row[vc], 64)
+		maxV = math.Max(maxV, v)
+	}
+	for i, row := range t.Rows {
+		if i >= n {
+			c.More = len(t.Rows) - n
+			break
+		}
+		v, _ := strconv.ParseFloat(row[vc], 64)
+		width := 0.0
+		if maxV > 0 {
+			width = math.Max(2, v/maxV*barMax)
+		}
+		label := row[lc]
+		if label == "" {
+			label = "(none)"
+		}
+		c.Bars = append(c.Bars, bar{Label: label, Value: row[vc], Y: i * barHeight, Width: width})
+	}
+	c.Height = max(barHeight, len(c.Bars)*barHeight)
+	return c
+}
+
+// regionMap is a schematic map of the UK's NHS regions, coloured by how
+// many technologies each has: drawn from boxes placed roughly where the
+// regions lie, with no external tiles.
+type regionMap struct {
+	Regions []regionBox
+	Max     int64
+}
+
+type regionBox struct {
+	Code       string
+	Name       string
+	X, Y, W, H int
+	Count      int64
+	Fill       string
+	Ink        string
+}
+
+// regionLayout places each region in a 320×380 box.
+var regionLayout = []regionBox{
+	{Code: "SCOTLAND", Name: "Scotland", X: 95, Y: 5, W: 120, H: 105},
+	{Code: "NORTHERN_IRELAND", Name: "Northern Ireland", X: 5, Y: 80, W: 80, H: 50},
+	{Code: "NHS_NORTH_WEST", Name: "North West", X: 95, Y: 115, W: 70, H: 85},
+	{Code: "NHS_NORTH_EAST_YORKSHIRE", Name: "North East and Yorkshire", X: 170, Y: 115, W: 90, H: 85},
+	{Code: "WALES", Name: "Wales", X: 40, Y: 205, W: 70, H: 75},
+	{Code: "NHS_MIDLANDS", Name: "Midlands", X: 115, Y: 205, W: 100, H: 70},
+	{Code: "NHS_EAST_OF_ENGLAND", Name: "East of England", X: 220, Y: 205, W: 95, H: 70},
+	{Code: "NHS_SOUTH_WEST", Name: "South West", X: 10, Y: 285, W: 120, H: 70},
+	{Code: "NHS_SOUTH_EAST", Name: "South East", X: 135, Y: 280, W: 180, H: 75},
+	{Code: "NHS_LONDON", Name: "London", X: 225, Y: 285, W: 55, H: 35},
+	{Code: "ENGLAND", Name: "England-wide", X: 230, Y: 10, W: 85, H: 40},
+	{Code: "NON_UK", Name: "Outside the UK", X: 230, Y: 60, W: 85, H: 40},
+}
+
+func newRegionMap(t store.Table) regionMap {
+	counts := map[string]int64{}
+	var m regionMap
+	for _, row := range t.Rows {
+		n, _ := strconv.ParseInt(row[2], 10, 64)
+		counts[row[0]] = n
+		m.Max = max(m.Max, n)
+	}
+	for _, b := range regionLayout {
+		b.Count = counts[b.Code]
+		b.Fill, b.Ink = heat(b.Count, m.Max)
+		m.Regions = append(m.Regions, b)
+	}
+	return m
+}
+
+// heat is a fill from pale to deep blue for n of maxN, and a legible ink.
+func heat(n, maxN int64) (fill, ink string) {
+	if n == 0 || maxN == 0 {
+		return "#f0f0f0", "#333333"
+	}
+	f := 0.25 + 0.75*float64(n)/float64(maxN)
+	lerp := func(a, b int) int { return a + int(math.Round(f*float64(b-a))) }
+	fill = fmt.Sprintf("#%02x%02x%02x", lerp(0xde, 0x08), lerp(0xeb, 0x30), lerp(0xf7, 0x6b))
+	if f > 0.55 {
+		return fill, "#ffffff"
+	}
+	return fill, "#111111"
+}
+
+// grid is point of care × time to deployment as a table of cells.
+type grid struct {
+	Cols []string
+	Rows []gridRow
+}
+
+type gridRow struct {
+	Label string
+	Cells []gridCell
+}
+
+type gridCell struct {
+	Count int64
+	Fill  string
+	Ink   string
+}
+
+func newGrid(t store.Table) grid {
+	var g grid
+	counts := map[[2]string]int64{}
+	var rows []string
+	var maxN int64
+	for _, r := range t.Rows {
+		n, _ := strconv.ParseInt(r[2], 10, 64)
+		counts[[2]string{r[0], r[1]}] = n
+		maxN = max(maxN, n)
+		if !slices.Contains(rows, r[0]) {
+			rows = append(rows, r[0])
+		}
+	}
+	g.Cols = []string{"NOW", "WITHIN_1Y", "Y1_3", "Y3_PLUS"}
+	for _, r := range rows {
+		gr := gridRow{Label: r}
+		for _, c := range g.Cols {
+			n := counts[[2]string{r, c}]
+			fill, ink := heat(n, maxN)
+			gr.Cells = append(gr.Cells, gridCell{Count: n, Fill: fill, Ink: ink})
+		}
+		g.Rows = append(g.Rows, gr)
+	}
+	return g
+}

@@ -1,0 +1,44 @@
+package review
+
+import (
+	"html/template"
+	"net/url"
+	"time"
+	"unicode/utf8"
+)
+
+var funcs = template.FuncMap{
+	"codes": joinCodes,
+	"dim":   dimLabel,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"atLeast": func(have, want string) bool { return roleRank[have] >= roleRank[want] },
+	"addf":    func(a float64, b float64) float64 { return a + b },
+	"add":     func(a, b int) int { return a + b },
+	"mul":     func(a, b int) int { return a * b },
+	"short":   short,
+	"list":    func(s ...string) []string { return s },
+	"csvURL": func(name, query string) string {
+		u := url.URL{Path: "/dashboard/" + name + ".csv", RawQuery: query}
+		return u.String()
+	},
+}
+
+// short cuts s to n characters, marking the cut.
+func short(n int, s string) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

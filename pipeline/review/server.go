@@ -1,0 +1,240 @@
+// Package review serves the analysts' review app (the classification
+// queue, items, decisions, history and the gold export) and the dashboard,
+// which reads only the report views through the read-only role.
+package review
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Config is what a Server needs.
+type Config struct {
+	Store   *store.Store   // the review data: read and written for analysts
+	Reports *store.Reports // the report views, read-only, for the dashboard
+	Log     *slog.Logger
+	// Lease is how long a claim on a review item lasts without renewal;
+	// every action on the item renews it. Default 15 minutes.
+	Lease time.Duration
+	// SecureCookies marks cookies Secure; set it when served over HTTPS.
+	SecureCookies bool
+	// LoginEvery and LoginBurst limit login attempts per client address and
+	// per account name: LoginBurst at once, then one every LoginEvery.
+	// Defaults: 5, then one every 12 seconds.
+	LoginEvery time.Duration
+	LoginBurst int
+}
+
+// Server is the review app and dashboard.
+type Server struct {
+	store         *store.Store
+	reports       *store.Reports
+	log           *slog.Logger
+	lease         time.Duration
+	secureCookies bool
+	limiter       *loginLimiter
+	pages         map[string]*template.Template
+	mux           *http.ServeMux
+}
+
+// New returns a Server ready to serve.
+func New(cfg Config) (*Server, error) {
+	s := &Server{store: cfg.Store, reports: cfg.Reports, log: cfg.Log, lease: cfg.Lease,
+		secureCookies: cfg.SecureCookies, mux: http.NewServeMux()}
+	if s.lease <= 0 {
+		s.lease = 15 * time.Minute
+	}
+	every, burst := cfg.LoginEvery, cfg.LoginBurst
+	if every <= 0 {
+		every = 12 * time.Second
+	}
+	if burst <= 0 {
+		burst = 5
+	}
+	s.limiter = newLoginLimiter(every, burst)
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	static, _ := fs.Sub(staticFiles, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /login", s.loginPage)
+	s.mux.HandleFunc("POST /login", s.login)
+	s.mux.HandleFunc("POST /logout", s.authenticated(store.RoleReader, s.logout))
+	s.mux.HandleFunc("GET /{$}", s.authenticated(store.RoleReader, s.home))
+
+	s.mux.HandleFunc("GET /dashboard", s.authenticated(store.RoleReader, s.dashboard))
+	s.mux.HandleFunc("GET /dashboard/{file}", s.authenticated(store.RoleReader, s.reportCSV))
+
+	s.mux.HandleFunc("GET /queue", s.authenticated(store.RoleAnalyst, s.queue))
+	s.mux.HandleFunc("POST /queue/next", s.authenticated(store.RoleAnalyst, s.claimNext))
+	s.mux.HandleFunc("POST /queue/accept", s.authenticated(store.RoleAnalyst, s.bulkAccept))
+	s.mux.HandleFunc("GET /items/{id}", s.authenticated(store.RoleAnalyst, s.item))
+	s.mux.HandleFunc("POST /items/{id}/claim", s.authenticated(store.RoleAnalyst, s.claim))
+	s.mux.HandleFunc("POST /items/{id}/release", s.authenticated(store.RoleAnalyst, s.release))
+	s.mux.HandleFunc("POST /items/{id}/decide", s.authenticated(store.RoleAnalyst, s.decide))
+	s.mux.HandleFunc("GET /technologies/{id}", s.authenticated(store.RoleAnalyst, s.technology))
+	s.mux.HandleFunc("GET /export/gold.jsonl", s.authenticated(store.RoleAnalyst, s.exportGold))
+	s.mux.HandleFunc("GET /export/documents.jsonl", s.authenticated(store.RoleAnalyst, s.exportDocuments))
+
+	s.mux.HandleFunc("GET /admin/users", s.authenticated(store.RoleAdmin, s.users))
+	s.mux.HandleFunc("POST /admin/users", s.authenticated(store.RoleAdmin, s.saveUser))
+}
+
+// ServeHTTP serves every request with the security headers: a strict
+// Content-Security-Policy (scripts and styles only from this server, no
+// inline script, no framing), no MIME sniffing, no referrer to other sites.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if !strings.HasPrefix(r.URL.Path, "/static/") {
+		h.Set("Cache-Control", "no-store")
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// page is what every template gets.
+type page struct {
+	Title   string
+	User    store.User
+	CSRF    string
+	Error   string
+	Flash   string
+	Content any
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "templates/")
+		if base == "layout.html" || base == "partials.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", n)
+		if err != nil {
+			return nil, err
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+// render writes a page; the template runs into a buffer first, so a
+// failure gives a clean error page rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	if se, ok := sessionFrom(r.Context()); ok {
+		p.User, p.CSRF = se.User, se.CSRFToken
+	}
+	if p.Flash == "" {
+		p.Flash = r.URL.Query().Get("flash")
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("rendering", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail logs err and answers 500 without its details.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.render(w, r, http.StatusInternalServerError, "error.html", page{Title: "Error", Error: "Something went wrong; it has been logged."})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, "error.html", page{Title: "Not found", Error: "There is no such page."})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	se, _ := sessionFrom(r.Context())
+	if roleRank[se.User.Role] >= roleRank[store.RoleAnalyst] {
+		http.Redirect(w, r, "/queue", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+const loginCSRFCookie = "horizon_login_csrf"
+
+// loginPage shows the form with a token that must come back both in the
+// form and in a cookie (login CSRF: another site cannot sign you in as
+// someone else).
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	s.loginForm(w, r, http.StatusOK, "")
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	token := randomToken()
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
+		Secure: s.secureCookies, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+	s.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg})
+}
+
+// checkLoginCSRF reports whether a login form carried its token.
+func checkLoginCSRF(r *http.Request) bool {
+	c, err := r.Cookie(loginCSRFCookie)
+	if err != nil || c.Value == "" {
+		return false
+	}
+	return subtleEqual(c.Value, r.PostFormValue("csrf"))
+}
+
+// ListenAndServe serves h on addr until ctx is cancelled, then shuts down,
+// giving requests in flight 10 seconds. Slow clients are cut off.
+func ListenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	log.Info("review app listening", "addr", "http://"+ln.Addr().String())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shut)
+}

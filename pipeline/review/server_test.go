@@ -1,0 +1,368 @@
+package review_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/review"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+func TestAccessByRole(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	anon := a.client(t)
+	signedIn := map[string]*client{}
+	for _, name := range []string{"rita", "ana", "adam"} {
+		c := a.client(t)
+		if code := c.login(name, password); code != http.StatusSeeOther {
+			t.Fatalf("login %s: %d", name, code)
+		}
+		signedIn[name] = c
+	}
+	cases := []struct {
+		who  string
+		path string
+		want int
+	}{
+		{"", "/queue", http.StatusSeeOther}, // to the login page
+		{"", "/dashboard", http.StatusSeeOther},
+		{"", "/export/gold.jsonl", http.StatusSeeOther},
+		{"rita", "/dashboard", http.StatusOK},
+		{"rita", "/dashboard/types.csv", http.StatusOK},
+		{"rita", "/queue", http.StatusForbidden},
+		{"rita", "/items/1", http.StatusForbidden},
+		{"rita", "/export/gold.jsonl", http.StatusForbidden},
+		{"ana", "/queue", http.StatusOK},
+		{"ana", "/items/1", http.StatusOK},
+		{"ana", "/items/99999", http.StatusNotFound},
+		{"ana", "/technologies/1", http.StatusOK},
+		{"ana", "/admin/users", http.StatusForbidden},
+		{"ana", "/dashboard/nonsense.csv", http.StatusNotFound},
+		{"adam", "/admin/users", http.StatusOK},
+		{"adam", "/queue", http.StatusOK},
+	}
+	for _, c := range cases {
+		cl := anon
+		if c.who != "" {
+			cl = signedIn[c.who]
+		}
+		if code, _, _ := cl.get(c.path); code != c.want {
+			t.Errorf("%s GET %s: %d, want %d", c.who, c.path, code, c.want)
+		}
+	}
+}
+
+func TestLoginFailuresCSRFAndRateLimit(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{LoginEvery: time.Hour, LoginBurst: 3})
+	c := a.client(t)
+	if code := c.login("ana", "wrong password!"); code != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d, want 401", code)
+	}
+	if code := c.login("nobody", password); code != http.StatusUnauthorized {
+		t.Errorf("unknown account: %d, want 401", code)
+	}
+	// A login form without its token (another site posting it) is refused.
+	if code, _, _ := c.post("/login", url.Values{"name": {"ana"}, "password": {password}}); code != http.StatusForbidden {
+		t.Errorf("login without token: %d, want 403", code)
+	}
+	if code := c.login("ana", "another wrong one"); code != http.StatusUnauthorized {
+		t.Errorf("third failure: %d, want 401", code)
+	}
+	if code := c.login("ana", password); code != http.StatusTooManyRequests {
+		t.Errorf("fourth attempt from one address, right password: %d, want 429", code)
+	}
+	// The address's bucket is spent for every name it tries.
+	if code := a.client(t).login("bob", password); code != http.StatusTooManyRequests {
+		t.Errorf("another name from the same address: %d, want 429", code)
+	}
+}
+
+func TestEveryChangeNeedsTheSessionCSRFToken(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	c := a.client(t)
+	c.login("ana", password)
+	tok := c.csrf("/queue")
+	for _, path := range []string{"/queue/next", "/queue/accept", "/items/1/claim", "/items/1/decide", "/logout"} {
+		for _, form := range []url.Values{{}, {"csrf": {"forged"}}} {
+			form.Set("action", "accept")
+			form.Set("item", "1")
+			if code, _, _ := c.post(path, form); code != http.StatusForbidden {
+				t.Errorf("POST %s with csrf %q: %d, want 403", path, form.Get("csrf"), code)
+			}
+		}
+	}
+	var state string
+	if err := a.store.Pool().QueryRow(context.Background(), `select state from review_items where id = 1`).Scan(&state); err != nil || state != "open" {
+		t.Errorf("item 1 is %q (%v) after forged requests, want open", state, err)
+	}
+	if code, _, loc := c.post("/items/1/claim", url.Values{"csrf": {tok}}); code != http.StatusSeeOther || loc != "/items/1" {
+		t.Errorf("claim with the token: %d %s", code, loc)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	resp, err := http.Get(a.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for header, want := range map[string]string{
+		"Content-Security-Policy": "frame-ancestors 'none'",
+		"X-Content-Type-Options":  "nosniff",
+		"X-Frame-Options":         "DENY",
+		"Referrer-Policy":         "same-origin",
+	} {
+		if got := resp.Header.Get(header); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want it to contain %q", header, got, want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP allows inline code: %s", csp)
+	}
+	for _, c := range resp.Cookies() {
+		if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+			t.Errorf("cookie %s: HttpOnly %v SameSite %v", c.Name, c.HttpOnly, c.SameSite)
+		}
+	}
+}
+
+// scriptTag finds a live script element: the planted one would start so.
+var scriptTag = regexp.MustCompile(`(?i)<script>window|<img src=x`)
+
+func TestScrapedTextIsEscapedOnEveryPage(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	c := a.client(t)
+	c.login("ana", password)
+	var item, tech int64
+	if err := a.store.Pool().QueryRow(context.Background(),
+		`select id, technology_id from review_items where document_id = 'evil'`).Scan(&item, &tech); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/queue", fmt.Sprintf("/items/%d", item), fmt.Sprintf("/technologies/%d", tech), "/dashboard"} {
+		code, body, _ := c.get(path)
+		if code != http.StatusOK {
+			t.Errorf("%s: %d", path, code)
+			continue
+		}
+		if scriptTag.MatchString(body) {
+			t.Errorf("%s carries the planted markup unescaped", path)
+		}
+		if !strings.Contains(body, "&lt;script&gt;window.__pwned") {
+			t.Errorf("%s does not show the planted text escaped", path)
+		}
+	}
+}
+
+func TestClaimCorrectAndTheDashboardMoves(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	ana, bob := a.client(t), a.client(t)
+	ana.login("ana", password)
+	bob.login("bob", password)
+	neurology := func() string {
+		_, body, _ := ana.get("/dashboard/clinical_area.csv")
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r[0] == "NEUROLOGY" {
+				return r[2]
+			}
+		}
+		return "0"
+	}
+	if n := neurology(); n != "0" {
+		t.Fatalf("neurology before: %s", n)
+	}
+
+	code, _, loc := ana.post("/queue/next", url.Values{"csrf": {ana.csrf("/queue")}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/items/") {
+		t.Fatalf("claim next: %d %q", code, loc)
+	}
+	// Bob sees the claim and can neither take nor decide the item.
+	if _, body, _ := bob.get(loc); !strings.Contains(body, "Claimed by ana") {
+		t.Error("bob's item page does not say ana holds it")
+	}
+	bobTok := bob.csrf("/queue")
+	if code, _, _ := bob.post(loc+"/claim", url.Values{"csrf": {bobTok}}); code != http.StatusConflict {
+		t.Errorf("bob claims ana's item: %d, want 409", code)
+	}
+	if code, _, _ := bob.post(loc+"/decide", url.Values{"csrf": {bobTok}, "action": {"accept"}}); code != http.StatusConflict {
+		t.Errorf("bob decides ana's item: %d, want 409", code)
+	}
+	// Bob's next claim is another item.
+	if _, _, loc2 := bob.post("/queue/next", url.Values{"csrf": {bobTok}}); loc2 == loc || !strings.HasPrefix(loc2, "/items/") {
+		t.Errorf("bob's next item: %q (ana has %q)", loc2, loc)
+	}
+
+	tok := ana.csrf(loc)
+	form := url.Values{"csrf": {tok}, "action": {"correct"}, "present_clinical_area": {"1"}, "clinical_area": {"NEUROLOGY"}}
+	if code, _, _ := ana.post(loc+"/decide", form); code != http.StatusSeeOther {
+		t.Fatalf("correct: %d", code)
+	}
+	if n := neurology(); n != "1" {
+		t.Errorf("neurology after the correction: %s, want 1", n)
+	}
+	_, body, _ := ana.get(loc)
+	for _, want := range []string{"Decided.", `data-code="NEUROLOGY"`, "clinical area → NEUROLOGY", "<b>ana</b> correct"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("item page after the correction lacks %q", want)
+		}
+	}
+	// Bad input is refused with a reason.
+	for _, f := range []url.Values{
+		{"action": {"correct"}, "present_clinical_area": {"1"}, "clinical_area": {"NOT_A_CODE"}},
+		{"action": {"merge"}, "merge_into": {"banana"}},
+		{"action": {"merge"}, "merge_into": {"424242"}},
+		{"action": {"note"}, "note": {"  "}},
+		{"action": {"delete everything"}},
+	} {
+		f.Set("csrf", tok)
+		if code, _, _ := ana.post(loc+"/decide", f); code != http.StatusBadRequest {
+			t.Errorf("decide %v: %d, want 400", f, code)
+		}
+	}
+
+	// The gold export carries the correction, in the format classifier eval reads.
+	_, gold, _ := ana.get("/export/gold.jsonl")
+	path := filepath.Join(t.TempDir(), "gold.jsonl")
+	if err := os.WriteFile(path, []byte(gold), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := classify.ReadGold(path)
+	if err != nil || len(gs) != 1 {
+		t.Fatalf("gold export: %d lines (%v):\n%s", len(gs), err, gold)
+	}
+	if g := gs[0]; g.Relevance != "RELEVANT" || len(g.ClinicalAreas) != 1 || g.ClinicalAreas[0] != "NEUROLOGY" || g.Type == nil {
+		t.Errorf("gold line: %+v", g)
+	}
+	if _, docs, _ := ana.get("/export/documents.jsonl"); !strings.Contains(docs, `"id":"`+gs[0].ID+`"`) {
+		t.Errorf("documents export lacks %s", gs[0].ID)
+	}
+}
+
+func TestBulkAcceptSkipsOthersClaims(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	ana, bob := a.client(t), a.client(t)
+	ana.login("ana", password)
+	bob.login("bob", password)
+	if code, _, _ := bob.post("/items/2/claim", url.Values{"csrf": {bob.csrf("/queue")}}); code != http.StatusSeeOther {
+		t.Fatalf("bob claims 2: %d", code)
+	}
+	code, _, loc := ana.post("/queue/accept", url.Values{"csrf": {ana.csrf("/queue")}, "item": {"1", "2", "3"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("bulk accept: %d", code)
+	}
+	u, _ := url.Parse(loc)
+	if flash := u.Query().Get("flash"); !strings.Contains(flash, "Accepted 2") || !strings.Contains(flash, "#2") {
+		t.Errorf("flash %q", flash)
+	}
+	var decided int
+	if err := a.store.Pool().QueryRow(context.Background(), `select count(*) from review_items where state = 'decided'`).Scan(&decided); err != nil || decided != 2 {
+		t.Errorf("%d decided (%v), want 2", decided, err)
+	}
+	if _, body, _ := ana.get("/queue?state=decided"); strings.Count(body, `data-item="`) != 2 {
+		t.Error("the decided filter does not list the 2 accepted items")
+	}
+}
+
+func TestAdminCreatesAccounts(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	adam := a.client(t)
+	adam.login("adam", password)
+	tok := adam.csrf("/admin/users")
+	if code, _, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {"nia"}, "role": {"analyst"}, "password": {"short"}}); code != http.StatusBadRequest {
+		t.Errorf("short password: %d, want 400", code)
+	}
+	if code, _, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {"nia"}, "role": {"root"}, "password": {password}}); code != http.StatusBadRequest {
+		t.Errorf("unknown role: %d, want 400", code)
+	}
+	if code, _, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {"nia"}, "role": {"analyst"}, "password": {password}}); code != http.StatusSeeOther {
+		t.Errorf("create: %d", code)
+	}
+	nia := a.client(t)
+	if code := nia.login("nia", password); code != http.StatusSeeOther {
+		t.Errorf("the new account cannot sign in: %d", code)
+	}
+	if code, _, _ := nia.get("/queue"); code != http.StatusOK {
+		t.Errorf("the new analyst's queue: %d", code)
+	}
+}
+
+func TestLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	c := a.client(t)
+	c.login("ana", password)
+	// Keep the cookie to replay it after signing out.
+	u, _ := url.Parse(a.URL)
+	cookies := c.http.Jar.Cookies(u)
+	if code, _, _ := c.post("/logout", url.Values{"csrf": {c.csrf("/queue")}}); code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", code)
+	}
+	replay := a.client(t)
+	replay.http.Jar.SetCookies(u, cookies)
+	if code, _, loc := replay.get("/queue"); code != http.StatusSeeOther || loc != "/login" {
+		t.Errorf("old cookie after logout: %d %s", code, loc)
+	}
+}
+
+func TestDashboardReadsThroughTheReadOnlyRole(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	st := a.store
+	var n int
+	if err := st.Pool().QueryRow(context.Background(), `select count(*) from report.technologies`).Scan(&n); err != nil || n != 4 {
+		t.Fatalf("%d technologies (%v)", n, err)
+	}
+	rita := a.client(t)
+	rita.login("rita", password)
+	code, body, _ := rita.get("/dashboard")
+	if code != http.StatusOK {
+		t.Fatal(code)
+	}
+	for _, want := range []string{`data-region="NHS_LONDON" data-count="1"`, `data-region="SCOTLAND" data-count="0"`, "Remote monitoring"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	_, body, _ = rita.get("/dashboard?clinical_area=GERIATRIC_MEDICINE")
+	if !strings.Contains(body, "Virtual ward in Manchester") || strings.Contains(body, "Rota tool in Bristol") {
+		t.Error("the clinical-area filter does not narrow the technologies")
+	}
+}
+
+func TestReportsRoleCannotWrite(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	// The dashboard's connections take the reader role: a write fails even
+	// if a report's SQL tried one.
+	rep := store.Report{Name: "x", SQL: `insert into sources (id) values ('sneaky') returning id`}
+	reports := reportsFor(t, a)
+	if _, err := reports.Run(context.Background(), rep, nil); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Errorf("a write through the reports pool: %v, want permission denied", err)
+	}
+	rep = store.Report{Name: "y", SQL: `select count(*) from users`}
+	if _, err := reports.Run(context.Background(), rep, nil); err == nil {
+		t.Error("the reports pool read the users table")
+	}
+}

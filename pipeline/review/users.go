@@ -1,0 +1,51 @@
+package review
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+type usersView struct {
+	Users []store.User
+	Roles []string
+}
+
+var roles = []string{store.RoleReader, store.RoleAnalyst, store.RoleAdmin}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request) {
+	s.showUsers(w, r, http.StatusOK, "")
+}
+
+func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	us, err := s.store.Users(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "users.html", page{Title: "Accounts", Error: msg, Content: usersView{Users: us, Roles: roles}})
+}
+
+// saveUser creates an account or sets its role, password and state.
+func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	role := r.PostFormValue("role")
+	if name == "" || !ValidRole(role) {
+		s.showUsers(w, r, http.StatusBadRequest, "An account needs a name and a role.")
+		return
+	}
+	hash, err := HashPassword(r.PostFormValue("password"))
+	if err != nil {
+		s.showUsers(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	u := store.User{Name: name, PasswordHash: hash, Role: role, Disabled: r.PostFormValue("disabled") != ""}
+	if err := s.store.SaveUser(r.Context(), u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	se, _ := sessionFrom(r.Context())
+	s.log.Info("account saved", "name", name, "role", role, "by", se.User.Name)
+	redirectFlash(w, r, "/admin/users", "Saved account "+name+".")
+}
