@@ -200,9 +200,9 @@ type regionBox struct {
 // regionLayout places each region in a 320×380 box.
 var regionLayout = []regionBox{
 	{Code: "SCOTLAND", Name: "Scotland", X: 95, Y: 5, W: 120, H: 105},
-	{Code: "NORTHERN_IRELAND", Name: "Northern Ireland", X: 5, Y: 80, W: 80, H: 50},
+	{Code: "NORTHERN_IRELAND", Name: "N. Ireland", X: 5, Y: 80, W: 80, H: 50},
 	{Code: "NHS_NORTH_WEST", Name: "North West", X: 95, Y: 115, W: 70, H: 85},
-	{Code: "NHS_NORTH_EAST_YORKSHIRE", Name: "North East and Yorkshire", X: 170, Y: 115, W: 90, H: 85},
+	{Code: "NHS_NORTH_EAST_YORKSHIRE", Name: "NE and Yorkshire", X: 170, Y: 115, W: 90, H: 85},
 	{Code: "WALES", Name: "Wales", X: 40, Y: 205, W: 70, H: 75},
 	{Code: "NHS_MIDLANDS", Name: "Midlands", X: 115, Y: 205, W: 100, H: 70},
 	{Code: "NHS_EAST_OF_ENGLAND", Name: "East of England", X: 220, Y: 205, W: 95, H: 70},

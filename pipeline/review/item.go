@@ -25,7 +25,8 @@ type picker struct {
 }
 
 type option struct {
-	store.Code
+	Code     string
+	Name     string
 	Selected bool
 }
 
@@ -102,7 +103,7 @@ func (s *Server) showItem(w http.ResponseWriter, r *http.Request, id int64, stat
 	for _, dim := range Editable {
 		p := picker{Dim: dim, Label: dimLabel(dim), Multiple: dim != rules.DimType && dim != rules.DimStage}
 		for _, c := range codes[dim] {
-			p.Options = append(p.Options, option{Code: c, Selected: slices.Contains(current[dim], c.Code)})
+			p.Options = append(p.Options, option{Code: c.Code, Name: c.Name, Selected: slices.Contains(current[dim], c.Code)})
 		}
 		v.Pickers = append(v.Pickers, p)
 	}

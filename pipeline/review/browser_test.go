@@ -1,0 +1,252 @@
+package review_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/horizon-scan/horizon/pipeline/review"
+)
+
+// These tests drive the app in headless Chromium (Debian's chromium, which
+// ./scripts/test installs when it is missing). Without a browser they skip,
+// unless HORIZON_REQUIRE_BROWSER is set, as the test command sets it.
+
+func browserPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("HORIZON_REQUIRE_BROWSER") != "" {
+		t.Fatal("no Chromium found (apt-get install chromium), and HORIZON_REQUIRE_BROWSER is set")
+	}
+	t.Skip("no Chromium found; ./scripts/test installs it")
+	return ""
+}
+
+// browser starts a headless Chromium of its own (its own profile, so its
+// own cookies) and returns a tab.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browserPath(t)),
+		chromedp.NoSandbox, // the test may run as root, where Chromium's sandbox refuses to start
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 1000),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	return ctx
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func signIn(t *testing.T, ctx context.Context, base, name string) {
+	t.Helper()
+	do(t, ctx, "sign in as "+name,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="name"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), name),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Submit(chromedp.CSS(`form.login`)),
+		chromedp.WaitVisible(chromedp.CSS(`#queue-total`)),
+	)
+}
+
+// pwned reports whether any planted script ran in the page.
+func pwned(t *testing.T, ctx context.Context) bool {
+	t.Helper()
+	return run(t, ctx, "reading window.__pwned", chromedp.Evaluate[bool](`typeof window.__pwned !== "undefined"`))
+}
+
+// neurologyOnDashboard reads the dashboard's count of technologies in
+// neurology (0 when the row is absent).
+func neurologyOnDashboard(t *testing.T, ctx context.Context, base string) string {
+	t.Helper()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`#table-clinical_area`)))
+	return run(t, ctx, "read the neurology count", chromedp.Evaluate[string](`(() => {
+		for (const tr of document.querySelectorAll("#table-clinical_area tbody tr")) {
+			const td = tr.querySelectorAll("td");
+			if (td.length > 2 && td[0].textContent === "NEUROLOGY") return td[2].textContent;
+		}
+		return "0";
+	})()`))
+}
+
+// screenshot saves the page as an artefact and checks it is not blank.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	buf := run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	dir := os.Getenv("HORIZON_ARTEFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "artefacts")
+	}
+	dir = filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(buf))
+	if err != nil {
+		t.Fatalf("screenshot %s is not a PNG: %v", name, err)
+	}
+	if colours, inked := inspect(img); colours < 16 || inked < 0.02 {
+		t.Errorf("screenshot %s looks blank: %d colours, %.1f%% non-white (%s)", name, colours, inked*100, path)
+	} else {
+		t.Logf("screenshot %s: %d colours, %.1f%% non-white, %s", name, colours, inked*100, path)
+	}
+}
+
+// inspect counts distinct colours and the share of pixels that are not
+// near-white.
+func inspect(img image.Image) (int, float64) {
+	b := img.Bounds()
+	colours := map[uint32]bool{}
+	var inked, all int
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[(r>>8)<<16|(g>>8)<<8|bl>>8] = true
+			all++
+			if r>>8 < 235 || g>>8 < 235 || bl>>8 < 235 {
+				inked++
+			}
+		}
+	}
+	return len(colours), float64(inked) / float64(all)
+}
+
+func TestBrowserReviewFlow(t *testing.T) {
+	a := newApp(t, review.Config{})
+	ctx := browser(t)
+	signIn(t, ctx, a.URL, "ana")
+	if pwned(t, ctx) {
+		t.Fatal("the planted script ran on the queue page")
+	}
+	screenshot(t, ctx, "queue")
+
+	before := neurologyOnDashboard(t, ctx, a.URL)
+
+	// Claim the next item from the queue.
+	do(t, ctx, "claim next", chromedp.Navigate(a.URL+"/queue"), chromedp.WaitVisible(chromedp.CSS(`#claim-next`)),
+		chromedp.Click(chromedp.CSS(`#claim-next button`)), chromedp.WaitVisible(chromedp.CSS(`article.item`)))
+	itemURL := run(t, ctx, "location", chromedp.Location())
+	if !strings.Contains(run(t, ctx, "claim state", chromedp.Text(chromedp.CSS(`#claim-state`))), "You hold this item") {
+		t.Error("the claimed item does not say the analyst holds it")
+	}
+	screenshot(t, ctx, "item")
+
+	// Correct its clinical area to neurology.
+	// Pick neurology alone, as a click on one option of the list does.
+	picked := run(t, ctx, "pick neurology", chromedp.Evaluate[string](`(() => {
+		const sel = document.querySelector("#pick-clinical_area");
+		for (const o of sel.options) o.selected = o.value === "NEUROLOGY";
+		return Array.from(sel.selectedOptions, o => o.value).join(",");
+	})()`))
+	if picked != "NEUROLOGY" {
+		t.Fatalf("picked %q", picked)
+	}
+	do(t, ctx, "correct the clinical area",
+		chromedp.Click(chromedp.CSS(`#save-correction`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
+	)
+	if codes := run(t, ctx, "technology codes", chromedp.Text(chromedp.CSS(`#technology-codes`))); !strings.Contains(codes, "NEUROLOGY") {
+		t.Errorf("after the correction the technology's codes are %q", codes)
+	}
+	after := neurologyOnDashboard(t, ctx, a.URL)
+	if before != "0" || after != "1" {
+		t.Errorf("dashboard neurology count: %s before, %s after; want 0 then 1", before, after)
+	}
+	screenshot(t, ctx, "dashboard")
+	if pwned(t, ctx) {
+		t.Fatal("the planted script ran on the dashboard")
+	}
+
+	// The page with the planted document: shown, escaped, inert.
+	var evil int64
+	if err := a.store.Pool().QueryRow(context.Background(), `select id from review_items where document_id = 'evil'`).Scan(&evil); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "open the planted item", chromedp.Navigate(a.URL+"/items/"+itoa(evil)), chromedp.WaitVisible(chromedp.CSS(`#item-text`)))
+	if pwned(t, ctx) {
+		t.Fatal("the planted script ran on its item page")
+	}
+	if text := run(t, ctx, "item text", chromedp.Text(chromedp.CSS(`#item-text`))); !strings.Contains(text, "<script>window.__pwned") {
+		t.Errorf("the planted text is not shown as text: %q", text)
+	}
+
+	// Keyboard: n claims the next item, a accepts it.
+	do(t, ctx, "press n", chromedp.Navigate(a.URL+"/queue"), chromedp.WaitVisible(chromedp.CSS(`#claim-next`)),
+		chromedp.KeyEvent("n"), chromedp.WaitVisible(chromedp.CSS(`#accept-form`)))
+	next := run(t, ctx, "location", chromedp.Location())
+	if next == itemURL {
+		t.Error("n opened the item already decided")
+	}
+	do(t, ctx, "press a", chromedp.KeyEvent("a"), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	if flash := run(t, ctx, "flash", chromedp.Text(chromedp.CSS(`p.flash`))); !strings.Contains(flash, "accept") {
+		t.Errorf("after pressing a: %q", flash)
+	}
+}
+
+func TestBrowserSessionsCannotClaimTheSameItem(t *testing.T) {
+	a := newApp(t, review.Config{})
+	ana, bob := browser(t), browser(t)
+	signIn(t, ana, a.URL, "ana")
+	signIn(t, bob, a.URL, "bob")
+	var wg sync.WaitGroup
+	// Both press "Claim next" at once.
+	locs := make([]string, 2)
+	for i, ctx := range []context.Context{ana, bob} {
+		wg.Go(func() {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#claim-next button`)), chromedp.WaitVisible(chromedp.CSS(`article.item`))); err != nil {
+				t.Errorf("claim next: %v", err)
+				return
+			}
+			locs[i], _ = chromedp.Run(ctx, chromedp.Location())
+		})
+	}
+	wg.Wait()
+	if locs[0] == "" || locs[0] == locs[1] {
+		t.Fatalf("both sessions claimed %q", locs[0])
+	}
+	// Bob opens Ana's item: it says who holds it and offers no actions.
+	do(t, bob, "bob opens ana's item", chromedp.Navigate(locs[0]), chromedp.WaitVisible(chromedp.CSS(`#claimed-by-other`)))
+	if n := run(t, bob, "count action forms", chromedp.Evaluate[int](`document.querySelectorAll("#accept-form").length`)); n != 0 {
+		t.Errorf("bob sees %d accept forms on ana's item", n)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
