@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/devstack"
 	"github.com/horizon-scan/horizon/pipeline/onebox"
 	"github.com/horizon-scan/horizon/pipeline/ops"
+	"github.com/horizon-scan/horizon/pipeline/review"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 	"github.com/horizon-scan/horizon/pipeline/scrape/offlinesite"
 	"github.com/horizon-scan/horizon/pipeline/store"
@@ -29,6 +31,7 @@ func runPipeline(args []string) int {
 	sourcesFile := fs.String("sources", "", "sources file; empty scrapes the bundled offline site")
 	siteAddr := fs.String("site-addr", "127.0.0.1:18765", "where the bundled offline site is served (a fixed address keeps its URLs, and so its document ids, the same from run to run)")
 	logLevel := fs.String("log-level", ops.Env("HORIZON_LOG_LEVEL", "warn"), "debug, info, warn or error")
+	reviewAddr := fs.String("review", "", "after the run, serve the review app and dashboard on this address (e.g. 127.0.0.1:8080) until interrupted, with an admin account whose new password is printed")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -39,14 +42,14 @@ func runPipeline(args []string) int {
 	}
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
-	if err := pipeline(ctx, os.Stdout, log, *natsURL, *dbURL, *dataDir, *sourcesFile, *siteAddr); err != nil {
+	if err := pipeline(ctx, os.Stdout, log, *natsURL, *dbURL, *dataDir, *sourcesFile, *siteAddr, *reviewAddr); err != nil {
 		fmt.Fprintln(os.Stderr, "horizon:", err)
 		return 1
 	}
 	return 0
 }
 
-func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbURL, dataDir, sourcesFile, siteAddr string) error {
+func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbURL, dataDir, sourcesFile, siteAddr, reviewAddr string) error {
 	var where []string
 	// Searchable by others: a throwaway Postgres runs as its own user.
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
@@ -104,7 +107,38 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 		return err
 	}
 	printSummary(out, res, time.Since(start), rs.Version, where)
-	return nil
+	if reviewAddr == "" {
+		fmt.Fprintln(out, "\nTo review the results in a browser, run again with --review 127.0.0.1:8080.")
+		return nil
+	}
+	return serveReview(ctx, out, log, st, rs, dbURL, reviewAddr)
+}
+
+// serveReview serves the review app on the run's database until ctx ends,
+// with a local "admin" account given a fresh password.
+func serveReview(ctx context.Context, out io.Writer, log *slog.Logger, st *store.Store, rs *rules.RuleSet, dbURL, addr string) error {
+	if err := st.SaveReferenceCodes(ctx, rs.Taxonomy.All()); err != nil {
+		return err
+	}
+	pw := rand.Text()
+	hash, err := review.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := st.SaveUser(ctx, store.User{Name: "admin", PasswordHash: hash, Role: store.RoleAdmin}); err != nil {
+		return err
+	}
+	reports, err := store.OpenReports(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer reports.Close()
+	srv, err := review.New(review.Config{Store: st, Reports: reports, Log: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nReview app: http://%s  (sign in as admin, password %s; Ctrl-C stops)\n", addr, pw)
+	return review.ListenAndServe(ctx, addr, srv, log)
 }
 
 func loadSources(file, siteAddr string) ([]scrape.Source, error) {

@@ -147,13 +147,20 @@ func (s *Server) bulkAccept(w http.ResponseWriter, r *http.Request) {
 }
 
 func redirectFlash(w http.ResponseWriter, r *http.Request, to, msg string) {
-	u, err := url.Parse(to)
-	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") ||
-		strings.HasPrefix(u.Path, "//") || strings.HasPrefix(u.Path, "/\\") {
-		u = &url.URL{Path: "/queue"}
-	}
+	u, _ := url.Parse(safeLocal(to))
 	q := u.Query()
 	q.Set("flash", msg)
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// safeLocal returns to if it is a path on this site, else /queue: a form
+// field must not send the analyst elsewhere.
+func safeLocal(to string) string {
+	u, err := url.Parse(to)
+	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(u.Path, "//") || strings.HasPrefix(u.Path, "/\\") {
+		return "/queue"
+	}
+	return u.String()
 }
