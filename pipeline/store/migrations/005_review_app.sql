@@ -40,3 +40,13 @@ grant select on all tables in schema report to horizon_reader;
 
 -- A merge decision names the technology merged into.
 alter table review_decisions add column merge_into bigint references technologies (id);
+
+-- The review app's dashboard takes the reader role on its own connection:
+-- let the user that runs the migrations (and the app) take it.
+do $$
+begin
+    execute format('grant horizon_reader to %I', current_user);
+exception when insufficient_privilege or invalid_grant_operation then
+    raise notice 'could not grant horizon_reader to %: grant it by hand', current_user;
+end
+$$;
