@@ -126,7 +126,8 @@ func run(args []string) int {
 		return 1
 	}
 	defer reports.Close()
-	srv, err := review.New(review.Config{Store: st, Reports: reports, Log: log, Lease: f.lease, SecureCookies: f.secure})
+	reg := ops.NewRegistry()
+	srv, err := review.New(review.Config{Store: st, Reports: reports, Log: log, Lease: f.lease, SecureCookies: f.secure, Metrics: reg})
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1
@@ -134,7 +135,7 @@ func run(args []string) int {
 	checks := map[string]ops.Check{"postgres": st.Ping}
 	err = ops.Run(ctx,
 		func(ctx context.Context) error { return review.ListenAndServe(ctx, f.addr, srv, log) },
-		func(ctx context.Context) error { return ops.Serve(ctx, f.httpAddr, ops.NewRegistry(), log, checks) })
+		func(ctx context.Context) error { return ops.Serve(ctx, f.httpAddr, reg, log, checks) })
 	if err != nil {
 		log.Error("review app stopped", "err", err)
 		return 1

@@ -7,14 +7,18 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
@@ -40,6 +44,8 @@ type Config struct {
 	// Defaults: 5, then one every 12 seconds.
 	LoginEvery time.Duration
 	LoginBurst int
+	// Metrics, if set, receives request counts and durations by route.
+	Metrics prometheus.Registerer
 }
 
 // Server is the review app and dashboard.
@@ -52,6 +58,8 @@ type Server struct {
 	limiter       *loginLimiter
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
 }
 
 // New returns a Server ready to serve.
@@ -75,6 +83,15 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "horizon_review_requests_total",
+		Help: "Review app requests by route and status."}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "horizon_review_request_seconds",
+		Help: "Review app request durations by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	if cfg.Metrics != nil {
+		if err := errors.Join(cfg.Metrics.Register(s.requests), cfg.Metrics.Register(s.latency)); err != nil {
+			return nil, fmt.Errorf("registering review metrics: %w", err)
+		}
 	}
 	s.routes()
 	return s, nil
@@ -120,7 +137,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/static/") {
 		h.Set("Cache-Control", "no-store")
 	}
-	s.mux.ServeHTTP(w, r)
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+	_, route := s.mux.Handler(r)
+	s.mux.ServeHTTP(rec, r)
+	if route == "" {
+		route = "unmatched"
+	}
+	s.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
+	s.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
 }
 
 // page is what every template gets.
