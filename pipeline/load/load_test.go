@@ -136,6 +136,9 @@ func TestTwoLoadersOnOneConsumerNeitherDeadlockNorDoubleCount(t *testing.T) {
 				Source: "s", URL: fmt.Sprintf("https://example.org/%d", i), Title: fmt.Sprintf("t%d", v), Text: "x", FetchedAt: at}
 			c := message.Classification{SchemaVersion: message.ClassificationVersion, Document: d, RuleSetVersion: "r",
 				Relevant: true, ClassifiedAt: at, Labels: []message.Label{{Dimension: "type", Code: "P4", Score: float64(v)}}}
+			// Documents share five products, so the loaders refresh the
+			// same technologies' codes at once.
+			c.Organisations = []message.Organisation{{Kind: "product", ID: fmt.Sprintf("p%d", i%5), Name: fmt.Sprintf("P%d", i%5)}}
 			if _, err := b.PublishJSON(ctx, b.ClassifiedSubject("s"), c.MsgID(), c); err != nil {
 				t.Fatal(err)
 			}
@@ -143,8 +146,9 @@ func TestTwoLoadersOnOneConsumerNeitherDeadlockNorDoubleCount(t *testing.T) {
 	}
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
-	for range 2 {
-		l := load.New(b, st, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), load.Options{BatchSize: 50, MaxWait: 50 * time.Millisecond})
+	regs := []*prometheus.Registry{prometheus.NewRegistry(), prometheus.NewRegistry()}
+	for _, reg := range regs {
+		l := load.New(b, st, slog.New(slog.DiscardHandler), reg, load.Options{BatchSize: 50, MaxWait: 50 * time.Millisecond})
 		go func() { done <- l.Run(wctx) }()
 	}
 	testenv.Eventually(t, time.Minute, "both loaders to drain the consumer", func() bool {
@@ -169,5 +173,27 @@ func TestTwoLoadersOnOneConsumerNeitherDeadlockNorDoubleCount(t *testing.T) {
 	if n != docs || newest != docs || labels != docs || scoreOK != docs || letters != 0 {
 		t.Errorf("documents %d (newest version %d), labels %d (of the newest classification %d), dead letters %d; want %d, %d, %d, %d, 0",
 			n, newest, labels, scoreOK, letters, docs, docs, docs, docs)
+	}
+	// A deadlock would have been retried: there were none.
+	for i, reg := range regs {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "horizon_loader_retries_total" && mf.GetMetric()[0].GetCounter().GetValue() != 0 {
+				t.Errorf("loader %d retried %v batches (deadlocks or lock timeouts)", i, mf.GetMetric()[0].GetCounter().GetValue())
+			}
+		}
+	}
+	// Each product's technology carries the newest score, and nothing else.
+	var techs, codes, newestCodes int
+	if err := st.Pool().QueryRow(ctx, `select (select count(*) from technologies),
+		(select count(*) from technology_auto_codes), (select count(*) from technology_auto_codes where score = $1)`,
+		float64(versions-1)).Scan(&techs, &codes, &newestCodes); err != nil {
+		t.Fatal(err)
+	}
+	if techs != 5 || codes != 5 || newestCodes != 5 {
+		t.Errorf("technologies %d, their codes %d (with the newest score %d); want 5, 5, 5", techs, codes, newestCodes)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
@@ -43,13 +45,34 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	f := dashboardFilter(r.URL.Query())
 	v := dashboardView{Filter: f, Tables: map[string]store.Table{}, Options: map[string][]store.Code{},
 		Charts: map[string]barChart{}, Filters: store.OverviewFilters}
-	for _, rep := range store.DashboardReports {
-		t, err := s.reports.Run(ctx, rep, f)
+	if f["type"] == "" {
+		// Profile the largest type unless one was picked.
+		types, err := s.reports.Run(ctx, mustReport("types"), f)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		v.Tables[rep.Name] = t
+		if len(types.Rows) > 0 {
+			f["type"] = types.Rows[0][0]
+		}
+	}
+	// The reports are independent: run them side by side, each on its own
+	// connection of the read-only pool.
+	tables := make([]store.Table, len(store.DashboardReports))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, rep := range store.DashboardReports {
+		g.Go(func() (err error) {
+			tables[i], err = s.reports.Run(gctx, rep, f)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, t := range tables {
+		v.Tables[t.Name] = t
 	}
 	for _, dim := range store.OverviewFilters {
 		for _, row := range v.Tables[dim].Rows {
@@ -58,16 +81,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, row := range v.Tables["types"].Rows {
 		v.Types = append(v.Types, store.Code{Code: row[0], Name: row[1]})
-	}
-	if f["type"] == "" && len(v.Types) > 0 {
-		// Profile the largest type unless one was picked.
-		f["type"] = v.Types[0].Code
-		t, err := s.reports.Run(ctx, mustReport("profile"), f)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v.Tables["profile"] = t
 	}
 	for _, name := range []string{"types", "subtypes", "clinical_area", "workforce_group", "point_of_care", "horizon"} {
 		v.Charts[name] = bars(v.Tables[name], 1, 2, 15)

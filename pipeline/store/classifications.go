@@ -102,6 +102,7 @@ var stagingTables = []string{
 		document_id text, rule_set_version text, content_hash text, key text, name text, vendor text,
 		matched_by text, reasons text[], priority integer) on commit delete rows`,
 	`create temp table if not exists stage_new_technologies (key text, document_id text) on commit delete rows`,
+	`create temp table if not exists stage_affected (technology_id bigint) on commit delete rows`,
 }
 
 // mergeSteps move the staged rows into the tables. Within a batch the
@@ -191,6 +192,11 @@ join stage_technologies s on s.key = c.key
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
 group by c.key`},
+	// The technologies whose automatic codes this batch changes: those the
+	// rewritten documents belonged to, and (below) those they belong to now.
+	{"noting technologies before relinking", `
+insert into stage_affected
+select dt.technology_id from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
 	// A link an analyst made is never replaced by an automatic one.
 	{"linking technologies", `
 insert into document_technologies (document_id, technology_id, matched_by)
@@ -223,6 +229,11 @@ on conflict (document_id) do update set
     priority = greatest(review_items.priority, excluded.priority),
     technology_id = excluded.technology_id
 where review_items.state <> 'decided'`},
+	{"noting technologies after relinking", `
+insert into stage_affected
+select dt.technology_id from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
+	{"refreshing technology codes", `
+select refresh_technology_auto_codes(array(select distinct technology_id from stage_affected order by 1))`},
 }
 
 func nonNil[T any](s []T) []T {

@@ -86,6 +86,9 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 				_, err = tx.Exec(ctx, `update document_technologies set technology_id = $2, matched_by = 'analyst', linked_at = now()
 					where technology_id = $1`, techID, d.MergeInto)
 			}
+			if err == nil { // the documents moved: so did their codes
+				_, err = tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, []int64{min(techID, d.MergeInto), max(techID, d.MergeInto)})
+			}
 		case ActionNote:
 		default:
 			return fmt.Errorf("deciding item %d: unknown action %q", d.ItemID, d.Action)

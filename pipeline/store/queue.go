@@ -45,28 +45,36 @@ type QueueItem struct {
 	OpenedAt       time.Time
 }
 
-// queueSelect reads queue items with the filter in $1…$6. An item whose
-// claim has expired is open again.
-const queueSelect = `
-select r.id, r.document_id, d.title, d.source_id, d.url, coalesce(d.published_at, d.fetched_at),
-       coalesce(r.technology_id, 0), coalesce(t.name, ''), coalesce(rt.type, ''), r.reasons, r.priority,
-       case when r.state = 'claimed' and r.claimed_until < now() then 'open' else r.state end,
-       coalesce(r.claimed_by, ''), coalesce(r.claimed_until, 'epoch'), r.opened_at
-from review_items r
-join documents d on d.id = r.document_id
-left join technologies t on t.id = r.technology_id
-left join report.technologies rt on rt.technology_id = r.technology_id
+// typeOf is a technology's current type: an analyst's, else the rules'.
+const typeOf = `(select c.code from report.technology_codes c
+    where c.technology_id = r.technology_id and c.dimension = 'type'
+    order by c.source = 'analyst' desc, c.code limit 1)`
+
+// queueWhere filters review items (r, with documents d) by $1…$6. An item
+// whose claim has expired is open again.
+const queueWhere = `
 where ($1 = '' or $1 = any(r.reasons))
   and ($2 = '' or d.source_id = $2)
-  and ($3 = '' or rt.type = $3)
+  and ($3 = '' or ` + typeOf + ` = $3)
   and case $4
         when '' then r.state <> 'decided'
-        when 'open' then r.state = 'open' or (r.state = 'claimed' and r.claimed_until < now())
         when 'any' then true
+        when 'open' then r.state = 'open' or (r.state = 'claimed' and r.claimed_until < now())
         when 'claimed' then r.state = 'claimed' and r.claimed_until >= now()
         else r.state = $4 end
   and ($5::timestamptz is null or coalesce(d.published_at, d.fetched_at) >= $5)
   and ($6::timestamptz is null or coalesce(d.published_at, d.fetched_at) < $6)`
+
+// queueSelect reads queue items matching $1…$6. Postgres evaluates the
+// type of only the rows a page returns.
+const queueSelect = `
+select r.id, r.document_id, d.title, d.source_id, d.url, coalesce(d.published_at, d.fetched_at),
+       coalesce(r.technology_id, 0), coalesce(t.name, ''), coalesce(` + typeOf + `, ''), r.reasons, r.priority,
+       case when r.state = 'claimed' and r.claimed_until < now() then 'open' else r.state end,
+       coalesce(r.claimed_by, ''), coalesce(r.claimed_until, 'epoch'), r.opened_at
+from review_items r
+join documents d on d.id = r.document_id
+left join technologies t on t.id = r.technology_id` + queueWhere
 
 func (f QueueFilter) args() []any {
 	ts := func(t time.Time) *time.Time {
@@ -92,7 +100,8 @@ func scanQueueItem(row pgx.Row) (QueueItem, error) {
 // with the number matching in all.
 func (s *Store) Queue(ctx context.Context, f QueueFilter, limit, offset int) ([]QueueItem, int, error) {
 	var total int
-	if err := s.pool.QueryRow(ctx, `select count(*) from (`+queueSelect+`) q`, f.args()...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `select count(*) from review_items r join documents d on d.id = r.document_id`+queueWhere,
+		f.args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("counting the review queue: %w", err)
 	}
 	rows, err := s.pool.Query(ctx, queueSelect+` order by r.priority desc, r.opened_at, r.id limit $7 offset $8`,
@@ -109,7 +118,7 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter, limit, offset int) ([]
 
 // QueueItem returns one review item.
 func (s *Store) QueueItem(ctx context.Context, id int64) (QueueItem, error) {
-	q, err := scanQueueItem(s.pool.QueryRow(ctx, `select * from (`+queueSelect+`) q where q.id = $7`,
+	q, err := scanQueueItem(s.pool.QueryRow(ctx, queueSelect+` and r.id = $7`,
 		append(QueueFilter{State: "any"}.args(), id)...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return q, fmt.Errorf("review item %d: %w", id, ErrNoItem)
@@ -130,8 +139,7 @@ func (s *Store) ClaimNext(ctx context.Context, analyst string, lease time.Durati
 	err := s.pool.QueryRow(ctx, `
 with next as (
     select r.id from review_items r
-    where r.id in (select q.id from (`+queueSelect+`) q)
-      and (r.state = 'open' or (r.state = 'claimed' and r.claimed_until < now()))
+    join documents d on d.id = r.document_id`+queueWhere+`
     order by r.priority desc, r.opened_at, r.id
     limit 1
     for update of r skip locked

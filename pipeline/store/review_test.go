@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/message"
@@ -114,5 +117,81 @@ func TestReferenceCodesAreReadableByDashboards(t *testing.T) {
 	var n int
 	if err := st.Pool().QueryRow(ctx, `select count(*) from reference_codes`).Scan(&n); err != nil || n != 2 {
 		t.Errorf("%d reference codes (%v), want 2", n, err)
+	}
+}
+
+// autoCodesFromScratch is what technology_auto_codes must hold: every
+// technology's codes computed from its documents' current classifications.
+const autoCodesFromScratch = `
+select dt.technology_id, l.dimension, l.code, max(l.score)
+from document_technologies dt
+join report.document_labels l on l.document_id = dt.document_id
+group by 1, 2, 3`
+
+func TestTechnologyCodesFollowReclassificationAndMerges(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	estroke := message.Organisation{Kind: "product", ID: "e-stroke", Name: "e-Stroke", Vendor: "Brainomix"}
+	save := func(cs ...message.Classification) {
+		t.Helper()
+		if err := st.SaveClassifications(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	codes := func(key, dim string) []string {
+		t.Helper()
+		rows, err := st.Pool().Query(ctx, `select c.code from report.technology_codes c join technologies t on t.id = c.technology_id
+			where t.key = $1 and c.dimension = $2 order by 1`, key, dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	consistent := func(when string) {
+		t.Helper()
+		var diff int
+		if err := st.Pool().QueryRow(ctx, `select count(*) from (
+			(select technology_id, dimension, code, score from technology_auto_codes except `+autoCodesFromScratch+`)
+			union all
+			(`+autoCodesFromScratch+` except select technology_id, dimension, code, score from technology_auto_codes)) x`).Scan(&diff); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 {
+			t.Errorf("%s: technology_auto_codes differs from a computation from scratch in %d rows", when, diff)
+		}
+	}
+
+	save(announced("a", "r1", t0, "STROKE", estroke), announced("b", "r1", t0, "CARDIOLOGY", estroke), announced("c", "r1", t0, "NEUROLOGY"))
+	consistent("after the first load")
+	if got := codes("product:e-stroke", "clinical_area"); !slices.Equal(got, []string{"CARDIOLOGY", "STROKE"}) {
+		t.Errorf("e-Stroke areas %v", got)
+	}
+	// New rules move document b to another area: the technology follows.
+	save(announced("b", "r2", t0.Add(time.Hour), "RESPIRATORY", estroke))
+	consistent("after reclassification")
+	if got := codes("product:e-stroke", "clinical_area"); !slices.Equal(got, []string{"RESPIRATORY", "STROKE"}) {
+		t.Errorf("after reclassification e-Stroke areas %v, want RESPIRATORY STROKE", got)
+	}
+	// A redelivery of the old classification changes nothing.
+	save(announced("b", "r1", t0, "CARDIOLOGY", estroke))
+	consistent("after a stale redelivery")
+	// Document c's technology is merged into e-Stroke: its codes move too.
+	var item, target int64
+	if err := st.Pool().QueryRow(ctx, `select r.id, (select id from technologies where key = 'product:e-stroke')
+		from review_items r where r.document_id = 'c'`).Scan(&item, &target); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Decide(ctx, store.Decision{ItemID: item, Analyst: "ana", Action: store.ActionMerge, MergeInto: target}); err != nil {
+		t.Fatal(err)
+	}
+	consistent("after a merge")
+	if got := codes("product:e-stroke", "clinical_area"); !slices.Equal(got, []string{"NEUROLOGY", "RESPIRATORY", "STROKE"}) {
+		t.Errorf("after the merge e-Stroke areas %v", got)
 	}
 }
