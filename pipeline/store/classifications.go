@@ -232,6 +232,14 @@ where review_items.state <> 'decided'`},
 	{"noting technologies after relinking", `
 insert into stage_affected
 select dt.technology_id from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
+	// Technologies created in this transaction are invisible to others
+	// until it commits: only those that existed before need the lock.
+	{"locking technologies to refresh", `
+select 1 from technologies t
+where t.id in (select technology_id from stage_affected)
+  and not exists (select 1 from stage_new_technologies n where n.key = t.key)
+order by t.id
+for no key update`},
 	{"refreshing technology codes", `
 select refresh_technology_auto_codes(array(select distinct technology_id from stage_affected order by 1))`},
 }

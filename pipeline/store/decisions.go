@@ -87,7 +87,10 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 					where technology_id = $1`, techID, d.MergeInto)
 			}
 			if err == nil { // the documents moved: so did their codes
-				_, err = tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, []int64{min(techID, d.MergeInto), max(techID, d.MergeInto)})
+				ids := []int64{min(techID, d.MergeInto), max(techID, d.MergeInto)}
+				if _, err = tx.Exec(ctx, `select 1 from technologies where id = any($1) order by id for no key update`, ids); err == nil {
+					_, err = tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, ids)
+				}
 			}
 		case ActionNote:
 		default:

@@ -170,7 +170,17 @@ func rawCopy(ctx context.Context, st *store.Store, cs []message.Classification) 
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"document_technologies"}, []string{"document_id", "technology_id", "matched_by"}, pgx.CopyFromRows(links)); err != nil {
 			return err
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"review_items"}, []string{"document_id", "technology_id", "reasons", "priority"}, pgx.CopyFromRows(items))
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"review_items"}, []string{"document_id", "technology_id", "reasons", "priority"}, pgx.CopyFromRows(items)); err != nil {
+			return err
+		}
+		// And each technology's codes (migration 006).
+		var codes [][]any
+		for i, c := range cs {
+			for _, l := range c.Labels {
+				codes = append(codes, []any{base + int64(i), l.Dimension, l.Code, l.Score})
+			}
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"technology_auto_codes"}, []string{"technology_id", "dimension", "code", "score"}, pgx.CopyFromRows(codes))
 		return err
 	})
 }

@@ -13,13 +13,13 @@ create table technology_auto_codes (
 create index technology_auto_codes_code_idx on technology_auto_codes (dimension, code);
 
 -- Recompute the automatic codes of the technologies given from the current
--- classifications of their documents. Their rows in technologies are locked
--- in id order first, so that two writers refreshing one technology take
--- turns (and see each other's committed work) rather than deadlock.
+-- classifications of their documents. The caller first locks the rows in
+-- technologies of those that existed before its transaction, in id order
+-- (FOR NO KEY UPDATE), so that two writers refreshing one technology take
+-- turns and see each other's committed work rather than deadlock.
 create function refresh_technology_auto_codes(ids bigint[]) returns void
 language plpgsql as $$
 begin
-    perform 1 from technologies where id = any(ids) order by id for no key update;
     delete from technology_auto_codes where technology_id = any(ids);
     insert into technology_auto_codes (technology_id, dimension, code, score)
     select dt.technology_id, l.dimension, l.code, max(l.score)
