@@ -36,9 +36,13 @@ type queueView struct {
 }
 
 func parseFilter(q url.Values) (store.QueueFilter, error) {
-	f := store.QueueFilter{Reason: q.Get("reason"), Source: q.Get("source"), Type: q.Get("type"), State: q.Get("state")}
+	f := store.QueueFilter{Reason: q.Get("reason"), Source: q.Get("source"), Type: q.Get("type"), State: q.Get("state"),
+		Sort: q.Get("sort")}
 	if f.State != "" && !slices.Contains([]string{"open", "claimed", "decided"}, f.State) {
 		return f, fmt.Errorf("state %q: %w", f.State, errBadRequest)
+	}
+	if _, ok := store.QueueSorts[f.Sort]; f.Sort != "" && !ok {
+		return f, fmt.Errorf("sort %q: %w", f.Sort, errBadRequest)
 	}
 	for _, d := range []struct {
 		key string

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,16 @@ type QueueFilter struct {
 	State  string    // open, claimed or decided; empty means not decided
 	Since  time.Time // published (or fetched) on or after
 	Until  time.Time // published (or fetched) before
+	Sort   string    // a QueueSorts key; empty means "priority"
+}
+
+// QueueSorts are the queue's orders, by name. ClaimNext always takes the
+// highest priority, oldest first.
+var QueueSorts = map[string]string{
+	"priority":  `r.priority desc, r.opened_at, r.id`,
+	"oldest":    `r.opened_at, r.id`,
+	"newest":    `r.opened_at desc, r.id desc`,
+	"published": `coalesce(d.published_at, d.fetched_at) desc, r.id`,
 }
 
 // QueueItem is one row of the review queue.
@@ -104,7 +115,11 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter, limit, offset int) ([]
 		f.args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("counting the review queue: %w", err)
 	}
-	rows, err := s.pool.Query(ctx, queueSelect+` order by r.priority desc, r.opened_at, r.id limit $7 offset $8`,
+	order, ok := QueueSorts[cmp.Or(f.Sort, "priority")]
+	if !ok {
+		return nil, 0, fmt.Errorf("sorting the review queue: unknown order %q", f.Sort)
+	}
+	rows, err := s.pool.Query(ctx, queueSelect+` order by `+order+` limit $7 offset $8`,
 		append(f.args(), limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the review queue: %w", err)

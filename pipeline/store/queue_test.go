@@ -150,6 +150,13 @@ func TestQueueFilters(t *testing.T) {
 			}
 		})
 	}
+	newest, _, err := st.Queue(ctx, store.QueueFilter{Sort: "published"}, 1, 0)
+	if err != nil || len(newest) != 1 || newest[0].DocumentID != "q008" {
+		t.Errorf("newest published first: %+v (%v), want q008", newest, err)
+	}
+	if _, _, err := st.Queue(ctx, store.QueueFilter{Sort: "id; drop table users"}, 1, 0); err == nil {
+		t.Error("an unknown sort was accepted")
+	}
 	items, _, err := st.Queue(ctx, store.QueueFilter{}, 100, 0)
 	if err != nil {
 		t.Fatal(err)
