@@ -100,7 +100,7 @@ var stagingTables = []string{
 		region text, vendor text) on commit delete rows`,
 	`create temp table if not exists stage_technologies (
 		document_id text, rule_set_version text, content_hash text, key text, name text, vendor text,
-		matched_by text, reasons text[], priority integer) on commit delete rows`,
+		matched_by text, reasons text[], priority integer, technology_id bigint) on commit delete rows`,
 	`create temp table if not exists stage_new_technologies (key text, document_id text) on commit delete rows`,
 	`create temp table if not exists stage_affected (technology_id bigint) on commit delete rows`,
 }
@@ -172,6 +172,42 @@ join stage_written w on w.document_id = s.document_id and w.rule_set_version = s
                     and w.content_hash = s.content_hash
 order by 1, 2, 3
 on conflict do nothing`},
+	// A product or vendor whose key is new may be one already known under
+	// another id or spelling: the same normalised name (and, for products,
+	// no conflicting vendor). It joins that technology, for an analyst to
+	// confirm.
+	{"matching technologies by name", `
+update stage_technologies s
+set key = m.key, reasons = s.reasons || array['` + ReasonNameMatch + `'], priority = s.priority + 1
+from (
+    select distinct on (s2.document_id) s2.document_id, t.key
+    from stage_technologies s2
+    join technologies t on t.name_key = technology_name_key(s2.name) and t.merged_into is null
+                       and split_part(t.key, ':', 1) = s2.matched_by
+                       and (s2.matched_by = 'vendor' or t.vendor_key is null or technology_name_key(s2.vendor) is null
+                            or t.vendor_key = technology_name_key(s2.vendor))
+    where s2.matched_by in ('product', 'vendor')
+      and not exists (select 1 from technologies e where e.key = s2.key)
+    order by s2.document_id, t.id
+) m
+where s.document_id = m.document_id`},
+	// New keys in one batch with one normalised name are one technology
+	// too: the first key names it.
+	{"matching new technologies by name within the batch", `
+update stage_technologies s
+set key = g.key, reasons = s.reasons || array['` + ReasonNameMatch + `'], priority = s.priority + 1
+from (
+    select distinct on (matched_by, technology_name_key(name), vendor_group)
+           matched_by, technology_name_key(name) as name_key, vendor_group, key
+    from (select *, case when matched_by = 'product' then coalesce(technology_name_key(vendor), '') else '' end as vendor_group
+          from stage_technologies) n
+    where matched_by in ('product', 'vendor') and not exists (select 1 from technologies e where e.key = n.key)
+    order by matched_by, technology_name_key(name), vendor_group, key
+) g
+where s.matched_by = g.matched_by and technology_name_key(s.name) = g.name_key
+  and (case when s.matched_by = 'product' then coalesce(technology_name_key(s.vendor), '') else '' end) = g.vendor_group
+  and s.key <> g.key
+  and not exists (select 1 from technologies e where e.key = s.key)`},
 	// Technologies: the first document to name one creates it.
 	{"creating technologies", `
 with created as (
@@ -192,6 +228,11 @@ join stage_technologies s on s.key = c.key
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
 group by c.key`},
+	// Each document's technology: the one its key names, or the one that
+	// technology was merged into.
+	{"resolving technologies", `
+update stage_technologies s set technology_id = coalesce(t.merged_into, t.id)
+from technologies t where t.key = s.key`},
 	// The technologies whose automatic codes this batch changes: those the
 	// rewritten documents belonged to, and (below) those they belong to now.
 	{"noting technologies before relinking", `
@@ -200,11 +241,10 @@ select dt.technology_id from document_technologies dt join stage_written w on w.
 	// A link an analyst made is never replaced by an automatic one.
 	{"linking technologies", `
 insert into document_technologies (document_id, technology_id, matched_by)
-select distinct on (s.document_id) s.document_id, t.id, s.matched_by
+select distinct on (s.document_id) s.document_id, s.technology_id, s.matched_by
 from stage_technologies s
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
-join technologies t on t.key = s.key
 order by s.document_id
 on conflict (document_id) do update set
     technology_id = excluded.technology_id, matched_by = excluded.matched_by, linked_at = now()
@@ -214,13 +254,12 @@ where document_technologies.matched_by <> 'analyst'
 	// decided item stays decided.
 	{"opening review items", `
 insert into review_items (document_id, technology_id, reasons, priority)
-select distinct on (s.document_id) s.document_id, t.id,
+select distinct on (s.document_id) s.document_id, s.technology_id,
        s.reasons || case when n.key is not null then array['new technology'] else array[]::text[] end,
        s.priority + case when n.key is not null then 2 else 0 end
 from stage_technologies s
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
-join technologies t on t.key = s.key
 left join stage_new_technologies n on n.key = s.key and n.document_id = s.document_id
 where cardinality(s.reasons) > 0 or n.key is not null
 order by s.document_id

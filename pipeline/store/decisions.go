@@ -57,6 +57,14 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 		if holder != "" && holder != d.Analyst {
 			return fmt.Errorf("deciding item %d: claimed by %s: %w", d.ItemID, holder, ErrClaimed)
 		}
+		if d.Action == ActionMerge && d.MergeInto != 0 {
+			// Merging into a merged technology means merging into its
+			// target, and what was merged into this one follows it: merges
+			// never chain.
+			if err := tx.QueryRow(ctx, `select coalesce(merged_into, id) from technologies where id = $1`, d.MergeInto).Scan(&d.MergeInto); err != nil {
+				return fmt.Errorf("deciding item %d: merge target %d: %w", d.ItemID, d.MergeInto, err)
+			}
+		}
 		codes, err := json.Marshal(d.Codes)
 		if err != nil {
 			return err
@@ -82,15 +90,21 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 			if d.MergeInto == 0 || d.MergeInto == techID {
 				return fmt.Errorf("deciding item %d: merge needs another technology", d.ItemID)
 			}
-			if _, err = tx.Exec(ctx, `update technologies set merged_into = $2 where id = $1`, techID, d.MergeInto); err == nil {
+			// Lock first, in id order, as the loader does before it refreshes
+			// technology codes: the two never wait on each other in a circle.
+			ids := []int64{min(techID, d.MergeInto), max(techID, d.MergeInto)}
+			_, err = tx.Exec(ctx, `select 1 from technologies where id = any($1) or merged_into = $2
+				order by id for no key update`, ids, techID)
+			if err == nil {
+				// What was merged into this technology follows it.
+				_, err = tx.Exec(ctx, `update technologies set merged_into = $2 where id = $1 or merged_into = $1`, techID, d.MergeInto)
+			}
+			if err == nil {
 				_, err = tx.Exec(ctx, `update document_technologies set technology_id = $2, matched_by = 'analyst', linked_at = now()
 					where technology_id = $1`, techID, d.MergeInto)
 			}
 			if err == nil { // the documents moved: so did their codes
-				ids := []int64{min(techID, d.MergeInto), max(techID, d.MergeInto)}
-				if _, err = tx.Exec(ctx, `select 1 from technologies where id = any($1) order by id for no key update`, ids); err == nil {
-					_, err = tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, ids)
-				}
+				_, err = tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, ids)
 			}
 		case ActionNote:
 		default:

@@ -195,3 +195,119 @@ func TestTechnologyCodesFollowReclassificationAndMerges(t *testing.T) {
 		t.Errorf("after the merge e-Stroke areas %v", got)
 	}
 }
+
+func TestTechnologiesAreMatchedByNormalisedNamesAndFollowMerges(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	save := func(cs ...message.Classification) {
+		t.Helper()
+		if err := st.SaveClassifications(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	product := func(id, name, vendor string) message.Organisation {
+		return message.Organisation{Kind: "product", ID: id, Name: name, Vendor: vendor}
+	}
+	techOf := func(doc string) (int64, []string) {
+		t.Helper()
+		var id int64
+		var reasons []string
+		if err := st.Pool().QueryRow(ctx, `select dt.technology_id, coalesce(r.reasons, '{}') from document_technologies dt
+			left join review_items r on r.document_id = dt.document_id where dt.document_id = $1`, doc).Scan(&id, &reasons); err != nil {
+			t.Fatalf("technology of %s: %v", doc, err)
+		}
+		return id, reasons
+	}
+	save(announced("a", "r1", t0, "STROKE", product("e-stroke", "e-Stroke", "Brainomix")))
+	save(
+		// The same product under another id and spelling, its vendor with a suffix.
+		announced("b", "r1", t0, "STROKE", product("estroke-suite", "E Stroke", "Brainomix Ltd.")),
+		// The same name from another vendor is another product.
+		announced("c", "r1", t0, "STROKE", product("estroke-other", "eStroke", "Other Health")),
+		// A vendor known by name only.
+		announced("d", "r1", t0, "STROKE", message.Organisation{Kind: "vendor", ID: "brainomix-limited", Name: "Brainomix Limited"}),
+		announced("e", "r1", t0, "STROKE", message.Organisation{Kind: "vendor", ID: "brainomix", Name: "Brainomix"}),
+	)
+	a, _ := techOf("a")
+	b, reasonsB := techOf("b")
+	c, _ := techOf("c")
+	d, reasonsD := techOf("d")
+	e, _ := techOf("e")
+	if b != a || !slices.Contains(reasonsB, store.ReasonNameMatch) {
+		t.Errorf("b: technology %d (a is %d), reasons %v; want a's, with %q", b, a, reasonsB, store.ReasonNameMatch)
+	}
+	if c == a {
+		t.Error("a product of the same name from another vendor joined a's technology")
+	}
+	// d and e arrive in one batch, naming one vendor two ways: one technology.
+	if d != e || !slices.Contains(reasonsD, store.ReasonNameMatch) {
+		t.Errorf("d: technology %d (e is %d), reasons %v; want e's, with %q", d, e, reasonsD, store.ReasonNameMatch)
+	}
+	if d == a {
+		t.Error("a vendor-level document joined a product technology")
+	}
+	save(announced("f", "r1", t0, "STROKE", message.Organisation{Kind: "vendor", ID: "brainomix-uk", Name: "BRAINOMIX LTD"}))
+	if f, reasons := techOf("f"); f != e || !slices.Contains(reasons, store.ReasonNameMatch) {
+		t.Errorf("f: technology %d, reasons %v; want the Brainomix vendor technology %d, matched by name", f, reasons, e)
+	}
+
+	// c's technology is merged into a's; a new document naming c's product
+	// joins a's technology, not the merged one.
+	var itemC int64
+	if err := st.Pool().QueryRow(ctx, `select id from review_items where document_id = 'c'`).Scan(&itemC); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Decide(ctx, store.Decision{ItemID: itemC, Analyst: "ana", Action: store.ActionMerge, MergeInto: a}); err != nil {
+		t.Fatal(err)
+	}
+	save(announced("g", "r1", t0, "STROKE", product("estroke-other", "eStroke", "Other Health")))
+	if g, _ := techOf("g"); g != a {
+		t.Errorf("g, naming a merged technology's product, is on technology %d; want the merge target %d", g, a)
+	}
+	// Merging a into d: c (merged into a) follows, so merges never chain.
+	var itemA int64
+	if err := st.Pool().QueryRow(ctx, `select id from review_items where document_id = 'a'`).Scan(&itemA); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Decide(ctx, store.Decision{ItemID: itemA, Analyst: "ana", Action: store.ActionMerge, MergeInto: d}); err != nil {
+		t.Fatal(err)
+	}
+	var chained int
+	if err := st.Pool().QueryRow(ctx, `select count(*) from technologies t join technologies m on m.id = t.merged_into
+		where m.merged_into is not null`).Scan(&chained); err != nil || chained != 0 {
+		t.Errorf("%d merge chains (%v), want 0", chained, err)
+	}
+	if got, _ := techOf("g"); got != d {
+		t.Errorf("after merging a into d, g is on %d; want %d", got, d)
+	}
+}
+
+func TestTechnologyNameKey(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	cases := map[string]string{
+		"e-Stroke":                "estroke",
+		"E Stroke":                "estroke",
+		"Brainomix Ltd.":          "brainomix",
+		"Brainomix Limited":       "brainomix",
+		"Kheiron Medical, Inc.":   "kheironmedical",
+		"Acme Holdings Ltd":       "acme",
+		"Co-Pilot Health":         "copilothealth", // a company word inside a name stays
+		"Limited Edition Imaging": "limitededitionimaging",
+		"Mia® by Kheiron":         "miabykheiron",
+		"Mia™":                    "mia",
+		"  ":                      "",
+		"Group":                   "group", // a name that is only a suffix is kept
+	}
+	for in, want := range cases {
+		var got *string
+		if err := st.Pool().QueryRow(context.Background(), `select technology_name_key($1)`, in).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil && want != "") || (got != nil && *got != want) {
+			t.Errorf("technology_name_key(%q) = %v, want %q", in, got, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 const (
 	ReasonNewTechnology  = "new technology"
 	ReasonUncertainMatch = "uncertain technology match (vendor only)"
+	ReasonNameMatch      = "technology matched by name"
 )
 
 // Match is how a relevant document is resolved to a technology.

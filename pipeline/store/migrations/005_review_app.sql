@@ -43,10 +43,17 @@ alter table review_decisions add column merge_into bigint references technologie
 
 -- The review app's dashboard takes the reader role on its own connection:
 -- let the user that runs the migrations (and the app) take it.
+-- (A superuser may take any role already. Roles belong to the cluster, so
+-- another database's migration may grant it at the same moment.)
 do $$
 begin
-    execute format('grant horizon_reader to %I', current_user);
-exception when insufficient_privilege or invalid_grant_operation then
-    raise notice 'could not grant horizon_reader to %: grant it by hand', current_user;
+    if not pg_has_role(current_user, 'horizon_reader', 'member') then
+        execute format('grant horizon_reader to %I', current_user);
+    end if;
+exception
+    when unique_violation then
+        null;
+    when insufficient_privilege or invalid_grant_operation then
+        raise notice 'could not grant horizon_reader to %: grant it by hand', current_user;
 end
 $$;
