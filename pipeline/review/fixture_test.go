@@ -39,6 +39,12 @@ type app struct {
 
 func newApp(t testing.TB, cfg review.Config) *app {
 	t.Helper()
+	return startApp(t, cfg, func(st *store.Store) error { return st.SaveClassifications(context.Background(), seed()) })
+}
+
+// startApp is newApp with load filling the database instead of seed.
+func startApp(t testing.TB, cfg review.Config, load func(*store.Store) error) *app {
+	t.Helper()
 	ctx := context.Background()
 	dbURL := testenv.DatabaseURL(t)
 	st, err := store.Open(ctx, dbURL)
@@ -56,7 +62,7 @@ func newApp(t testing.TB, cfg review.Config) *app {
 	if err := st.SaveReferenceCodes(ctx, rs.Taxonomy.All()); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveClassifications(ctx, seed()); err != nil {
+	if err := load(st); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := review.HashPassword(password)
