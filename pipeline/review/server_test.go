@@ -143,6 +143,21 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("cookie %s: HttpOnly %v SameSite %v", c.Name, c.HttpOnly, c.SameSite)
 		}
 	}
+	// Behind HTTPS: Secure cookies and HSTS.
+	secure := newApp(t, review.Config{SecureCookies: true})
+	resp, err = http.Get(secure.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS header with secure cookies")
+	}
+	for _, c := range resp.Cookies() {
+		if !c.Secure {
+			t.Errorf("cookie %s is not Secure", c.Name)
+		}
+	}
 }
 
 // scriptTag finds a live script element: the planted one would start so.
