@@ -156,7 +156,8 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 
 // decide applies an analyst's decision. The analyst must hold (or be able
 // to take) the item's claim; the claim is renewed first, so a decision
-// never lands on an item someone else is working.
+// never lands on an item someone else is working. A decided item may be
+// decided again, to correct a correction.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r)
 	if !ok {
@@ -206,7 +207,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.showItem(w, r, id, http.StatusBadRequest, "Unknown action.")
 		return
 	}
-	if d.Action != store.ActionNote {
+	// A decided item can be decided again (both decisions stay on record)
+	// without a claim: nobody can claim it.
+	if d.Action != store.ActionNote && it.State != "decided" {
 		if err := s.store.Claim(ctx, id, se.User.Name, s.lease); err != nil {
 			if errors.Is(err, store.ErrClaimed) {
 				s.showItem(w, r, id, http.StatusConflict, "Not saved: "+err.Error()+".")

@@ -245,6 +245,14 @@ func TestClaimCorrectAndTheDashboardMoves(t *testing.T) {
 			t.Errorf("item page after the correction lacks %q", want)
 		}
 	}
+	// A decided item can be corrected again, by anyone; both decisions stay.
+	if code, _, _ := bob.post(loc+"/decide", url.Values{"csrf": {bobTok}, "action": {"correct"},
+		"present_clinical_area": {"1"}, "clinical_area": {"NEUROLOGY", "CARDIOLOGY"}}); code != http.StatusSeeOther {
+		t.Errorf("bob corrects the decided item again: %d", code)
+	}
+	if _, body, _ := ana.get(loc); !strings.Contains(body, "<b>bob</b> correct") || !strings.Contains(body, "<b>ana</b> correct") {
+		t.Error("the history does not show both corrections")
+	}
 	// Bad input is refused with a reason.
 	for _, f := range []url.Values{
 		{"action": {"correct"}, "present_clinical_area": {"1"}, "clinical_area": {"NOT_A_CODE"}},
@@ -269,7 +277,8 @@ func TestClaimCorrectAndTheDashboardMoves(t *testing.T) {
 	if err != nil || len(gs) != 1 {
 		t.Fatalf("gold export: %d lines (%v):\n%s", len(gs), err, gold)
 	}
-	if g := gs[0]; g.Relevance != "RELEVANT" || len(g.ClinicalAreas) != 1 || g.ClinicalAreas[0] != "NEUROLOGY" || g.Type == nil {
+	// The latest decision (bob's) is the gold.
+	if g := gs[0]; g.Relevance != "RELEVANT" || strings.Join(g.ClinicalAreas, " ") != "CARDIOLOGY NEUROLOGY" || g.Type == nil {
 		t.Errorf("gold line: %+v", g)
 	}
 	if _, docs, _ := ana.get("/export/documents.jsonl"); !strings.Contains(docs, `"id":"`+gs[0].ID+`"`) {
