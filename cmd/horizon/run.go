@@ -111,15 +111,13 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 		fmt.Fprintln(out, "\nTo review the results in a browser, run again with --review 127.0.0.1:8080.")
 		return nil
 	}
-	return serveReview(ctx, out, log, st, rs, dbURL, reviewAddr)
+	return serveReview(ctx, out, log, st, dbURL, reviewAddr)
 }
 
 // serveReview serves the review app on the run's database until ctx ends,
-// with a local "admin" account given a fresh password.
-func serveReview(ctx context.Context, out io.Writer, log *slog.Logger, st *store.Store, rs *rules.RuleSet, dbURL, addr string) error {
-	if err := st.SaveReferenceCodes(ctx, rs.Taxonomy.All()); err != nil {
-		return err
-	}
+// with a local "admin" account given a fresh password. The run has
+// recorded the reference codes the item page's pickers offer.
+func serveReview(ctx context.Context, out io.Writer, log *slog.Logger, st *store.Store, dbURL, addr string) error {
 	pw := rand.Text()
 	hash, err := review.HashPassword(pw)
 	if err != nil {

@@ -76,17 +76,12 @@ func run(cmd string, args []string) int {
 		return 1
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		log.Error("migrating", "err", err)
-		return 1
-	}
 	rs, err := rules.Default()
-	if err != nil {
-		log.Error("loading reference codes", "err", err)
-		return 1
+	if err == nil {
+		err = st.Prepare(ctx, rs.Taxonomy.All())
 	}
-	if err := st.SaveReferenceCodes(ctx, rs.Taxonomy.All()); err != nil {
-		log.Error("loading reference codes", "err", err)
+	if err != nil {
+		log.Error("preparing the database", "err", err)
 		return 1
 	}
 	if cmd == "migrate" {

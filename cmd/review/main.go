@@ -108,16 +108,12 @@ func run(args []string) int {
 		return 1
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		log.Error("migrating", "err", err)
-		return 1
-	}
 	rs, err := rules.Default()
 	if err == nil {
-		err = st.SaveReferenceCodes(ctx, rs.Taxonomy.All())
+		err = st.Prepare(ctx, rs.Taxonomy.All())
 	}
 	if err != nil {
-		log.Error("loading reference codes", "err", err)
+		log.Error("preparing the database", "err", err)
 		return 1
 	}
 	reports, err := store.OpenReports(ctx, cmp.Or(f.reportsURL, f.databaseURL))

@@ -73,12 +73,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showItem(w http.ResponseWriter, r *http.Request, id int64, status int, msg string) {
 	ctx := r.Context()
 	it, err := s.store.ItemDetail(ctx, id)
-	if errors.Is(err, store.ErrNoItem) {
-		s.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err) {
 		return
 	}
 	codes, err := s.store.ReferenceCodes(ctx)
@@ -169,12 +164,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	d := store.Decision{ItemID: id, Analyst: se.User.Name, Action: r.PostFormValue("action"),
 		Note: strings.TrimSpace(r.PostFormValue("note"))}
 	it, err := s.store.ItemDetail(ctx, id)
-	if errors.Is(err, store.ErrNoItem) {
-		s.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err) {
 		return
 	}
 	switch d.Action {
@@ -284,13 +274,23 @@ func (s *Server) technology(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := s.store.Technology(r.Context(), id)
-	if errors.Is(err, store.ErrNoItem) {
-		s.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "technology.html", page{Title: "Technology #" + strconv.FormatInt(id, 10) + ": " + t.Name, Content: t})
+}
+
+// found answers a failed read of an item or technology: the not-found page
+// when there is no such record, the error page on any other error. It
+// reports whether the record was read, so the handler may go on.
+func (s *Server) found(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case errors.Is(err, store.ErrNoItem):
+		s.notFound(w, r)
+		return false
+	case err != nil:
+		s.fail(w, r, err)
+		return false
+	}
+	return true
 }

@@ -75,6 +75,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// Prepare migrates the schema and records the reference codes (dimension,
+// code, name): what every program that loads or reviews does before it
+// starts.
+func (s *Store) Prepare(ctx context.Context, codes [][3]string) error {
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	return s.SaveReferenceCodes(ctx, codes)
+}
+
 // SchemaVersion returns the number of the last migration applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int32, error) {
 	conn, err := s.pool.Acquire(ctx)
