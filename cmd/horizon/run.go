@@ -123,7 +123,7 @@ func serveReview(ctx context.Context, out io.Writer, log *slog.Logger, st *store
 	if err != nil {
 		return err
 	}
-	if err := st.SaveUser(ctx, store.User{Name: "admin", PasswordHash: hash, Role: store.RoleAdmin}); err != nil {
+	if err := st.SaveUser(ctx, store.User{Name: "admin", PasswordHash: hash, Role: store.RoleAdmin}, ""); err != nil {
 		return err
 	}
 	reports, err := store.OpenReports(ctx, dbURL)

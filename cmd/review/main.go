@@ -198,7 +198,7 @@ func user(args []string, stdin io.Reader) int {
 		fmt.Fprintln(os.Stderr, "review user:", err)
 		return 1
 	}
-	if err := st.SaveUser(ctx, store.User{Name: name, PasswordHash: hash, Role: *role, Disabled: *disabled}); err != nil {
+	if err := st.SaveUser(ctx, store.User{Name: name, PasswordHash: hash, Role: *role, Disabled: *disabled}, ""); err != nil {
 		fmt.Fprintln(os.Stderr, "review user:", err)
 		return 1
 	}

@@ -148,9 +148,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// sessionToken returns the request's session cookie ("" without one).
+func sessionToken(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.store.DeleteSession(r.Context(), c.Value); err != nil {
+	if token := sessionToken(r); token != "" {
+		if err := s.store.DeleteSession(r.Context(), token); err != nil {
 			s.fail(w, r, err)
 			return
 		}

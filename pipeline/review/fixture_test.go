@@ -52,14 +52,11 @@ func startApp(t testing.TB, cfg review.Config, load func(*store.Store) error) *a
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	rs, err := rules.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveReferenceCodes(ctx, rs.Taxonomy.All()); err != nil {
+	if err := st.Prepare(ctx, rs.Taxonomy.All()); err != nil {
 		t.Fatal(err)
 	}
 	if err := load(st); err != nil {
@@ -71,7 +68,7 @@ func startApp(t testing.TB, cfg review.Config, load func(*store.Store) error) *a
 	}
 	for name, role := range map[string]string{"ana": store.RoleAnalyst, "bob": store.RoleAnalyst,
 		"rita": store.RoleReader, "adam": store.RoleAdmin} {
-		if err := st.SaveUser(ctx, store.User{Name: name, PasswordHash: hash, Role: role}); err != nil {
+		if err := st.SaveUser(ctx, store.User{Name: name, PasswordHash: hash, Role: role}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -105,6 +105,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /logout", s.authenticated(store.RoleReader, s.logout))
 	s.mux.HandleFunc("GET /{$}", s.authenticated(store.RoleReader, s.home))
 
+	s.mux.HandleFunc("GET /account", s.authenticated(store.RoleReader, s.account))
+	s.mux.HandleFunc("POST /account", s.authenticated(store.RoleReader, s.changePassword))
 	s.mux.HandleFunc("GET /dashboard", s.authenticated(store.RoleReader, s.dashboard))
 	s.mux.HandleFunc("GET /dashboard/{file}", s.authenticated(store.RoleReader, s.reportCSV))
 

@@ -54,6 +54,8 @@ func TestAccessByRole(t *testing.T) {
 		{"ana", "/admin/users", http.StatusForbidden},
 		{"ana", "/dashboard/nonsense.csv", http.StatusNotFound},
 		{"adam", "/admin/users", http.StatusOK},
+		{"", "/account", http.StatusSeeOther},
+		{"rita", "/account", http.StatusOK},
 		{"adam", "/queue", http.StatusOK},
 	}
 	for _, c := range cases {
@@ -99,7 +101,7 @@ func TestEveryChangeNeedsTheSessionCSRFToken(t *testing.T) {
 	c := a.client(t)
 	c.login("ana", password)
 	tok := c.csrf("/queue")
-	for _, path := range []string{"/queue/next", "/queue/accept", "/items/1/claim", "/items/1/decide", "/logout"} {
+	for _, path := range []string{"/queue/next", "/queue/accept", "/items/1/claim", "/items/1/decide", "/logout", "/account", "/admin/users"} {
 		for _, form := range []url.Values{{}, {"csrf": {"forged"}}} {
 			form.Set("action", "accept")
 			form.Set("item", "1")
@@ -333,6 +335,81 @@ func TestAdminCreatesAccounts(t *testing.T) {
 	}
 	if code, _, _ := nia.get("/queue"); code != http.StatusOK {
 		t.Errorf("the new analyst's queue: %d", code)
+	}
+	// A password the administrator sets signs the account out everywhere;
+	// the administrator saving their own account stays signed in.
+	const reset = "a fresh password from adam"
+	if code, _, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {"nia"}, "role": {"analyst"}, "password": {reset}}); code != http.StatusSeeOther {
+		t.Errorf("reset: %d", code)
+	}
+	if code, _, loc := nia.get("/queue"); code != http.StatusSeeOther || loc != "/login" {
+		t.Errorf("nia's session after the reset: %d %s, want a redirect to /login", code, loc)
+	}
+	if code := a.client(t).login("nia", reset); code != http.StatusSeeOther {
+		t.Errorf("the reset password does not sign in: %d", code)
+	}
+	if code, _, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {"adam"}, "role": {"admin"}, "password": {reset}}); code != http.StatusSeeOther {
+		t.Errorf("adam saves his own account: %d", code)
+	}
+	if code, _, _ := adam.get("/admin/users"); code != http.StatusOK {
+		t.Errorf("adam after saving his own account: %d, want still signed in", code)
+	}
+}
+
+func TestUsersChangeTheirOwnPassword(t *testing.T) {
+	t.Parallel()
+	// Every client is one address: allow more sign-ins than the default.
+	a := newApp(t, review.Config{LoginBurst: 20})
+	rita, elsewhere := a.client(t), a.client(t)
+	rita.login("rita", password)
+	elsewhere.login("rita", password)
+	if code, body, _ := rita.get("/account"); code != http.StatusOK || !strings.Contains(body, "Change your password") {
+		t.Fatalf("a reader's account page: %d", code)
+	}
+	tok := rita.csrf("/account")
+	const next = "a much better passphrase"
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"no CSRF token", url.Values{"current": {password}, "new": {next}, "repeat": {next}}, http.StatusForbidden},
+		{"wrong current password", url.Values{"csrf": {tok}, "current": {"not my password"}, "new": {next}, "repeat": {next}}, http.StatusUnauthorized},
+		{"repetition differs", url.Values{"csrf": {tok}, "current": {password}, "new": {next}, "repeat": {next + "!"}}, http.StatusBadRequest},
+		{"too short", url.Values{"csrf": {tok}, "current": {password}, "new": {"short"}, "repeat": {"short"}}, http.StatusBadRequest},
+		{"changed", url.Values{"csrf": {tok}, "current": {password}, "new": {next}, "repeat": {next}}, http.StatusSeeOther},
+	} {
+		if code, _, _ := rita.post("/account", tc.form); code != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, code, tc.want)
+		}
+	}
+	if code, body, _ := rita.get("/account?flash=x"); code != http.StatusOK || !strings.Contains(body, "rita") {
+		t.Errorf("the session that changed the password: %d, want still signed in", code)
+	}
+	if code, _, loc := elsewhere.get("/dashboard"); code != http.StatusSeeOther || loc != "/login" {
+		t.Errorf("rita's other session: %d %s, want signed out", code, loc)
+	}
+	if code := a.client(t).login("rita", password); code != http.StatusUnauthorized {
+		t.Errorf("the old password: %d, want 401", code)
+	}
+	if code := a.client(t).login("rita", next); code != http.StatusSeeOther {
+		t.Errorf("the new password: %d, want 303", code)
+	}
+}
+
+func TestGuessingThePasswordThroughTheAccountPageIsRateLimited(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{LoginEvery: time.Hour, LoginBurst: 3})
+	c := a.client(t)
+	c.login("ana", password) // one attempt of the burst
+	tok := c.csrf("/account")
+	var codes []int
+	for range 3 {
+		code, _, _ := c.post("/account", url.Values{"csrf": {tok}, "current": {"guess guess guess"}, "new": {password + "!"}, "repeat": {password + "!"}})
+		codes = append(codes, code)
+	}
+	if fmt.Sprint(codes) != fmt.Sprint([]int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests}) {
+		t.Errorf("three wrong guesses after a login: %v, want 401 401 429", codes)
 	}
 }
 

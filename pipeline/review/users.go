@@ -41,11 +41,17 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := store.User{Name: name, PasswordHash: hash, Role: role, Disabled: r.PostFormValue("disabled") != ""}
-	if err := s.store.SaveUser(r.Context(), u); err != nil {
+	// The account is signed out everywhere, but for the administrator's own
+	// session when they save their own account.
+	se, _ := sessionFrom(r.Context())
+	keep := ""
+	if name == se.User.Name {
+		keep = sessionToken(r)
+	}
+	if err := s.store.SaveUser(r.Context(), u, keep); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	se, _ := sessionFrom(r.Context())
 	s.log.Info("account saved", "name", name, "role", role, "by", se.User.Name)
 	redirectFlash(w, r, "/admin/users", "Saved account "+name+".")
 }

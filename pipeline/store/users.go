@@ -38,11 +38,21 @@ type Session struct {
 }
 
 // SaveUser creates an account or replaces its password hash, role and
-// disabled flag.
-func (s *Store) SaveUser(ctx context.Context, u User) error {
-	if _, err := s.pool.Exec(ctx, `insert into users (name, password_hash, role, disabled) values ($1, $2, $3, $4)
-		on conflict (name) do update set password_hash = excluded.password_hash, role = excluded.role,
-		disabled = excluded.disabled`, u.Name, u.PasswordHash, u.Role, u.Disabled); err != nil {
+// disabled flag, and ends the account's sessions but the one with
+// keepToken (empty: all of them): a password set by an administrator signs
+// out whoever knew the old one.
+func (s *Store) SaveUser(ctx context.Context, u User, keepToken string) error {
+	keep := sha256.Sum256([]byte(keepToken))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `insert into users (name, password_hash, role, disabled) values ($1, $2, $3, $4)
+			on conflict (name) do update set password_hash = excluded.password_hash, role = excluded.role,
+			disabled = excluded.disabled`, u.Name, u.PasswordHash, u.Role, u.Disabled); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, endSessions, u.Name, keep[:])
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("saving user %s: %w", u.Name, err)
 	}
 	return nil
@@ -107,6 +117,31 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	h := sha256.Sum256([]byte(token))
 	if _, err := s.pool.Exec(ctx, `delete from sessions where token_hash = $1`, h[:]); err != nil {
 		return fmt.Errorf("ending session: %w", err)
+	}
+	return nil
+}
+
+// endSessions deletes an account's sessions but one ($2: its token hash).
+const endSessions = `delete from sessions where user_name = $1 and token_hash <> $2`
+
+// SetPassword replaces name's password hash and ends every session of the
+// account but the one with keepToken (the one making the change), so that
+// whoever knew the old password is signed out. Both happen at once.
+func (s *Store) SetPassword(ctx context.Context, name, hash, keepToken string) error {
+	keep := sha256.Sum256([]byte(keepToken))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `update users set password_hash = $2 where name = $1 and not disabled`, name, hash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNoUser
+		}
+		_, err = tx.Exec(ctx, endSessions, name, keep[:])
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("setting the password of %s: %w", name, err)
 	}
 	return nil
 }
