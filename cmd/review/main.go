@@ -51,19 +51,22 @@ func dispatch(args []string, stdin io.Reader) int {
 }
 
 type flags struct {
-	databaseURL, reportsURL, addr, httpAddr, logLevel string
-	logJSON, secure                                   bool
-	lease                                             time.Duration
+	ops.LogFlags
+	databaseURL, reportsURL, addr, httpAddr string
+	secure                                  bool
+	lease                                   time.Duration
 }
 
 func (f *flags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.databaseURL, "database-url", ops.Env("HORIZON_DATABASE_URL", ""), "Postgres URL (env HORIZON_DATABASE_URL)")
-	fs.StringVar(&f.logLevel, "log-level", ops.Env("HORIZON_LOG_LEVEL", "info"), "debug, info, warn or error (env HORIZON_LOG_LEVEL)")
-	fs.BoolVar(&f.logJSON, "log-json", ops.Env("HORIZON_LOG_JSON", "") == "true", "log as JSON lines (env HORIZON_LOG_JSON=true)")
+	f.RegisterLogging(fs)
 }
 
 func (f *flags) validate() error {
 	var errs []error
+	if err := f.ValidateLogging(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := ops.CheckURL("--database-url", f.databaseURL, "postgres", "postgresql"); err != nil {
 		errs = append(errs, err)
 	}
@@ -95,11 +98,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "review:", err)
 		return 2
 	}
-	log, err := ops.NewLogger(os.Stderr, f.logLevel, f.logJSON)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "review: --log-level:", err)
-		return 2
-	}
+	log := f.Logger()
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
 	st, err := store.Open(ctx, f.databaseURL)

@@ -23,6 +23,7 @@ func TestUserCommand(t *testing.T) {
 		{"no name", []string{"user", "--database-url", db}, "a long passphrase\n", 2},
 		{"bad role", []string{"user", "ana", "--role", "root", "--database-url", db}, "a long passphrase\n", 2},
 		{"bad database url", []string{"user", "ana", "--database-url", "mysql://x"}, "a long passphrase\n", 2},
+		{"bad log level", []string{"user", "ana", "--database-url", db, "--log-level", "loud"}, "a long passphrase\n", 2},
 		{"short password", []string{"user", "ana", "--database-url", db}, "short\n", 2},
 		{"created", []string{"user", "ana", "--role", "reader", "--database-url", db}, "a long passphrase\n", 0},
 		{"role changed", []string{"user", "ana", "--role", "analyst", "--database-url", db}, "another long passphrase", 0},

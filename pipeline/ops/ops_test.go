@@ -74,10 +74,10 @@ func TestFlagsValidateNamesTheKey(t *testing.T) {
 		f    Flags
 		want string
 	}{
-		{"an empty database url", Flags{NATSURL: "nats://x", LogLevel: "info", AckWait: time.Minute}, "--database-url: is empty"},
-		{"an http nats url", Flags{NATSURL: "http://x", DatabaseURL: "postgres://x", LogLevel: "info", AckWait: time.Minute}, "--nats-url: scheme \"http\""},
-		{"an unknown log level", Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogLevel: "chatty", AckWait: time.Minute}, "--log-level"},
-		{"a tiny ack wait", Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogLevel: "info", AckWait: time.Millisecond}, "--ack-wait: 1ms is too short"},
+		{"an empty database url", Flags{NATSURL: "nats://x", LogFlags: LogFlags{LogLevel: "info"}, AckWait: time.Minute}, "--database-url: is empty"},
+		{"an http nats url", Flags{NATSURL: "http://x", DatabaseURL: "postgres://x", LogFlags: LogFlags{LogLevel: "info"}, AckWait: time.Minute}, "--nats-url: scheme \"http\""},
+		{"an unknown log level", Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogFlags: LogFlags{LogLevel: "chatty"}, AckWait: time.Minute}, "--log-level"},
+		{"a tiny ack wait", Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogFlags: LogFlags{LogLevel: "info"}, AckWait: time.Millisecond}, "--ack-wait: 1ms is too short"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,14 +16,44 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/bus"
 )
 
+// LogFlags are the logging settings every Horizon program takes, each with
+// an environment variable fallback.
+type LogFlags struct {
+	LogLevel string
+	LogJSON  bool
+}
+
+// RegisterLogging adds --log-level and --log-json to fs.
+func (f *LogFlags) RegisterLogging(fs *flag.FlagSet) {
+	fs.StringVar(&f.LogLevel, "log-level", Env("HORIZON_LOG_LEVEL", "info"), "debug, info, warn or error (env HORIZON_LOG_LEVEL)")
+	fs.BoolVar(&f.LogJSON, "log-json", Env("HORIZON_LOG_JSON", "") == "true", "log as JSON lines (env HORIZON_LOG_JSON=true)")
+}
+
+// ValidateLogging checks the log level, naming the key.
+func (f *LogFlags) ValidateLogging() error {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(f.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: %q is not debug, info, warn or error", f.LogLevel)
+	}
+	return nil
+}
+
+// Logger returns the logger the flags ask for, writing to stderr.
+func (f *LogFlags) Logger() *slog.Logger {
+	log, err := NewLogger(os.Stderr, f.LogLevel, f.LogJSON)
+	if err != nil { // ValidateLogging has checked the level
+		return slog.Default()
+	}
+	return log
+}
+
 // Flags are the settings every Horizon service takes, each with an
 // environment variable fallback.
 type Flags struct {
+	LogFlags
 	NATSURL     string
 	DatabaseURL string
 	HTTPAddr    string
-	LogLevel    string
-	LogJSON     bool
 	Stream      string
 	Prefix      string
 	AckWait     time.Duration
@@ -44,8 +74,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
 	fs.StringVar(&f.Stream, "stream", Env("HORIZON_STREAM", "HORIZON"), "JetStream stream name (env HORIZON_STREAM)")
 	fs.StringVar(&f.Prefix, "subject-prefix", Env("HORIZON_SUBJECT_PREFIX", "horizon"), "prefix of the pipeline's subjects (env HORIZON_SUBJECT_PREFIX)")
 	fs.DurationVar(&f.AckWait, "ack-wait", envDuration("HORIZON_ACK_WAIT", 30*time.Second), "redeliver a message not acknowledged within this long; the same for every binary of a deployment (env HORIZON_ACK_WAIT)")
-	fs.StringVar(&f.LogLevel, "log-level", Env("HORIZON_LOG_LEVEL", "info"), "debug, info, warn or error (env HORIZON_LOG_LEVEL)")
-	fs.BoolVar(&f.LogJSON, "log-json", Env("HORIZON_LOG_JSON", "") == "true", "log as JSON lines (env HORIZON_LOG_JSON=true)")
+	f.RegisterLogging(fs)
 }
 
 // Validate checks the flags once at start, naming the key at fault.
@@ -62,9 +91,8 @@ func (f *Flags) Validate(withDB bool) error {
 	if f.AckWait < time.Second {
 		errs = append(errs, fmt.Errorf("--ack-wait: %s is too short (at least 1s)", f.AckWait))
 	}
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(f.LogLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", f.LogLevel))
+	if err := f.ValidateLogging(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -81,15 +109,6 @@ func envDuration(key string, def time.Duration) time.Duration {
 		return -1
 	}
 	return d
-}
-
-// Logger returns the logger the flags ask for, writing to stderr.
-func (f *Flags) Logger() *slog.Logger {
-	log, err := NewLogger(os.Stderr, f.LogLevel, f.LogJSON)
-	if err != nil { // Validate has checked the level
-		return slog.Default()
-	}
-	return log
 }
 
 // Run runs workers side by side until ctx is cancelled or one of them fails,
