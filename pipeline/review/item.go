@@ -149,10 +149,10 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 	redirectFlash(w, r, "/queue", fmt.Sprintf("Released item #%d.", id))
 }
 
-// decide applies an analyst's decision. The analyst must hold (or be able
-// to take) the item's claim; the claim is renewed first, so a decision
-// never lands on an item someone else is working. A decided item may be
-// decided again, to correct a correction.
+// decide applies an analyst's decision. store.Decide refuses it while
+// another analyst holds a live claim on the item, so a decision never lands
+// on an item someone else is working. A decided item may be decided again,
+// to correct a correction.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r)
 	if !ok {
@@ -163,7 +163,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	se, _ := sessionFrom(ctx)
 	d := store.Decision{ItemID: id, Analyst: se.User.Name, Action: r.PostFormValue("action"),
 		Note: strings.TrimSpace(r.PostFormValue("note"))}
-	it, err := s.store.ItemDetail(ctx, id)
+	it, err := s.store.QueueItem(ctx, id)
 	if !s.found(w, r, err) {
 		return
 	}
@@ -185,7 +185,14 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case store.ActionCorrect:
-		if d.Codes, err = s.corrections(r, it.Technology); err != nil {
+		var t store.Technology
+		if it.TechnologyID != 0 {
+			if t, err = s.store.Technology(ctx, it.TechnologyID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if d.Codes, err = s.corrections(r, t); err != nil {
 			s.showItem(w, r, id, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -196,18 +203,6 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.showItem(w, r, id, http.StatusBadRequest, "Unknown action.")
 		return
-	}
-	// A decided item can be decided again (both decisions stay on record)
-	// without a claim: nobody can claim it.
-	if d.Action != store.ActionNote && it.State != "decided" {
-		if err := s.store.Claim(ctx, id, se.User.Name, s.lease); err != nil {
-			if errors.Is(err, store.ErrClaimed) {
-				s.showItem(w, r, id, http.StatusConflict, "Not saved: "+err.Error()+".")
-				return
-			}
-			s.fail(w, r, err)
-			return
-		}
 	}
 	if err := s.store.Decide(ctx, d); err != nil {
 		if errors.Is(err, store.ErrClaimed) {

@@ -34,8 +34,8 @@ type Config struct {
 	Store   *store.Store   // the review data: read and written for analysts
 	Reports *store.Reports // the report views, read-only, for the dashboard
 	Log     *slog.Logger
-	// Lease is how long a claim on a review item lasts without renewal;
-	// every action on the item renews it. Default 15 minutes.
+	// Lease is how long a claim on a review item lasts; claiming it
+	// again renews it. Default 15 minutes.
 	Lease time.Duration
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
