@@ -110,14 +110,14 @@ func scanQueueItem(row pgx.Row) (QueueItem, error) {
 // Queue lists review items matching f, highest priority and oldest first,
 // with the number matching in all.
 func (s *Store) Queue(ctx context.Context, f QueueFilter, limit, offset int) ([]QueueItem, int, error) {
+	order, ok := QueueSorts[cmp.Or(f.Sort, "priority")]
+	if !ok {
+		return nil, 0, fmt.Errorf("sorting the review queue: unknown order %q", f.Sort)
+	}
 	var total int
 	if err := s.pool.QueryRow(ctx, `select count(*) from review_items r join documents d on d.id = r.document_id`+queueWhere,
 		f.args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("counting the review queue: %w", err)
-	}
-	order, ok := QueueSorts[cmp.Or(f.Sort, "priority")]
-	if !ok {
-		return nil, 0, fmt.Errorf("sorting the review queue: unknown order %q", f.Sort)
 	}
 	rows, err := s.pool.Query(ctx, queueSelect+` order by `+order+` limit $7 offset $8`,
 		append(f.args(), limit, offset)...)
@@ -155,7 +155,7 @@ func (s *Store) ClaimNext(ctx context.Context, analyst string, lease time.Durati
 with next as (
     select r.id from review_items r
     join documents d on d.id = r.document_id`+queueWhere+`
-    order by r.priority desc, r.opened_at, r.id
+    order by `+QueueSorts["priority"]+`
     limit 1
     for update of r skip locked
 )
