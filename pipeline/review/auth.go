@@ -141,11 +141,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.secureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
 	s.log.Info("signed in", "user", u.Name, "role", u.Role)
-	next := "/dashboard"
-	if roleRank[u.Role] >= roleRank[store.RoleAnalyst] {
-		next = "/queue"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, startPage(u.Role), http.StatusSeeOther)
 }
 
 // sessionToken returns the request's session cookie ("" without one).

@@ -144,8 +144,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-	_, route := s.mux.Handler(r)
-	s.mux.ServeHTTP(rec, r)
+	s.mux.ServeHTTP(rec, r) // sets r.Pattern to the route it matched
+	route := r.Pattern
 	if route == "" {
 		route = "unmatched"
 	}
@@ -226,11 +226,16 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	se, _ := sessionFrom(r.Context())
-	if roleRank[se.User.Role] >= roleRank[store.RoleAnalyst] {
-		http.Redirect(w, r, "/queue", http.StatusSeeOther)
-		return
+	http.Redirect(w, r, startPage(se.User.Role), http.StatusSeeOther)
+}
+
+// startPage is where a role starts: the queue for analysts and admins, the
+// dashboard for readers.
+func startPage(role string) string {
+	if roleRank[role] >= roleRank[store.RoleAnalyst] {
+		return "/queue"
 	}
-	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+	return "/dashboard"
 }
 
 const loginCSRFCookie = "horizon_login_csrf"

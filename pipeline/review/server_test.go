@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/review"
 	"github.com/horizon-scan/horizon/pipeline/store"
@@ -469,5 +471,44 @@ func TestReportsRoleCannotWrite(t *testing.T) {
 	rep = store.Report{Name: "y", SQL: `select count(*) from users`}
 	if _, err := reports.Run(context.Background(), rep, nil); err == nil {
 		t.Error("the reports pool read the users table")
+	}
+}
+
+func TestRequestMetricsAreCountedByRoute(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	a := newApp(t, review.Config{Metrics: reg})
+	c := a.client(t)
+	c.login("ana", password)
+	c.get("/items/1")
+	c.get("/items/2")
+	c.get("/no/such/page")
+	want := map[string]float64{
+		"GET /login 200":      1,
+		"POST /login 303":     1,
+		"GET /items/{id} 200": 2,
+		"unmatched 404":       1,
+	}
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "horizon_review_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			got[labels["route"]+" "+labels["code"]] = m.GetCounter().GetValue()
+		}
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("requests %q: %v, want %v (all: %v)", k, got[k], v, got)
+		}
 	}
 }
