@@ -45,23 +45,22 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	f := dashboardFilter(r.URL.Query())
 	v := dashboardView{Filter: f, Tables: map[string]store.Table{}, Options: map[string][]store.Code{},
 		Charts: map[string]barChart{}, Filters: store.OverviewFilters}
-	if f["type"] == "" {
-		// Profile the largest type unless one was picked.
-		types, err := s.reports.Run(ctx, mustReport("types"), f)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if len(types.Rows) > 0 {
-			f["type"] = types.Rows[0][0]
-		}
+	// Types first: the profile shows the largest type unless one was picked.
+	types, err := s.reports.Run(ctx, mustReport("types"), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	// The reports are independent: run them side by side, each on its own
-	// connection of the read-only pool.
-	tables := make([]store.Table, len(store.DashboardReports))
+	if f["type"] == "" && len(types.Rows) > 0 {
+		f["type"] = types.Rows[0][0]
+	}
+	// The other reports are independent: run them side by side, each on its
+	// own connection of the read-only pool.
+	rest := slices.DeleteFunc(slices.Clone(store.DashboardReports), func(rep store.Report) bool { return rep.Name == types.Name })
+	tables := make([]store.Table, len(rest))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
-	for i, rep := range store.DashboardReports {
+	for i, rep := range rest {
 		g.Go(func() (err error) {
 			tables[i], err = s.reports.Run(gctx, rep, f)
 			return err
@@ -71,7 +70,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	for _, t := range tables {
+	for _, t := range append(tables, types) {
 		v.Tables[t.Name] = t
 	}
 	for _, dim := range store.OverviewFilters {
