@@ -23,8 +23,7 @@ func highlight(text, field string, labels []store.ItemLabel) []segment {
 	type mark struct {
 		pos   int
 		open  bool
-		label string
-		dim   string
+		label string // dimension:code
 	}
 	var marks []mark
 	for _, l := range labels {
@@ -34,7 +33,7 @@ func highlight(text, field string, labels []store.ItemLabel) []segment {
 				continue
 			}
 			name := l.Dimension + ":" + l.Code
-			marks = append(marks, mark{e.Start, true, name, l.Dimension}, mark{e.End, false, name, l.Dimension})
+			marks = append(marks, mark{e.Start, true, name}, mark{e.End, false, name})
 		}
 	}
 	sort.SliceStable(marks, func(i, j int) bool {
@@ -45,7 +44,6 @@ func highlight(text, field string, labels []store.ItemLabel) []segment {
 	})
 	var out []segment
 	active := map[string]int{}
-	dims := map[string]string{}
 	pos := 0
 	emit := func(end int) {
 		if end <= pos {
@@ -59,7 +57,7 @@ func highlight(text, field string, labels []store.ItemLabel) []segment {
 		}
 		sort.Strings(seg.Codes)
 		if len(seg.Codes) > 0 {
-			seg.Dim = dims[seg.Codes[0]]
+			seg.Dim, _, _ = strings.Cut(seg.Codes[0], ":")
 		}
 		out = append(out, seg)
 		pos = end
@@ -68,7 +66,6 @@ func highlight(text, field string, labels []store.ItemLabel) []segment {
 		emit(m.pos)
 		if m.open {
 			active[m.label]++
-			dims[m.label] = m.dim
 		} else {
 			active[m.label]--
 		}
