@@ -96,3 +96,16 @@ func TestRedirectFlashStaysOnSite(t *testing.T) {
 		t.Errorf("a local path was changed: %q", got)
 	}
 }
+
+func TestHighlightColoursBySegmentsFirstDimension(t *testing.T) {
+	const text = "AI reads chest X-rays"
+	segs := highlight(text, "text", []store.ItemLabel{label("type", "DIAGNOSTIC", [2]int{3, 8}),
+		label("clinical_area", "CLINICAL_RADIOLOGY", [2]int{3, 21})})
+	var dims []string
+	for _, s := range segs {
+		dims = append(dims, s.Dim)
+	}
+	if got, want := strings.Join(dims, ","), ",clinical_area,clinical_area"; got != want {
+		t.Errorf("segment dimensions %q, want %q", got, want)
+	}
+}
