@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/horizon-scan/horizon/rules"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
 // runBench measures matching speed on a corpus of real texts with the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/message"
-	"github.com/horizon-scan/horizon/rules"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
 // item is one line of classify's input.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/ops"
-	"github.com/horizon-scan/horizon/rules"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
 const usage = `Usage: classifier [command] [flags]
@@ -130,6 +130,16 @@ func runRulesCheck(args []string) int {
 	if rs == nil {
 		return code
 	}
-	fmt.Printf("%s: %d rules, %d phrases, version %s\n", dir, rs.Rules(), rs.Phrases(), rs.Version)
+	if problems := rs.Check(); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(os.Stderr, p)
+		}
+		return 1
+	}
+	terms := 0
+	for _, v := range rs.Vocabularies {
+		terms += len(v.Terms)
+	}
+	fmt.Printf("%s: %d rules, %d vocabularies (%d terms), %d phrases, version %s\n", dir, rs.Rules(), len(rs.Vocabularies), terms, rs.Phrases(), rs.Version)
 	return 0
 }

@@ -17,10 +17,10 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/onebox"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/review"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 	"github.com/horizon-scan/horizon/pipeline/scrape/offlinesite"
 	"github.com/horizon-scan/horizon/pipeline/store"
-	"github.com/horizon-scan/horizon/rules"
 )
 
 func runPipeline(args []string) int {

@@ -16,8 +16,8 @@ import (
 
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/review"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
-	"github.com/horizon-scan/horizon/rules"
 )
 
 const usage = `Usage: review [command] [flags]
@@ -107,9 +107,9 @@ func run(args []string) int {
 		return 1
 	}
 	defer st.Close()
-	rs, err := rules.Default()
+	tax, err := rules.DefaultTaxonomy()
 	if err == nil {
-		err = st.Prepare(ctx, rs.Taxonomy.All())
+		err = st.Prepare(ctx, tax.All())
 	}
 	if err != nil {
 		log.Error("preparing the database", "err", err)

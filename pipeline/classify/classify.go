@@ -16,7 +16,7 @@ import (
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/message"
-	"github.com/horizon-scan/horizon/rules"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
 // Stage names this stage in dead letters and metrics.

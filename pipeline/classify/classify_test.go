@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
-	"github.com/horizon-scan/horizon/rules"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
 func ruleSet(t *testing.T) *rules.RuleSet {

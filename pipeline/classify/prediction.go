@@ -2,7 +2,7 @@ package classify
 
 import (
 	"github.com/horizon-scan/horizon/pipeline/message"
-	"github.com/horizon-scan/horizon/rules"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
 // Prediction is a classification in the flat form that

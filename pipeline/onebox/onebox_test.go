@@ -17,9 +17,9 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/onebox"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/scrape/offlinesite"
 	"github.com/horizon-scan/horizon/pipeline/store"
-	"github.com/horizon-scan/horizon/rules"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
-	"github.com/horizon-scan/horizon/rules"
 )
 
 // goldOf turns a decided document into the gold format `classifier eval`

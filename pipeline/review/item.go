@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
-	"github.com/horizon-scan/horizon/rules"
 )
 
 // Editable are the dimensions an analyst corrects, in form order.

@@ -12,9 +12,9 @@ import (
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/onebox"
 	"github.com/horizon-scan/horizon/pipeline/review"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/scrape/offlinesite"
 	"github.com/horizon-scan/horizon/pipeline/store"
-	"github.com/horizon-scan/horizon/rules"
 )
 
 // TestBrowserOnThePipelinesOwnOutput runs the whole pipeline over the

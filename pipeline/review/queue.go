@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
-	"github.com/horizon-scan/horizon/rules"
 )
 
 const pageSize = 50

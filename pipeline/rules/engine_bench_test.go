@@ -5,7 +5,7 @@ import "testing"
 // benchCorpus is the 181 real article bodies of the extraction benchmark
 // (../shared/extraction-benchmark), a realistic mix of news texts.
 func benchCorpus(b *testing.B) []string {
-	docs, err := BenchCorpus("../../shared/extraction-benchmark/ground-truth.json")
+	docs, err := BenchCorpus("../../../shared/extraction-benchmark/ground-truth.json")
 	if err != nil {
 		b.Skipf("no benchmark corpus: %v", err)
 	}

@@ -36,6 +36,14 @@ type Rule struct {
 	Match, NoMatch []Example
 	// Org is the organisation a gazetteer rule stands for.
 	Org *message.Organisation
+	// Vocabulary names the vocabulary a rule takes its terms and codes
+	// from; such a rule is compiled as one rule per code, Part counting
+	// them from 0.
+	Vocabulary string
+	Part       int
+	// Refs names the vocabularies the rule's phrase lists draw on
+	// ("@NAME").
+	Refs []string
 	// File and Line locate the rule for error messages.
 	File string
 	Line int
@@ -64,6 +72,7 @@ type ruleYAML struct {
 	Near     *Near                `yaml:"near"`
 	Field    string               `yaml:"field"`
 	Weight   *float64             `yaml:"weight"`
+	Vocab    string               `yaml:"vocabulary"`
 	Review   string               `yaml:"review"`
 	Examples *struct {
 		Match   []yaml.Node `yaml:"match"`
@@ -72,7 +81,7 @@ type ruleYAML struct {
 }
 
 var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true, "none": true, "near": true,
-	"field": true, "weight": true, "review": true, "examples": true}
+	"field": true, "weight": true, "review": true, "examples": true, "vocabulary": true}
 
 // parseRuleFile reads a file of the form
 //
@@ -83,7 +92,7 @@ var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true
 //
 // and returns its rules and every problem found, each as
 // "file:line: rule id: what is wrong".
-func parseRuleFile(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
+func parseRuleFile(file string, data []byte, tax *Taxonomy, vocabs map[string]*Vocabulary) ([]*Rule, []error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, []error{fmt.Errorf("%s: %w", file, err)}
@@ -110,17 +119,17 @@ func parseRuleFile(file string, data []byte, tax *Taxonomy) ([]*Rule, []error) {
 	var out []*Rule
 	var errs []error
 	for _, n := range list.Content {
-		r, err := parseRule(file, n, tax)
+		rs, err := parseRule(file, n, tax, vocabs)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		out = append(out, r)
+		out = append(out, rs...)
 	}
 	return out, errs
 }
 
-func parseRule(file string, n *yaml.Node, tax *Taxonomy) (*Rule, error) {
+func parseRule(file string, n *yaml.Node, tax *Taxonomy, vocabs map[string]*Vocabulary) ([]*Rule, error) {
 	id := "?"
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -176,8 +185,21 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy) (*Rule, error) {
 			}
 		}
 	}
-	if len(y.Set) == 0 {
-		return nil, fail(n.Line, "set is missing: a rule must assign at least one code")
+	var vocab *Vocabulary
+	switch {
+	case y.Vocab != "" && len(y.Set) > 0:
+		return nil, fail(n.Line, "a rule takes its codes from set or from a vocabulary, not both")
+	case y.Vocab != "":
+		v, ok := vocabs[y.Vocab]
+		if !ok {
+			return nil, fail(n.Line, "vocabulary %q: no such file under %s/ (have %s)", y.Vocab, vocabularyDir, vocabNames(vocabs))
+		}
+		if v.Dimension == "" {
+			return nil, fail(n.Line, "vocabulary %q has lists, not codes of a dimension: use it as @%s:LIST in a phrase list", y.Vocab, y.Vocab)
+		}
+		vocab, r.Vocabulary = v, v.Name
+	case len(y.Set) == 0:
+		return nil, fail(n.Line, "set is missing: a rule must assign at least one code (or take them from a vocabulary)")
 	}
 	for dim, v := range y.Set {
 		if !tax.HasDimension(dim) {
@@ -201,24 +223,49 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy) (*Rule, error) {
 		}
 		r.Set[dim] = codes
 	}
-	if len(r.Any) == 0 && len(r.All) == 0 && r.Near == nil {
+	if vocab == nil && len(r.Any) == 0 && len(r.All) == 0 && r.Near == nil {
 		return nil, fail(n.Line, "needs \"any\", \"all\" or \"near\" phrases")
 	}
-	groups := append([][]string{r.Any, r.None}, r.All...)
+	groups := []*[]string{&r.Any, &r.None}
+	for i := range r.All {
+		groups = append(groups, &r.All[i])
+	}
 	if r.Near != nil {
-		groups = append(groups, r.Near.A, r.Near.B)
+		groups = append(groups, &r.Near.A, &r.Near.B)
 	}
 	for _, g := range groups {
-		for _, p := range g {
+		for _, p := range *g {
 			if strings.TrimSpace(p) == "" {
 				return nil, fail(n.Line, "empty phrase")
 			}
 		}
+		expanded, refs, err := expandRefs(*g, vocabs)
+		if err != nil {
+			return nil, fail(n.Line, "%v", err)
+		}
+		*g = expanded
+		r.Refs = append(r.Refs, refs...)
 	}
 	for i, g := range r.All {
 		if len(g) == 0 {
 			return nil, fail(n.Line, "all[%d] is an empty group", i)
 		}
 	}
-	return r, nil
+	if vocab == nil {
+		return []*Rule{r}, nil
+	}
+	// A vocabulary rule stands for one rule per code: its terms, plus the
+	// rule's own phrases, any of which gives the code.
+	var out []*Rule
+	for i, code := range vocab.Codes() {
+		part := *r
+		part.Part = i
+		part.Any = append(vocab.TermsOf(code), r.Any...)
+		part.Set = map[string][]string{vocab.Dimension: {code}}
+		if i > 0 {
+			part.Match, part.NoMatch = nil, nil // examples are tested once, on the whole rule
+		}
+		out = append(out, &part)
+	}
+	return out, nil
 }

@@ -1,16 +1,16 @@
 // Package rules parses, validates and compiles Horizon's classification
 // rules, and applies them to documents.
 //
-// The rule files live beside this package: taxonomy.yaml holds the reference
-// codes, settings.yaml the thresholds and implications, nhs_trusts.csv,
-// nhs_icbs.csv and known_organisations.csv the gazetteers, and every other
-// *.yaml file holds rules. [Default] loads the copy built into the binary;
-// [LoadDir] loads an analyst's working copy.
+// The rule files live in the repository's rules/ folder, the analysts' own:
+// taxonomy.yaml holds the reference codes, settings.yaml the thresholds and
+// implications, nhs_trusts.csv, nhs_icbs.csv and known_organisations.csv
+// the gazetteers, vocabulary/*.tsv the vocabularies compiled from public
+// sources, and every other *.yaml file holds rules. [Default] loads the copy
+// built into the binary; [LoadDir] loads an analyst's working copy.
 package rules
 
 import (
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,24 +19,38 @@ import (
 	"path"
 	"sort"
 	"strings"
-)
+	"sync"
 
-//go:embed *.yaml *.csv
-var builtin embed.FS
+	rulefiles "github.com/horizon-scan/horizon/rules"
+)
 
 const taxonomyFile = "taxonomy.yaml"
 
 // Files returns the rule files built into the binary.
-func Files() fs.FS { return builtin }
+func Files() fs.FS { return rulefiles.Files }
 
-// Default loads the rule set built into the binary.
-func Default() (*RuleSet, error) { return Load(builtin, "rules") }
+// Default returns the rule set built into the binary, compiled on first
+// use (it is immutable, and safe to share).
+func Default() (*RuleSet, error) { return builtinRules() }
+
+var builtinRules = sync.OnceValues(func() (*RuleSet, error) { return Load(rulefiles.Files, "rules") })
+
+// DefaultTaxonomy reads the taxonomy built into the binary, without
+// compiling the rules: for the binaries that only need the codes and their
+// names.
+func DefaultTaxonomy() (*Taxonomy, error) {
+	data, err := fs.ReadFile(rulefiles.Files, taxonomyFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the built-in %s: %w", taxonomyFile, err)
+	}
+	return parseTaxonomy(path.Join("rules", taxonomyFile), data)
+}
 
 // LoadDir loads the rule set in dir.
 func LoadDir(dir string) (*RuleSet, error) { return Load(os.DirFS(dir), dir) }
 
-// Load reads taxonomy.yaml and every other *.yaml file at the top of fsys,
-// validates all of it and compiles it. Errors name the file (under label),
+// Load reads taxonomy.yaml, every other *.yaml file at the top of fsys and
+// the vocabularies under vocabulary/, validates all of it and compiles it. Errors name the file (under label),
 // the line and the rule: every problem found is reported, not just the
 // first.
 func Load(fsys fs.FS, label string) (*RuleSet, error) {
@@ -49,6 +63,11 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 			names = append(names, gazetteer)
 		}
 	}
+	vocabFiles, err := fs.Glob(fsys, vocabularyDir+"/*.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", path.Join(label, vocabularyDir), err)
+	}
+	names = append(names, vocabFiles...)
 	sort.Strings(names)
 	hash := sha256.New()
 	var tax *Taxonomy
@@ -73,6 +92,13 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	}
 
 	var problems []error
+	vocabs := map[string]*Vocabulary{}
+	for _, name := range vocabFiles {
+		v, errs := parseVocabulary(path.Join(label, name), files[name], tax)
+		problems = append(problems, errs...)
+		vocabs[v.Name] = v
+		delete(files, name)
+	}
 	settings := &Settings{LowConfidence: 0.6}
 	if data, ok := files[settingsFile]; ok {
 		var errs []error
@@ -88,18 +114,24 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 			continue
 		}
 		file := path.Join(label, name)
-		parse := parseRuleFile
+		var rs []*Rule
+		var errs []error
 		switch name {
 		case trustsFile:
-			parse = parseTrusts
+			rs, errs = parseTrusts(file, data, tax)
 		case icbsFile:
-			parse = parseICBs
+			rs, errs = parseICBs(file, data, tax)
 		case vendorsFile:
-			parse = parseVendors
+			rs, errs = parseVendors(file, data, tax)
+		default:
+			rs, errs = parseRuleFile(file, data, tax, vocabs)
 		}
-		rs, errs := parse(file, data, tax)
 		problems = append(problems, errs...)
 		for _, r := range rs {
+			if r.Part > 0 {
+				all = append(all, r)
+				continue
+			}
 			if prev, dup := seen[r.ID]; dup {
 				problems = append(problems, fmt.Errorf("%s:%d: rule %s: duplicate id (first at %s)", file, r.Line, r.ID, prev))
 				continue
@@ -114,7 +146,11 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("%s: no rules", label)
 	}
-	rs := compile(tax, settings, all)
+	rs, err := compile(tax, settings, all)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, err)
+	}
+	rs.Vocabularies = vocabs
 	rs.Version = hex.EncodeToString(hash.Sum(nil))[:16]
 	return rs, nil
 }

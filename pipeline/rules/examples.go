@@ -13,18 +13,42 @@ type ExampleFailure struct {
 }
 
 func (f ExampleFailure) Error() string {
+	if f.Rule == "" {
+		return fmt.Sprintf("%s:%d: %s", f.File, f.Line, f.Problem)
+	}
 	return fmt.Sprintf("%s:%d: rule %s: %s: %q", f.File, f.Line, f.Rule, f.Problem, f.Text)
 }
 
 // TestExamples classifies every example in the rule files: a match example
 // must get every code its rule sets, a no_match example none of them
 // (whatever the rule's weight: a rule of evidence against a code gives
-// no_match examples). It returns the failures and the number of examples
-// run.
+// no_match examples). An example of a vocabulary rule must (must not) be
+// matched by one of the vocabulary's terms, whichever code it gives. Every
+// vocabulary must have a rule with a match example. It returns the
+// failures and the number of examples run.
 func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 	var fails []ExampleFailure
 	n := 0
+	exampled := map[string]bool{}
 	for _, r := range rs.rules {
+		if r.Vocabulary != "" {
+			if len(r.Match) > 0 {
+				exampled[r.Vocabulary] = true
+			}
+			for _, ex := range r.Match {
+				n++
+				if !rs.ruleFires(r.ID, ex.Text) {
+					fails = append(fails, ExampleFailure{r.ID, r.File, ex.Line, ex.Text, "no term of vocabulary " + r.Vocabulary + " gave a code"})
+				}
+			}
+			for _, ex := range r.NoMatch {
+				n++
+				if rs.ruleFires(r.ID, ex.Text) {
+					fails = append(fails, ExampleFailure{r.ID, r.File, ex.Line, ex.Text, "a term of vocabulary " + r.Vocabulary + " gave a code"})
+				}
+			}
+			continue
+		}
 		check := func(ex Example, wantCodes bool) {
 			n++
 			got := rs.Classify("", ex.Text)
@@ -58,5 +82,23 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 			check(ex, false)
 		}
 	}
+	for _, name := range sortedKeys(rs.Vocabularies) {
+		if v := rs.Vocabularies[name]; !exampled[name] {
+			fails = append(fails, ExampleFailure{File: v.File, Line: 1, Problem: "no rule using vocabulary " + name + " has a match example"})
+		}
+	}
 	return fails, n
+}
+
+// ruleFires reports whether the rule with this id gives evidence for a
+// code of the classification of text.
+func (rs *RuleSet) ruleFires(id, text string) bool {
+	for _, l := range rs.Classify("", text).Labels {
+		for _, e := range l.Evidence {
+			if e.RuleID == id {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"regexp"
@@ -17,7 +18,7 @@ import (
 // ones, so that some match real text and most do not, as in a large real
 // rule set.
 func Generated(phrases int) (*RuleSet, error) {
-	tax, err := builtin.ReadFile(taxonomyFile)
+	tax, err := fs.ReadFile(Files(), taxonomyFile)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -8,7 +9,7 @@ import (
 
 func taxonomyFS(t *testing.T) fstest.MapFS {
 	t.Helper()
-	data, err := builtin.ReadFile(taxonomyFile)
+	data, err := fs.ReadFile(Files(), taxonomyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func FuzzLoadRuleFile(f *testing.F) {
 	f.Add([]byte("rules:\n  - id: r\n    set: {type: DIAGNOSTIC}\n    any: [x-ray]\n"))
 	f.Add([]byte("rules: [{id: a, set: {subtype: [DIAGNOSTIC.IMAGING]}, all: [[a], [b]], none: [c]}]"))
 	f.Add([]byte("- 1\n- 2"))
-	tax, err := builtin.ReadFile(taxonomyFile)
+	tax, err := fs.ReadFile(Files(), taxonomyFile)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
-
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
@@ -36,39 +34,83 @@ type RuleSet struct {
 	Version  string
 	Taxonomy *Taxonomy
 	Settings *Settings
-	rules    []compiled
-	ac       ahocorasick.AhoCorasick
-	variant  []int   // automaton pattern index → phrase index
-	users    [][]int // phrase index → rules that need it to match (any, all, near)
-	phrases  int
+	// Vocabularies are the vocabulary files the rules draw on, by name.
+	Vocabularies map[string]*Vocabulary
+	rules        []compiled
+	match        *matcher
+	users        [][]int // phrase index → rules that need it to match (any, all, near)
+	phrases      int
 }
 
 type compiled struct {
 	*Rule
-	any, none    []int
-	all          [][]int
-	nearA, nearB []int
+	any, none    group
+	all          []group
+	nearA, nearB group
 }
 
-// compile assigns every distinct phrase an index and builds one automaton
+// group is a rule's list of phrases (by index). A long list, as a
+// vocabulary gives, also keeps a set, so that a document is checked against
+// the phrases it contains rather than the list against the document.
+type group struct {
+	ids []int
+	set map[int]struct{}
+}
+
+// longGroup is the length from which a group keeps a set.
+const longGroup = 32
+
+func newGroup(ids []int) group {
+	g := group{ids: ids}
+	if len(ids) >= longGroup {
+		g.set = make(map[int]struct{}, len(ids))
+		for _, id := range ids {
+			g.set[id] = struct{}{}
+		}
+	}
+	return g
+}
+
+// present calls fn for each phrase of the group that occurs in hits, in
+// the group's order for a short group; it stops when fn returns false.
+func (g group) present(hits map[int][]hit, fn func(p int) bool) {
+	if g.set != nil && len(hits) < len(g.ids) {
+		ps := make([]int, 0, len(hits))
+		for p := range hits {
+			if _, ok := g.set[p]; ok {
+				ps = append(ps, p)
+			}
+		}
+		sort.Ints(ps) // deterministic evidence
+		for _, p := range ps {
+			if !fn(p) {
+				return
+			}
+		}
+		return
+	}
+	for _, p := range g.ids {
+		if _, ok := hits[p]; ok && !fn(p) {
+			return
+		}
+	}
+}
+
+// compile assigns every distinct phrase an index and builds one matcher
 // over all of them (and their simple inflections), so that matching costs
 // the same whatever the number of rules.
-func compile(tax *Taxonomy, settings *Settings, rules []*Rule) *RuleSet {
+func compile(tax *Taxonomy, settings *Settings, rules []*Rule) (*RuleSet, error) {
 	index := map[string]int{}
-	var patterns []string
-	var variant []int
+	var keys []string
 	ids := func(ps []string) []int {
 		out := make([]int, 0, len(ps))
 		for _, p := range ps {
 			key := phraseKey(p)
 			i, ok := index[key]
 			if !ok {
-				i = len(index)
+				i = len(keys)
 				index[key] = i
-				for _, v := range inflections(key) {
-					patterns = append(patterns, v)
-					variant = append(variant, i)
-				}
+				keys = append(keys, key)
 			}
 			out = append(out, i)
 		}
@@ -76,22 +118,20 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) *RuleSet {
 	}
 	rs := &RuleSet{Taxonomy: tax, Settings: settings}
 	for _, r := range rules {
-		c := compiled{Rule: r, any: ids(r.Any), none: ids(r.None)}
+		c := compiled{Rule: r, any: newGroup(ids(r.Any)), none: newGroup(ids(r.None))}
 		for _, g := range r.All {
-			c.all = append(c.all, ids(g))
+			c.all = append(c.all, newGroup(ids(g)))
 		}
 		if r.Near != nil {
-			c.nearA, c.nearB = ids(r.Near.A), ids(r.Near.B)
+			c.nearA, c.nearB = newGroup(ids(r.Near.A)), newGroup(ids(r.Near.B))
 		}
 		rs.rules = append(rs.rules, c)
 	}
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
-		AsciiCaseInsensitive: true,
-		MatchKind:            ahocorasick.StandardMatch,
-		DFA:                  true,
-	})
-	rs.ac = b.Build(patterns)
-	rs.variant = variant
+	m, err := newMatcher(keys)
+	if err != nil {
+		return nil, err
+	}
+	rs.match = m
 	rs.phrases = len(index)
 	// A rule can match only if one of its positive phrases occurs: index
 	// the rules by those phrases, so that a document costs the rules its
@@ -99,9 +139,9 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) *RuleSet {
 	rs.users = make([][]int, len(index))
 	for i, r := range rs.rules {
 		seen := map[int]bool{}
-		groups := append([][]int{r.any, r.nearA}, r.all...)
+		groups := append([]group{r.any, r.nearA}, r.all...)
 		for _, g := range groups {
-			for _, p := range g {
+			for _, p := range g.ids {
 				if !seen[p] {
 					seen[p] = true
 					rs.users[p] = append(rs.users[p], i)
@@ -109,7 +149,7 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) *RuleSet {
 			}
 		}
 	}
-	return rs
+	return rs, nil
 }
 
 // inflections returns a phrase and its plural forms ("scan" → "scans";
@@ -393,20 +433,11 @@ func isASCIILetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && 
 
 // scan records every whole-word occurrence of every phrase in s.
 func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
-	if s == "" {
-		return
-	}
-	it := rs.ac.IterOverlapping(s)
-	for m := it.Next(); m != nil; m = it.Next() {
-		start, end := m.Start(), m.End()
-		if !wordBoundary(s, start, end) {
-			continue
-		}
-		p := rs.variant[m.Pattern()]
+	rs.match.scan(s, func(p, start, end int) {
 		if hs := hits[p]; len(hs) < 4*maxEvidence {
 			hits[p] = append(hs, hit{field, start, end})
 		}
-	}
+	})
 }
 
 // wordStarts lists the byte offsets at which words begin.
@@ -426,25 +457,31 @@ func wordStarts(s string) []int {
 // wordBoundary reports whether s[start:end] is neither preceded nor followed
 // by a letter or digit.
 func wordBoundary(s string, start, end int) bool {
-	if start > 0 {
-		if c := s[start-1]; c < utf8.RuneSelf {
-			if isASCIIWord(c) {
-				return false
-			}
-		} else if r, _ := utf8.DecodeLastRuneInString(s[:start]); isWordRune(r) {
-			return false
-		}
+	return startsWord(s, start) && endsWord(s, end)
+}
+
+// startsWord reports whether no letter or digit comes just before s[i].
+func startsWord(s string, i int) bool {
+	if i == 0 {
+		return true
 	}
-	if end < len(s) {
-		if c := s[end]; c < utf8.RuneSelf {
-			if isASCIIWord(c) {
-				return false
-			}
-		} else if r, _ := utf8.DecodeRuneInString(s[end:]); isWordRune(r) {
-			return false
-		}
+	if c := s[i-1]; c < utf8.RuneSelf {
+		return !isASCIIWord(c)
 	}
-	return true
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return !isWordRune(r)
+}
+
+// endsWord reports whether no letter or digit starts at s[i].
+func endsWord(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		return !isASCIIWord(c)
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return !isWordRune(r)
 }
 
 func isASCIIWord(c byte) bool { return isASCIILetter(c) || (c >= '0' && c <= '9') }
@@ -473,33 +510,37 @@ func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
 
 // match evaluates the rule on the phrase hits and returns its evidence.
 func (r compiled) match(hits map[int][]hit, fields map[string]string, words *wordIndex) ([]message.Evidence, bool) {
-	for _, p := range r.none {
-		if len(r.hitsOf(hits, p)) > 0 {
-			return nil, false
-		}
+	excluded := false
+	r.none.present(hits, func(p int) bool {
+		excluded = len(r.hitsOf(hits, p)) > 0
+		return !excluded
+	})
+	if excluded {
+		return nil, false
 	}
 	var used []hit
-	if len(r.any) > 0 {
+	if len(r.any.ids) > 0 {
 		found := false
-		for _, p := range r.any {
+		r.any.present(hits, func(p int) bool {
 			if hs := r.hitsOf(hits, p); len(hs) > 0 {
 				used = append(used, hs...)
 				found = true
 			}
-		}
+			return len(used) < maxEvidence
+		})
 		if !found {
 			return nil, false
 		}
 	}
 	for _, g := range r.all {
 		found := false
-		for _, p := range g {
+		g.present(hits, func(p int) bool {
 			if hs := r.hitsOf(hits, p); len(hs) > 0 {
 				used = append(used, hs[0])
 				found = true
-				break
 			}
-		}
+			return !found
+		})
 		if !found {
 			return nil, false
 		}
@@ -523,18 +564,26 @@ func (r compiled) match(hits map[int][]hit, fields map[string]string, words *wor
 
 // near finds a phrase of A and one of B in one field within Within words.
 func (r compiled) near(hits map[int][]hit, words *wordIndex) (hit, hit, bool) {
-	for _, pa := range r.nearA {
-		for _, a := range r.hitsOf(hits, pa) {
-			for _, pb := range r.nearB {
-				for _, b := range r.hitsOf(hits, pb) {
-					if a.field == b.field && abs(words.word(a.field, a.start)-words.word(b.field, b.start)) <= r.Near.Within {
-						return a, b, true
+	var a, b hit
+	found := false
+	r.nearA.present(hits, func(pa int) bool {
+		for _, ha := range r.hitsOf(hits, pa) {
+			r.nearB.present(hits, func(pb int) bool {
+				for _, hb := range r.hitsOf(hits, pb) {
+					if ha.field == hb.field && abs(words.word(ha.field, ha.start)-words.word(hb.field, hb.start)) <= r.Near.Within {
+						a, b, found = ha, hb, true
+						return false
 					}
 				}
+				return true
+			})
+			if found {
+				return false
 			}
 		}
-	}
-	return hit{}, hit{}, false
+		return true
+	})
+	return a, b, found
 }
 
 func abs(x int) int {

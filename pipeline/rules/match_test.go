@@ -1,0 +1,124 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type span struct{ phrase, start, end int }
+
+func matchAll(t testing.TB, phrases []string, text string) []span {
+	t.Helper()
+	keys := make([]string, len(phrases))
+	for i, p := range phrases {
+		keys[i] = phraseKey(p)
+	}
+	m, err := newMatcher(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []span
+	m.scan(text, func(p, start, end int) { out = append(out, span{p, start, end}) })
+	slices.SortFunc(out, func(a, b span) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		if a.end != b.end {
+			return a.end - b.end
+		}
+		return a.phrase - b.phrase
+	})
+	return out
+}
+
+func TestMatcher(t *testing.T) {
+	phrases := []string{"heart", "heart failure", "chronic heart failure", "x-ray", "covid", "covid-19",
+		"study", "A&E", "guy's and st thomas'", "cardiomyopathy", "ai", "type 2 diabetes mellitus"}
+	tests := []struct {
+		name, text string
+		want       []string // "phrase@start:end"
+	}{
+		{"a short phrase", "the heart of it", []string{"heart@4:9"}},
+		{"a long phrase and the phrases inside it", "Chronic Heart Failure rises",
+			[]string{"chronic heart failure@0:21", "heart@8:13", "heart failure@8:21"}},
+		{"a line break between words", "heart\nfailure", []string{"heart@0:5", "heart failure@0:13"}},
+		{"a tab between words", "chronic heart\tfailure", []string{"chronic heart failure@0:21", "heart@8:13", "heart failure@8:21"}},
+		{"two spaces part the words", "heart  failure", []string{"heart@0:5"}},
+		{"a plural of the last word", "two studies and heart failures",
+			[]string{"study@4:11", "heart@16:21", "heart failure@16:30"}},
+		{"not inside a word", "sweetheart failure, cardiomyopathyx, aim", nil},
+		{"punctuation inside a phrase", "an X-ray at A&E near Guy's and St Thomas' today",
+			[]string{"x-ray@3:8", "a&e@12:15", "guy's and st thomas'@21:41"}},
+		{"a phrase inside a longer one at a boundary", "covid-19 wards", []string{"covid@0:5", "covid-19@0:8"}},
+		{"a head without its tail", "type 2 diabetes insipidus", nil},
+		{"a phrase longer than its head", "dilated cardiomyopathy.", []string{"cardiomyopathy@8:22"}},
+		{"a head at the end of the text", "it was the heart", []string{"heart@11:16"}},
+		{"upper case", "TYPE 2 DIABETES MELLITUS AND AI", []string{"type 2 diabetes mellitus@0:24", "ai@29:31"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, s := range matchAll(t, phrases, tc.text) {
+				got = append(got, fmt.Sprintf("%s@%d:%d", phraseKey(phrases[s.phrase]), s.start, s.end))
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// reference finds the phrases the slow, obvious way: every occurrence of
+// every inflection of every phrase in the folded text, on word boundaries.
+func reference(phrases []string, text string) []span {
+	low := foldText(text)
+	var out []span
+	for id, p := range phrases {
+		for _, v := range inflections(phraseKey(p)) {
+			for i := 0; ; {
+				j := strings.Index(low[i:], v)
+				if j < 0 {
+					break
+				}
+				start, end := i+j, i+j+len(v)
+				if wordBoundary(text, start, end) {
+					out = append(out, span{id, start, end})
+				}
+				i = start + 1
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b span) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		if a.end != b.end {
+			return a.end - b.end
+		}
+		return a.phrase - b.phrase
+	})
+	return slices.Compact(out)
+}
+
+func FuzzMatcherAgreesWithTheObviousSearch(f *testing.F) {
+	f.Add("heart failure|heart|failure|x-ray", "Heart failure and heart failures on an X-ray; heartfailure.")
+	f.Add("a b|a|b c|ab", "a b c ab a bc")
+	f.Add("tumour|tumours|chronic kidney disease", "Tumours in chronic kidney diseases")
+	f.Fuzz(func(t *testing.T, list, text string) {
+		var phrases []string
+		for _, p := range strings.Split(list, "|") {
+			if k := phraseKey(p); k != "" && !strings.ContainsAny(k, "\t\n\r\v\f\u0085\u00a0") {
+				phrases = append(phrases, k)
+			}
+		}
+		if len(phrases) == 0 {
+			return
+		}
+		got, want := matchAll(t, phrases, text), reference(phrases, text)
+		if !slices.Equal(got, want) {
+			t.Errorf("phrases %q text %q\ngot  %v\nwant %v", phrases, text, got, want)
+		}
+	})
+}
