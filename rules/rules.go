@@ -9,5 +9,5 @@ import "embed"
 
 // Files holds the rule files built into every binary.
 //
-//go:embed *.yaml *.csv
+//go:embed *.yaml *.csv vocabulary/*.tsv
 var Files embed.FS

@@ -24,7 +24,8 @@ func (f ExampleFailure) Error() string {
 // (whatever the rule's weight: a rule of evidence against a code gives
 // no_match examples). An example of a vocabulary rule must (must not) be
 // matched by one of the vocabulary's terms, whichever code it gives. Every
-// vocabulary must have a rule with a match example. It returns the
+// vocabulary must have examples: a vocabulary rule's match example, or any
+// example of a rule whose phrases draw on it ("@NAME"). It returns the
 // failures and the number of examples run.
 func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 	var fails []ExampleFailure
@@ -48,6 +49,11 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 				}
 			}
 			continue
+		}
+		if len(r.Match)+len(r.NoMatch) > 0 {
+			for _, ref := range r.Refs {
+				exampled[ref] = true
+			}
 		}
 		check := func(ex Example, wantCodes bool) {
 			n++
@@ -84,7 +90,7 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 	}
 	for _, name := range sortedKeys(rs.Vocabularies) {
 		if v := rs.Vocabularies[name]; !exampled[name] {
-			fails = append(fails, ExampleFailure{File: v.File, Line: 1, Problem: "no rule using vocabulary " + name + " has a match example"})
+			fails = append(fails, ExampleFailure{File: v.File, Line: 1, Problem: "no rule using vocabulary " + name + " has examples"})
 		}
 	}
 	return fails, n

@@ -130,6 +130,26 @@ func TestCheckFindsUnusedVocabulariesAndUnmatchableTerms(t *testing.T) {
 	}
 }
 
+func TestEveryShippedVocabularyIsUsedAndMatchable(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Vocabularies) == 0 {
+		t.Fatal("no vocabularies built in")
+	}
+	for _, p := range rs.Check() {
+		t.Error(p)
+	}
+	for name, v := range rs.Vocabularies {
+		for _, k := range vocabularyHeaderRequired {
+			if v.Header[k] == "" {
+				t.Errorf("vocabulary %s names no %s", name, k)
+			}
+		}
+	}
+}
+
 func TestTheShippedExamplesPass(t *testing.T) {
 	rs, err := Default()
 	if err != nil {
