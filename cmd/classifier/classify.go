@@ -7,45 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
-	"github.com/horizon-scan/horizon/pipeline/message"
-	"github.com/horizon-scan/horizon/pipeline/rules"
 )
-
-// item is one line of classify's input.
-type item struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	Text  string `json:"text"`
-}
-
-// eachItem calls fn for every JSON line of r, naming the line of a bad one.
-func eachItem(r io.Reader, name string, fn func(item) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		var it item
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			return fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-		if err := fn(it); err != nil {
-			return err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("reading %s: %w", name, err)
-	}
-	return nil
-}
-
-func predict(rs *rules.RuleSet, it item) classify.Prediction {
-	d := message.Document{ID: it.ID, Title: it.Title, Text: it.Text}
-	return classify.Predict(it.ID, classify.Classify(rs, d, time.Now()))
-}
 
 // runClassify reads JSON lines with id, title and text and writes one
 // prediction per line, in the contract of ../shared/corpus/README.md.
@@ -63,7 +27,7 @@ func runClassify(args []string, in io.Reader, out io.Writer) int {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	enc := json.NewEncoder(w)
-	err = eachItem(in, "stdin", func(it item) error { return enc.Encode(predict(rs, it)) })
+	err = classify.EachItem(in, "stdin", func(it classify.Item) error { return enc.Encode(classify.PredictItem(rs, it)) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "classifier:", err)
 		return 1
@@ -72,17 +36,31 @@ func runClassify(args []string, in io.Reader, out io.Writer) int {
 }
 
 // runEval classifies the documents of --input and scores them against
-// --gold: precision, recall and F1 per dimension and a type confusion table.
+// --gold: precision, recall and F1 per dimension and a type confusion table,
+// on the whole gold or on one part of it (--split), and with --errors every
+// code missed or given falsely, with its evidence.
 func runEval(args []string, out io.Writer) int {
 	fs := flag.NewFlagSet("classifier eval", flag.ContinueOnError)
 	dir := rulesFlag(fs)
 	goldPath := fs.String("gold", "", "gold labels, JSON lines (../shared/corpus/dev-labels.jsonl format)")
 	input := fs.String("input", "", "the documents, JSON lines with id, title, text")
+	split := fs.String("split", "", "score only one part of the gold, split by a stable hash of the id: tune (70%), check (30%), or both, side by side; empty for all")
+	errs := fs.Bool("errors", false, "list every code missed or given falsely, with its evidence (of --split tune or all, never check)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *goldPath == "" || *input == "" {
 		fmt.Fprintln(os.Stderr, "classifier eval: --gold and --input are required")
+		return 2
+	}
+	switch *split {
+	case "", classify.PartTune, classify.PartCheck, "both":
+	default:
+		fmt.Fprintf(os.Stderr, "classifier eval: --split: %q is not tune, check or both\n", *split)
+		return 2
+	}
+	if *errs && (*split == classify.PartCheck || *split == "both") {
+		fmt.Fprintln(os.Stderr, "classifier eval: --errors lists the tuning part's errors only: use --split tune (the check part stays unseen)")
 		return 2
 	}
 	rs, err := loadRules(*dir)
@@ -95,22 +73,33 @@ func runEval(args []string, out io.Writer) int {
 		fmt.Fprintln(os.Stderr, "classifier eval:", err)
 		return 1
 	}
-	f, err := os.Open(*input)
+	items, err := classify.ReadItems(*input)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "classifier eval:", err)
 		return 1
 	}
-	defer f.Close()
 	preds := map[string]classify.Prediction{}
-	if err := eachItem(f, *input, func(it item) error {
-		preds[it.ID] = predict(rs, it)
-		return nil
-	}); err != nil {
-		fmt.Fprintln(os.Stderr, "classifier eval:", err)
-		return 1
+	byID := map[string]classify.Item{}
+	for _, it := range items {
+		preds[it.ID] = classify.PredictItem(rs, it)
+		byID[it.ID] = it
 	}
 	fmt.Fprintf(out, "rules %s (%d rules)\n", rs.Version, rs.Rules())
-	classify.Evaluate(gold, preds).Write(out)
+	if *split == "both" {
+		classify.WriteSideBySide(out, map[string]classify.Evaluation{
+			classify.PartTune:  classify.Evaluate(classify.InPart(gold, classify.PartTune), preds),
+			classify.PartCheck: classify.Evaluate(classify.InPart(gold, classify.PartCheck), preds),
+		}, []string{classify.PartTune, classify.PartCheck})
+		return 0
+	}
+	part := classify.InPart(gold, *split)
+	if *split != "" {
+		fmt.Fprintf(out, "part %s of the gold (split by a hash of the id)\n", *split)
+	}
+	classify.Evaluate(part, preds).Write(out)
+	if *errs {
+		classify.WriteMistakes(out, classify.Mistakes(part, preds), byID)
+	}
 	return 0
 }
 

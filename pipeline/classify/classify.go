@@ -29,8 +29,18 @@ const MaxTextBytes = 1 << 20
 
 // Classify applies a rule set to a document.
 func Classify(rs *rules.RuleSet, d message.Document, now time.Time) message.Classification {
+	c, _ := classify(rs, d, now)
+	return c
+}
+
+// maxTitleBytes is how much of a title is classified.
+const maxTitleBytes = 4096
+
+// classify is Classify, also returning what the rules said (with the
+// relevance gate's evidence, which the message does not carry).
+func classify(rs *rules.RuleSet, d message.Document, now time.Time) (message.Classification, rules.Result) {
 	text, truncated := truncate(d.Text, MaxTextBytes)
-	title, titleCut := truncate(d.Title, 4096)
+	title, titleCut := truncate(d.Title, maxTitleBytes)
 	r := rs.Classify(title, text)
 	return message.Classification{
 		Truncated:      truncated || titleCut,
@@ -42,7 +52,7 @@ func Classify(rs *rules.RuleSet, d message.Document, now time.Time) message.Clas
 		Review:         r.Review,
 		Organisations:  r.Organisations,
 		ClassifiedAt:   now.UTC(),
-	}
+	}, r
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.

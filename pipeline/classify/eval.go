@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
 // Codes are one item's codes in the format of
@@ -238,4 +242,173 @@ func (ev Evaluation) Write(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// Mistake is one code a prediction got wrong on one item: a code the gold
+// has and the prediction lacks ("missed"), or the other way round
+// ("false").
+type Mistake struct {
+	ID, Dimension, Code, Kind string
+	// Evidence is what gave a false code, or for relevance the gate's
+	// evidence for and against.
+	Evidence []message.Evidence
+	Score    float64
+}
+
+// Mistake kinds.
+const (
+	Missed = "missed"
+	False  = "false"
+)
+
+// Mistakes lists every code the predictions got wrong, dimension by
+// dimension in EvalDimensions order and item by item in gold order. As in
+// Evaluate, relevance is judged on every item and the other dimensions on
+// the items the gold marks relevant and the prediction too (an item judged
+// not relevant is one relevance mistake, not a miss in every dimension).
+func Mistakes(gold []Gold, preds map[string]Prediction) []Mistake {
+	var out []Mistake
+	for _, dim := range EvalDimensions {
+		for _, g := range gold {
+			p, ok := preds[g.ID]
+			if !ok {
+				continue
+			}
+			if dim == "relevance" {
+				if (g.Relevance == "RELEVANT") != (p.Relevance == "RELEVANT") {
+					m := Mistake{ID: g.ID, Dimension: dim, Code: "RELEVANT", Kind: Missed}
+					if p.Relevance == "RELEVANT" {
+						m.Kind = False
+					}
+					if p.Gate != nil {
+						m.Evidence, m.Score = p.Gate.Evidence, p.Gate.Score
+					}
+					out = append(out, m)
+				}
+				continue
+			}
+			if g.Relevance != "RELEVANT" || p.Relevance != "RELEVANT" {
+				continue
+			}
+			gc, pc := dimCodes(g, dim), dimCodes(p.Codes, dim)
+			for _, c := range gc {
+				if !slices.Contains(pc, c) {
+					out = append(out, Mistake{ID: g.ID, Dimension: dim, Code: c, Kind: Missed})
+				}
+			}
+			for _, c := range pc {
+				if !slices.Contains(gc, c) {
+					m := Mistake{ID: g.ID, Dimension: dim, Code: c, Kind: False}
+					for _, l := range p.Labels {
+						if labelDim(l.Dimension) == dim && l.Code == c {
+							m.Evidence, m.Score = l.Evidence, l.Score
+						}
+					}
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// dimCodes returns the codes of one evaluated dimension.
+func dimCodes(c Codes, dim string) []string {
+	switch dim {
+	case "type":
+		return opt(c.Type)
+	case "stage":
+		return opt(c.Stage)
+	case "subtypes":
+		return c.Subtypes
+	case "clinical_areas":
+		return c.ClinicalAreas
+	case "workforce_groups":
+		return c.WorkforceGroups
+	case "point_of_care":
+		return c.PointOfCare
+	case "region":
+		return c.Region
+	}
+	return nil
+}
+
+// labelDim maps a label's dimension to the evaluated dimension's name.
+func labelDim(d string) string {
+	switch d {
+	case "subtype":
+		return "subtypes"
+	case "clinical_area":
+		return "clinical_areas"
+	case "workforce_group":
+		return "workforce_groups"
+	}
+	return d
+}
+
+// WriteMistakes prints the mistakes for analysts: per dimension, each item
+// with its title, what was missed and what was given falsely, with the
+// rules and the words that gave it.
+func WriteMistakes(w io.Writer, mistakes []Mistake, items map[string]Item) {
+	dim := ""
+	for i, m := range mistakes {
+		if m.Dimension != dim {
+			dim = m.Dimension
+			fmt.Fprintf(w, "\n== %s\n", dim)
+		}
+		if i == 0 || mistakes[i-1].ID != m.ID || mistakes[i-1].Dimension != m.Dimension {
+			fmt.Fprintf(w, "%s  %s\n", m.ID, oneLine(items[m.ID].Title, 110))
+		}
+		fmt.Fprintf(w, "    %-6s %s", m.Kind, m.Code)
+		if m.Dimension == "relevance" || len(m.Evidence) > 0 {
+			fmt.Fprintf(w, "  (score %.2g)", m.Score)
+		}
+		for j, e := range m.Evidence {
+			if j == 6 {
+				fmt.Fprintf(w, " …")
+				break
+			}
+			fmt.Fprintf(w, " %s:%q", e.RuleID, oneLine(e.Snippet, 40))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// WriteSideBySide prints the headline figures of several evaluations (the
+// parts of a split) in columns, in the given order.
+func WriteSideBySide(w io.Writer, evs map[string]Evaluation, order []string) {
+	fmt.Fprintf(w, "%-18s", "")
+	for _, name := range order {
+		fmt.Fprintf(w, " %24s", fmt.Sprintf("%s (%d items)", name, evs[name].Items))
+	}
+	fmt.Fprintf(w, "\n%-18s", "dimension")
+	for range order {
+		fmt.Fprintf(w, " %7s %7s %8s", "P", "R", "F1")
+	}
+	fmt.Fprintln(w)
+	for _, d := range EvalDimensions {
+		fmt.Fprintf(w, "%-18s", d)
+		for _, name := range order {
+			s := evs[name].Dimensions[d]
+			fmt.Fprintf(w, " %7.3f %7.3f %8.3f", s.Precision(), s.Recall(), s.F1())
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "%-18s", "type accuracy")
+	for _, name := range order {
+		fmt.Fprintf(w, " %24.3f", evs[name].TypeAccuracy)
+	}
+	fmt.Fprintln(w)
 }

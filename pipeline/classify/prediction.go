@@ -1,6 +1,8 @@
 package classify
 
 import (
+	"time"
+
 	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/rules"
 )
@@ -11,10 +13,17 @@ import (
 // organisations named.
 type Prediction struct {
 	Codes
-	RuleSetVersion string                 `json:"rule_set_version"`
-	Review         message.Review         `json:"review"`
-	Labels         []message.Label        `json:"labels"`
-	Organisations  []message.Organisation `json:"organisations,omitempty"`
+	// Technology and Vendor are the names the text gives the product and its
+	// developer (null when it names none).
+	Technology     *string `json:"technology"`
+	Vendor         *string `json:"vendor"`
+	RuleSetVersion string  `json:"rule_set_version"`
+	// Gate is the relevance score and its evidence, for and against, also
+	// when the item was judged not relevant.
+	Gate          *message.Label         `json:"relevance_gate,omitempty"`
+	Review        message.Review         `json:"review"`
+	Labels        []message.Label        `json:"labels"`
+	Organisations []message.Organisation `json:"organisations,omitempty"`
 }
 
 // Predict flattens a classification. Stage takes the most mature stage
@@ -53,5 +62,14 @@ func Predict(id string, c message.Classification) Prediction {
 			p.Region = append(p.Region, code)
 		}
 	}
+	return p
+}
+
+// PredictItem classifies an item with rs and flattens the result, with the
+// relevance gate's score and evidence.
+func PredictItem(rs *rules.RuleSet, it Item) Prediction {
+	c, r := classify(rs, message.Document{ID: it.ID, Title: it.Title, Text: it.Text}, time.Now())
+	p := Predict(it.ID, c)
+	p.Gate = &r.Gate
 	return p
 }

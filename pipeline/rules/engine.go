@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -182,7 +183,10 @@ type hit struct {
 
 // Result is what the rules say about one document.
 type Result struct {
-	Relevant      bool
+	Relevant bool
+	// Gate is the relevance score and its evidence (every rule for and
+	// against), whether or not the document passed: it says why.
+	Gate          message.Label
 	Labels        []message.Label
 	Review        message.Review
 	Organisations []message.Organisation
@@ -236,8 +240,11 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		}
 	}
 
-	var res Result
-	if rel := scores[key{DimRelevance, Relevant}]; rel == nil || rel.Score < rs.Settings.threshold(DimRelevance) {
+	res := Result{Gate: message.Label{Dimension: DimRelevance, Code: Relevant}}
+	if rel := scores[key{DimRelevance, Relevant}]; rel != nil {
+		res.Gate.Score, res.Gate.Evidence = rel.Score, slices.Clone(rel.Evidence)
+	}
+	if res.Gate.Score < rs.Settings.threshold(DimRelevance) {
 		return res // the gate: nothing else is said of an irrelevant document
 	}
 	res.Relevant = true

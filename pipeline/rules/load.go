@@ -155,7 +155,12 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	return rs, nil
 }
 
-// phraseKey is how phrases are compared: lower case, single spaces.
+// phraseKey is how phrases are compared: lower case, single spaces, a
+// hyphen as a space.
 func phraseKey(p string) string {
-	return strings.Join(strings.Fields(strings.ToLower(p)), " ")
+	return strings.Join(strings.Fields(keyReplacer.Replace(strings.ToLower(p))), " ")
 }
+
+// keyReplacer makes a hyphen one with a space ("x-ray", "x ray") and a
+// typographic apostrophe one with a straight one, in phrases as in texts.
+var keyReplacer = strings.NewReplacer("-", " ", "\u2019", "'")

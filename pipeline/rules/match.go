@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -50,7 +51,7 @@ func newMatcher(keys []string) (*matcher, error) {
 		return &m.patterns[i]
 	}
 	for id, key := range keys {
-		for _, v := range inflections(key) {
+		for _, v := range spellings(key) {
 			head, rest := splitHead(v)
 			p := slot(head)
 			if rest == "" {
@@ -77,6 +78,19 @@ func newMatcher(keys []string) (*matcher, error) {
 // "a" or "the"), few enough to keep the automaton small. Measured from 6 to
 // whole phrases (BENCHMARKS.md), 10 scans as fast as whole phrases.
 const headBytes = 10
+
+// spellings returns the forms of a phrase key the automaton looks for: the
+// key and its plurals, each also with typographic apostrophes ("Crohn’s")
+// where it has straight ones.
+func spellings(key string) []string {
+	out := inflections(key)
+	if strings.Contains(key, "'") {
+		for _, v := range slices.Clone(out) {
+			out = append(out, strings.ReplaceAll(v, "'", "\u2019"))
+		}
+	}
+	return out
+}
 
 // splitHead cuts a phrase into the head the automaton holds and the tail
 // that is compared with the text after it (empty for a short phrase). A
@@ -124,17 +138,18 @@ func matchTail(s string, i int, rest string) (int, bool) {
 	return i + len(rest), endsWord(s, i+len(rest))
 }
 
-// foldText lowers the ASCII letters of s and turns ASCII white space into
-// spaces, leaving every other byte (and so every offset) as it is: phrases
-// then match whatever the case, and the space between two words of a
-// phrase matches one space, tab or line break.
+// foldText lowers the ASCII letters of s and turns ASCII white space and
+// hyphens into spaces, leaving every other byte (and so every offset) as it
+// is: phrases then match whatever the case, and the space between two words
+// of a phrase matches one space, tab, line break or hyphen ("X-ray",
+// "machine-learning").
 func foldText(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		switch {
 		case c >= 'A' && c <= 'Z':
 			b[i] = c + 'a' - 'A'
-		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '-':
 			b[i] = ' '
 		}
 	}

@@ -34,7 +34,7 @@ func matchAll(t testing.TB, phrases []string, text string) []span {
 }
 
 func TestMatcher(t *testing.T) {
-	phrases := []string{"heart", "heart failure", "chronic heart failure", "x-ray", "covid", "covid-19",
+	phrases := []string{"heart", "heart failure", "chronic heart failure", "x-ray", "covid", "covid-19", "machine learning",
 		"study", "A&E", "guy's and st thomas'", "cardiomyopathy", "ai", "type 2 diabetes mellitus"}
 	tests := []struct {
 		name, text string
@@ -50,8 +50,10 @@ func TestMatcher(t *testing.T) {
 			[]string{"study@4:11", "heart@16:21", "heart failure@16:30"}},
 		{"not inside a word", "sweetheart failure, cardiomyopathyx, aim", nil},
 		{"punctuation inside a phrase", "an X-ray at A&E near Guy's and St Thomas' today",
-			[]string{"x-ray@3:8", "a&e@12:15", "guy's and st thomas'@21:41"}},
-		{"a phrase inside a longer one at a boundary", "covid-19 wards", []string{"covid@0:5", "covid-19@0:8"}},
+			[]string{"x ray@3:8", "a&e@12:15", "guy's and st thomas'@21:41"}},
+		{"a phrase inside a longer one at a boundary", "covid-19 wards", []string{"covid@0:5", "covid 19@0:8"}},
+		{"a hyphen and a space are one", "machine-learning and x ray", []string{"machine learning@0:16", "x ray@21:26"}},
+		{"a typographic apostrophe", "Guy’s and St Thomas’ hospitals", []string{"guy's and st thomas'@0:24"}},
 		{"a head without its tail", "type 2 diabetes insipidus", nil},
 		{"a phrase longer than its head", "dilated cardiomyopathy.", []string{"cardiomyopathy@8:22"}},
 		{"a head at the end of the text", "it was the heart", []string{"heart@11:16"}},
@@ -76,7 +78,7 @@ func reference(phrases []string, text string) []span {
 	low := foldText(text)
 	var out []span
 	for id, p := range phrases {
-		for _, v := range inflections(phraseKey(p)) {
+		for _, v := range spellings(phraseKey(p)) {
 			for i := 0; ; {
 				j := strings.Index(low[i:], v)
 				if j < 0 {

@@ -235,7 +235,7 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, vocabs map[string]*Voca
 	}
 	for _, g := range groups {
 		for _, p := range *g {
-			if strings.TrimSpace(p) == "" {
+			if phraseKey(p) == "" {
 				return nil, fail(n.Line, "empty phrase")
 			}
 		}

@@ -116,11 +116,11 @@ func parseVocabulary(file string, data []byte, tax *Taxonomy) (*Vocabulary, []er
 		if len(cols) == 3 {
 			t.SourceID = strings.TrimSpace(cols[2])
 		}
-		if t.Text == "" {
+		key := phraseKey(t.Text)
+		if key == "" {
 			fail(line, "empty term")
 			continue
 		}
-		key := phraseKey(t.Text)
 		if prev, dup := seen[key]; dup {
 			fail(line, "duplicate term %q (first at line %d)", t.Text, prev)
 			continue

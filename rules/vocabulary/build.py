@@ -283,7 +283,7 @@ def read_overrides(path):
             sys.exit(f"{path}: {row['term']}: unknown vocabulary {row['vocabulary']!r}")
         if not row["why"].strip():
             sys.exit(f"{path}: {row['term']}: say why")
-        out[(row["vocabulary"], " ".join(row["term"].lower().split()))] = ([c for c in row["codes"].split(";") if c], row["why"])
+        out[(row["vocabulary"], term_key(row["term"]))] = ([c for c in row["codes"].split(";") if c], row["why"])
     return out
 
 
@@ -359,6 +359,8 @@ def reject(term, tag, common, english):
         return f"longer than {MAX_WORDS} words"
     if len(words) <= 2 and any(w.isdigit() for w in words):
         return "a bare number"
+    if re.search(r"(^|\W)-|-(\W|$)", term):
+        return "a hyphen that joins no two words"
     acronym = tag in ("ABB", "ACR") or (len(words) == 1 and term.isupper())
     if acronym and (len(term) < 4 or low in english):
         return "a short or ambiguous acronym"
@@ -389,7 +391,7 @@ def collect(mesh, codes_of, name, common, english, excluded):
             shown = display(raw.strip(), tag)
             for form in dict.fromkeys([shown, british(shown)]):
                 why = reject(form, tag, common, english)
-                key = " ".join(form.lower().split())
+                key = term_key(form)
                 if why:
                     excluded.append((name, form, why, ui))
                     continue
@@ -397,6 +399,12 @@ def collect(mesh, codes_of, name, common, english, excluded):
                 entry[1].update(codes_of[ui])
                 entry[2].add(ui)
     return terms
+
+
+def term_key(term):
+    """How the engine compares terms: lower case, a hyphen as a space, one
+    kind of apostrophe, single spaces (pipeline/rules phraseKey)."""
+    return " ".join(term.lower().replace("-", " ").replace("\u2019", "'").split())
 
 
 def drop_plurals(terms):
@@ -486,7 +494,7 @@ def write(out, vocabs, excluded, date, source_note):
         for name, form, why, ui in sorted(excluded, key=lambda e: (e[0], e[1].lower())):
             if (name, form.lower()) in seen:
                 continue
-            seen.add((name, form.lower()))
+            seen.add((name, form.lower()))  # noqa
             f.write(f"{name}\t{form}\t{why}\t{ui}\n")
     print(f"{path}: {len(seen)} terms", file=sys.stderr)
 
