@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -37,6 +38,7 @@ type RuleSet struct {
 	Settings *Settings
 	// Vocabularies are the vocabulary files the rules draw on, by name.
 	Vocabularies map[string]*Vocabulary
+	lists        map[string]string // named lists of the rule files → file:line
 	rules        []compiled
 	match        *matcher
 	users        [][]int // phrase index → rules that need it to match (any, all, near)
@@ -271,7 +273,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	}
 
 	for dim := range singleValued {
-		best, conf, rivals := pickOne(scores, dim)
+		best, conf, rival := pickOne(scores, dim)
 		if best == nil {
 			if dim == DimType {
 				res.Review.Reasons = append(res.Review.Reasons, ReasonNoType)
@@ -279,8 +281,10 @@ func (rs *RuleSet) Classify(title, text string) Result {
 			continue
 		}
 		if dim == DimType {
-			if rivals {
-				res.Review.Reasons = append(res.Review.Reasons, ReasonConflictingType)
+			if rival != nil {
+				// Decided by the weight of evidence; the reason names both
+				// so that an analyst sees the choice.
+				res.Review.Reasons = append(res.Review.Reasons, fmt.Sprintf("%s: %s over %s by weight of evidence", ReasonConflictingType, best.Code, rival.Code))
 			} else if conf < rs.Settings.LowConfidence {
 				res.Review.Reasons = append(res.Review.Reasons, ReasonLowConfidence)
 			}
@@ -359,9 +363,9 @@ func (rs *RuleSet) confidence(l *message.Label) float64 {
 }
 
 // pickOne keeps the best code of a single-valued dimension (ties broken by
-// code) and reports its share of the dimension's score and whether a rival
-// came close.
-func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64, bool) {
+// code) and reports its share of the dimension's score and the runner-up
+// when it came close (within conflictRatio).
+func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64, *message.Label) {
 	var cands []*message.Label
 	total := 0.0
 	for k, l := range scores {
@@ -372,7 +376,7 @@ func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64
 		}
 	}
 	if len(cands) == 0 {
-		return nil, 0, false
+		return nil, 0, nil
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].Score != cands[j].Score {
@@ -384,7 +388,10 @@ func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64
 	share := best.Score / total
 	best.Confidence = share * (1 - math.Pow(0.5, best.Score))
 	scores[key{dim, best.Code}] = best
-	return best, share, len(cands) > 1 && cands[1].Score >= conflictRatio*best.Score
+	if len(cands) > 1 && cands[1].Score >= conflictRatio*best.Score {
+		return best, share, cands[1]
+	}
+	return best, share, nil
 }
 
 func withRule(ev []message.Evidence, rule string) []message.Evidence {
@@ -450,12 +457,14 @@ func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
 // wordStarts lists the byte offsets at which words begin.
 func wordStarts(s string) []int {
 	var out []int
-	in := false
+	in, joined := false, false
 	for i, r := range s {
 		w := isWordRune(r)
-		if w && !in {
+		if w && !in && !joined {
 			out = append(out, i)
 		}
+		// An apostrophe inside a word ("patient's") does not end it.
+		joined = in && (r == '\'' || r == '\u2019')
 		in = w
 	}
 	return out

@@ -38,13 +38,13 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 			}
 			for _, ex := range r.Match {
 				n++
-				if !rs.ruleFires(r.ID, ex.Text) {
+				if !rs.ruleFires(r, ex.Text) {
 					fails = append(fails, ExampleFailure{r.ID, r.File, ex.Line, ex.Text, "no term of vocabulary " + r.Vocabulary + " gave a code"})
 				}
 			}
 			for _, ex := range r.NoMatch {
 				n++
-				if rs.ruleFires(r.ID, ex.Text) {
+				if rs.ruleFires(r, ex.Text) {
 					fails = append(fails, ExampleFailure{r.ID, r.File, ex.Line, ex.Text, "a term of vocabulary " + r.Vocabulary + " gave a code"})
 				}
 			}
@@ -57,7 +57,7 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 		}
 		check := func(ex Example, wantCodes bool) {
 			n++
-			got := rs.Classify("", ex.Text)
+			got := r.classifyExample(rs, ex.Text)
 			have := map[key]bool{}
 			for _, l := range got.Labels {
 				have[key{l.Dimension, l.Code}] = true
@@ -98,13 +98,22 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 
 // ruleFires reports whether the rule with this id gives evidence for a
 // code of the classification of text.
-func (rs *RuleSet) ruleFires(id, text string) bool {
-	for _, l := range rs.Classify("", text).Labels {
+func (rs *RuleSet) ruleFires(r compiled, text string) bool {
+	for _, l := range r.classifyExample(rs, text).Labels {
 		for _, e := range l.Evidence {
-			if e.RuleID == id {
+			if e.RuleID == r.ID {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// classifyExample classifies an example as the text of a document, or as
+// its title for a rule that reads only titles.
+func (r compiled) classifyExample(rs *RuleSet, text string) Result {
+	if r.Field == "title" {
+		return rs.Classify(text, "")
+	}
+	return rs.Classify("", text)
 }

@@ -106,6 +106,23 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		problems = append(problems, errs...)
 		delete(files, settingsFile)
 	}
+	// Rule files first for their named lists, which any rule may use.
+	refs := &phraseRefs{vocabs: vocabs, lists: map[string]namedList{}}
+	ruleFiles := map[string]ruleFile{}
+	for _, name := range names {
+		data, ok := files[name]
+		if !ok || name == trustsFile || name == icbsFile || name == vendorsFile {
+			continue
+		}
+		rf, err := readRuleFile(path.Join(label, name), data)
+		if err != nil {
+			problems = append(problems, err)
+			delete(files, name)
+			continue
+		}
+		problems = append(problems, rf.addLists(refs)...)
+		ruleFiles[name] = rf
+	}
 	var all []*Rule
 	seen := map[string]string{}
 	for _, name := range names {
@@ -124,7 +141,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		case vendorsFile:
 			rs, errs = parseVendors(file, data, tax)
 		default:
-			rs, errs = parseRuleFile(file, data, tax, vocabs)
+			rs, errs = ruleFiles[name].parseRules(tax, refs)
 		}
 		problems = append(problems, errs...)
 		for _, r := range rs {
@@ -151,6 +168,10 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		return nil, fmt.Errorf("%s: %w", label, err)
 	}
 	rs.Vocabularies = vocabs
+	rs.lists = map[string]string{}
+	for name, l := range refs.lists {
+		rs.lists[name] = l.at
+	}
 	rs.Version = hex.EncodeToString(hash.Sum(nil))[:16]
 	return rs, nil
 }

@@ -41,7 +41,7 @@ type Rule struct {
 	// them from 0.
 	Vocabulary string
 	Part       int
-	// Refs names the vocabularies the rule's phrase lists draw on
+	// Refs names the vocabularies and lists the rule's phrases draw on
 	// ("@NAME").
 	Refs []string
 	// File and Line locate the rule for error messages.
@@ -83,43 +83,111 @@ type ruleYAML struct {
 var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true, "none": true, "near": true,
 	"field": true, "weight": true, "review": true, "examples": true, "vocabulary": true}
 
-// parseRuleFile reads a file of the form
+// ruleFile is a rule file read but not yet parsed: its rules, and its
+// named phrase lists.
+type ruleFile struct {
+	name         string
+	rules, lists *yaml.Node
+}
+
+// readRuleFile reads a file of the form
 //
+//	lists:                          # optional: phrase lists to use as "@name"
+//	  scans: [CT, MRI, X-ray]
 //	rules:
 //	  - id: imaging
 //	    set: {subtype: DIAGNOSTIC.IMAGING, clinical_area: [CLINICAL_RADIOLOGY]}
-//	    any: [radiology, x-ray, mammography]
+//	    any: [radiology, "@scans", mammography]
 //
-// and returns its rules and every problem found, each as
-// "file:line: rule id: what is wrong".
-func parseRuleFile(file string, data []byte, tax *Taxonomy, vocabs map[string]*Vocabulary) ([]*Rule, []error) {
+// and checks its shape.
+func readRuleFile(file string, data []byte) (ruleFile, error) {
+	rf := ruleFile{name: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, []error{fmt.Errorf("%s: %w", file, err)}
+		return rf, fmt.Errorf("%s: %w", file, err)
 	}
 	if len(root.Content) == 0 {
-		return nil, []error{fmt.Errorf("%s: empty file", file)}
+		return rf, fmt.Errorf("%s: empty file", file)
 	}
 	top := root.Content[0]
-	var list *yaml.Node
 	if top.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(top.Content); i += 2 {
 			switch k := top.Content[i]; k.Value {
 			case "rules":
-				list = top.Content[i+1]
+				rf.rules = top.Content[i+1]
+			case "lists":
+				rf.lists = top.Content[i+1]
 			default:
-				return nil, []error{fmt.Errorf("%s:%d: unknown key %q (a rule file has only \"rules\")", file, k.Line, k.Value)}
+				return rf, fmt.Errorf("%s:%d: unknown key %q (a rule file has \"lists\" and \"rules\")", file, k.Line, k.Value)
 			}
 		}
 	}
-	if list == nil || list.Kind != yaml.SequenceNode {
-		return nil, []error{fmt.Errorf("%s:%d: expected \"rules:\" followed by a list of rules", file, top.Line)}
+	if rf.rules == nil || rf.rules.Kind != yaml.SequenceNode {
+		return rf, fmt.Errorf("%s:%d: expected \"rules:\" followed by a list of rules", file, top.Line)
 	}
+	if rf.lists != nil && rf.lists.Kind != yaml.MappingNode {
+		return rf, fmt.Errorf("%s:%d: expected \"lists:\" followed by named lists of phrases", file, rf.lists.Line)
+	}
+	return rf, nil
+}
 
+// addLists adds the file's named phrase lists to refs, and reports every
+// problem as "file:line: list name: what is wrong". A list may draw on the
+// vocabularies ("@diseases:STROKE"), not on other lists.
+func (rf ruleFile) addLists(refs *phraseRefs) []error {
+	if rf.lists == nil {
+		return nil
+	}
+	var errs []error
+	for i := 0; i+1 < len(rf.lists.Content); i += 2 {
+		k, v := rf.lists.Content[i], rf.lists.Content[i+1]
+		fail := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf("%s:%d: list %s: %s", rf.name, k.Line, k.Value, fmt.Sprintf(format, args...)))
+		}
+		var phrases []string
+		if err := v.Decode(&phrases); err != nil || len(phrases) == 0 {
+			fail("expected a list of phrases")
+			continue
+		}
+		if strings.Contains(k.Value, ":") || strings.TrimSpace(k.Value) != k.Value || k.Value == "" {
+			fail("a list name has no colon or space")
+			continue
+		}
+		if _, ok := refs.vocabs[k.Value]; ok {
+			fail("a vocabulary has this name")
+			continue
+		}
+		if prev, ok := refs.lists[k.Value]; ok {
+			fail("duplicate list (first at %s)", prev.at)
+			continue
+		}
+		for _, p := range phrases {
+			if phraseKey(p) == "" {
+				fail("empty phrase")
+			}
+			if strings.HasPrefix(strings.TrimSpace(p), "@") {
+				if _, isList := refs.lists[strings.TrimPrefix(strings.TrimSpace(p), "@")]; isList {
+					fail("%q: a list draws on vocabularies, not on other lists", p)
+				}
+			}
+		}
+		expanded, used, err := refs.expand(phrases)
+		if err != nil {
+			fail("%v", err)
+			continue
+		}
+		refs.lists[k.Value] = namedList{phrases: expanded, refs: used, at: fmt.Sprintf("%s:%d", rf.name, k.Line)}
+	}
+	return errs
+}
+
+// parseRules returns the file's rules and every problem found, each as
+// "file:line: rule id: what is wrong".
+func (rf ruleFile) parseRules(tax *Taxonomy, refs *phraseRefs) ([]*Rule, []error) {
 	var out []*Rule
 	var errs []error
-	for _, n := range list.Content {
-		rs, err := parseRule(file, n, tax, vocabs)
+	for _, n := range rf.rules.Content {
+		rs, err := parseRule(rf.name, n, tax, refs)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -129,7 +197,7 @@ func parseRuleFile(file string, data []byte, tax *Taxonomy, vocabs map[string]*V
 	return out, errs
 }
 
-func parseRule(file string, n *yaml.Node, tax *Taxonomy, vocabs map[string]*Vocabulary) ([]*Rule, error) {
+func parseRule(file string, n *yaml.Node, tax *Taxonomy, refs *phraseRefs) ([]*Rule, error) {
 	id := "?"
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -190,9 +258,9 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, vocabs map[string]*Voca
 	case y.Vocab != "" && len(y.Set) > 0:
 		return nil, fail(n.Line, "a rule takes its codes from set or from a vocabulary, not both")
 	case y.Vocab != "":
-		v, ok := vocabs[y.Vocab]
+		v, ok := refs.vocabs[y.Vocab]
 		if !ok {
-			return nil, fail(n.Line, "vocabulary %q: no such file under %s/ (have %s)", y.Vocab, vocabularyDir, vocabNames(vocabs))
+			return nil, fail(n.Line, "vocabulary %q: no such file under %s/ (have %s)", y.Vocab, vocabularyDir, vocabNames(refs.vocabs))
 		}
 		if v.Dimension == "" {
 			return nil, fail(n.Line, "vocabulary %q has lists, not codes of a dimension: use it as @%s:LIST in a phrase list", y.Vocab, y.Vocab)
@@ -239,12 +307,12 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, vocabs map[string]*Voca
 				return nil, fail(n.Line, "empty phrase")
 			}
 		}
-		expanded, refs, err := expandRefs(*g, vocabs)
+		expanded, used, err := refs.expand(*g)
 		if err != nil {
 			return nil, fail(n.Line, "%v", err)
 		}
 		*g = expanded
-		r.Refs = append(r.Refs, refs...)
+		r.Refs = append(r.Refs, used...)
 	}
 	for i, g := range r.All {
 		if len(g) == 0 {

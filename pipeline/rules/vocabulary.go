@@ -191,29 +191,49 @@ func (v *Vocabulary) TermsOf(code string) []string {
 	return out
 }
 
-// expandRefs replaces "@NAME" and "@NAME:CODE" in a phrase list by the terms
-// of that vocabulary (those of the code). A reference to no vocabulary, or
-// to a code none of its terms has, is an error.
-func expandRefs(phrases []string, vocabs map[string]*Vocabulary) (out, refs []string, err error) {
+// phraseRefs are what "@" in a phrase list can name: a vocabulary (all its
+// terms, or with ":CODE" those of one code) or a named list of a rule file.
+type phraseRefs struct {
+	vocabs map[string]*Vocabulary
+	lists  map[string]namedList
+}
+
+// namedList is a named phrase list of a rule file.
+type namedList struct {
+	phrases []string
+	refs    []string // the vocabularies it draws on
+	at      string   // file:line
+}
+
+// expand replaces "@NAME" and "@NAME:CODE" in a phrase list by the phrases
+// they name, and returns which names it used. A name that names nothing,
+// or a code no term has, is an error.
+func (refs *phraseRefs) expand(phrases []string) (out, used []string, err error) {
 	for _, p := range phrases {
 		ref, ok := strings.CutPrefix(strings.TrimSpace(p), "@")
 		if !ok {
 			out = append(out, p)
 			continue
 		}
-		name, code, _ := strings.Cut(ref, ":")
-		v, ok := vocabs[name]
+		name, code, withCode := strings.Cut(ref, ":")
+		if l, ok := refs.lists[name]; ok && !withCode {
+			out = append(out, l.phrases...)
+			used = append(used, name)
+			used = append(used, l.refs...)
+			continue
+		}
+		v, ok := refs.vocabs[name]
 		if !ok {
-			return nil, nil, fmt.Errorf("%q names no vocabulary (have %s)", p, vocabNames(vocabs))
+			return nil, nil, fmt.Errorf("%q names no vocabulary or list (vocabularies: %s)", p, vocabNames(refs.vocabs))
 		}
 		terms := v.TermsOf(code)
 		if len(terms) == 0 {
 			return nil, nil, fmt.Errorf("%q: vocabulary %s has no term with code %q", p, name, code)
 		}
 		out = append(out, terms...)
-		refs = append(refs, name)
+		used = append(used, name)
 	}
-	return out, refs, nil
+	return out, used, nil
 }
 
 func vocabNames(vocabs map[string]*Vocabulary) string {
@@ -232,8 +252,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// Check reports what loads but cannot work as written: a vocabulary no rule
-// uses, and a term its own text does not match (a term that starts or ends
+// Check reports what loads but cannot work as written: a vocabulary or a
+// list no rule uses, and a term its own text does not match (a term that starts or ends
 // with punctuation never sits on a word boundary). Each problem is
 // "file:line: what is wrong".
 func (rs *RuleSet) Check() []error {
@@ -243,6 +263,11 @@ func (rs *RuleSet) Check() []error {
 		used[r.Vocabulary] = true
 		for _, ref := range r.Refs {
 			used[ref] = true
+		}
+	}
+	for _, name := range sortedKeys(rs.lists) {
+		if !used[name] {
+			errs = append(errs, fmt.Errorf("%s: list %s: no rule uses it (\"@%s\")", rs.lists[name], name, name))
 		}
 	}
 	for _, name := range sortedKeys(rs.Vocabularies) {

@@ -163,3 +163,64 @@ func TestTheShippedExamplesPass(t *testing.T) {
 		t.Error("no examples")
 	}
 }
+
+func TestNamedListsAreSharedByEveryRuleFile(t *testing.T) {
+	fsys := taxonomyFS(t)
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte(`lists:
+  detect: [detect, spots, identify]
+rules:
+  - id: gate
+    set: {relevance: RELEVANT}
+    weight: 2
+    any: [ai]
+`)}
+	fsys["b.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: type.detects
+    set: {type: DIAGNOSTIC}
+    near: {within: 3, a: ["@detect"], b: [disease, "@diseases"]}
+`)}
+	fsys["vocabulary/diseases.tsv"] = &fstest.MapFile{Data: []byte(vocabHeader + "heart failure\tCARDIOLOGY\tD1\n")}
+	rs, err := Load(fsys, "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codes(rs.Classify("", "AI spots heart failure"), "type"); len(got) != 1 || got[0] != "DIAGNOSTIC" {
+		t.Errorf("type = %v, want DIAGNOSTIC from a list of another file", got)
+	}
+	if got := codes(rs.Classify("", "AI reads heart failure"), "type"); len(got) != 0 {
+		t.Errorf("type = %v, want none", got)
+	}
+	if p := rs.Check(); len(p) != 0 {
+		t.Errorf("check: %v", p)
+	}
+}
+
+func TestBrokenListsAreReportedWithFileLineAndName(t *testing.T) {
+	gate := "rules:\n  - id: gate\n    set: {relevance: RELEVANT}\n    any: [ai, \"@scans\"]\n"
+	tests := []struct{ name, a, b, want string }{
+		{"a duplicate list", "lists:\n  scans: [CT]\n" + gate, "lists:\n  scans: [MRI]\nrules:\n  - id: r\n    set: {type: P4}\n    any: [x]\n",
+			"rules/b.yaml:2: list scans: duplicate list (first at rules/a.yaml:2)"},
+		{"a list named like a vocabulary", "lists:\n  scans: [CT]\n  diseases: [flu]\n" + gate, "",
+			"rules/a.yaml:3: list diseases: a vocabulary has this name"},
+		{"a list of no phrases", "lists:\n  scans: []\n" + gate, "",
+			"rules/a.yaml:2: list scans: expected a list of phrases"},
+		{"a list drawing on a list", "lists:\n  scans: [CT]\n  more: [\"@scans\", MRI]\n" + gate, "",
+			`rules/a.yaml:3: list more: "@scans": a list draws on vocabularies, not on other lists`},
+		{"an unknown top-level key", "listz:\n  scans: [CT]\n" + gate, "",
+			`rules/a.yaml:1: unknown key "listz"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := taxonomyFS(t)
+			fsys["a.yaml"] = &fstest.MapFile{Data: []byte(tc.a)}
+			if tc.b != "" {
+				fsys["b.yaml"] = &fstest.MapFile{Data: []byte(tc.b)}
+			}
+			fsys["vocabulary/diseases.tsv"] = &fstest.MapFile{Data: []byte(vocabHeader + "heart failure\tCARDIOLOGY\tD1\n")}
+			_, err := Load(fsys, "rules")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
