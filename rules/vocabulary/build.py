@@ -42,7 +42,11 @@ How terms are chosen (the same for every vocabulary):
     signal more than three codes;
   * a plural whose singular is listed is dropped (the engine matches
     plurals by itself); a term listed by two vocabularies of one dimension
-    stays in the first (specialties, diseases, procedures, anatomy).
+    stays in the first (specialties, diseases, procedures, anatomy);
+  * a one-word specialty name brings its adjective, derived by rule
+    ("neurology": "neurological", "neurologic"; "paediatrics":
+    "paediatric"; "neurosurgery": "neurosurgical"; "psychiatry":
+    "psychiatric").
 """
 import argparse
 import csv
@@ -407,6 +411,32 @@ def term_key(term):
     return " ".join(term.lower().replace("-", " ").replace("\u2019", "'").split())
 
 
+# Adjectives of specialty names, derived by rule: "neurology" gives
+# "neurological" and "neurologic", "paediatrics" "paediatric", "surgery"
+# "surgical", "psychiatry" "psychiatric".
+ADJECTIVES = [
+    (re.compile(r"ology$"), ["ological", "ologic"]),
+    (re.compile(r"ics$"), ["ic"]),
+    (re.compile(r"surgery$"), ["surgical"]),
+    (re.compile(r"iatry$"), ["iatric"]),
+]
+
+
+def adjectives(terms, excluded):
+    """Adds the adjectives of one-word specialty names, with the codes and
+    source of the name ("neurological" signals neurology)."""
+    for key, (form, codes, uis) in list(terms.items()):
+        if " " in key:
+            continue
+        for pattern, endings in ADJECTIVES:
+            if not pattern.search(key):
+                continue
+            for ending in endings:
+                adj = pattern.sub(ending, key)
+                if adj not in terms:
+                    terms[adj] = [adj, set(codes), set(uis)]
+
+
 def drop_plurals(terms):
     for key in list(terms):
         if plural_of_listed(key, terms):
@@ -422,6 +452,8 @@ def build(mesh, crosswalk, overrides, common, english):
             continue
         codes_of, sited = resolve(mesh, crosswalk, name)
         terms = collect(mesh, codes_of, name, common, english, excluded)
+        if name == "specialties":
+            adjectives(terms, excluded)
         for (vocab, key), (codes, why) in overrides.items():
             if vocab != name:
                 continue
