@@ -23,6 +23,7 @@ Commands:
   reclassify    classify every stored document with the current rules, for the loader
   rules check   load and validate the rules, report every problem
   rules test    run the examples written in the rule files
+  rules suggest mine phrases from gold-labelled documents that would add a code the rules miss
 
 Run "classifier COMMAND -h" for a command's flags.
 `
@@ -51,6 +52,9 @@ func dispatch(args []string) int {
 		}
 		if len(args) > 0 && args[0] == "test" {
 			return runRulesTest(args[1:])
+		}
+		if len(args) > 0 && args[0] == "suggest" {
+			return runRulesSuggest(args[1:], os.Stdout)
 		}
 	case "help", "-h", "--help":
 		fmt.Print(usage)

@@ -412,3 +412,28 @@ func WriteSideBySide(w io.Writer, evs map[string]Evaluation, order []string) {
 	}
 	fmt.Fprintln(w)
 }
+
+// Has reports whether the codes hold code in dimension dim (a taxonomy
+// dimension: relevance, type, subtype, clinical_area, workforce_group,
+// point_of_care, stage, region).
+func (c Codes) Has(dim, code string) bool {
+	switch dim {
+	case "relevance":
+		return c.Relevance == code
+	case "type":
+		return c.Type != nil && *c.Type == code
+	case "stage":
+		return c.Stage != nil && *c.Stage == code
+	case "subtype":
+		return slices.Contains(c.Subtypes, code)
+	case "clinical_area":
+		return slices.Contains(c.ClinicalAreas, code)
+	case "workforce_group":
+		return slices.Contains(c.WorkforceGroups, code)
+	case "point_of_care":
+		return slices.Contains(c.PointOfCare, code)
+	case "region":
+		return slices.Contains(c.Region, code)
+	}
+	return false
+}

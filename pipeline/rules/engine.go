@@ -608,3 +608,20 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// PhrasesFor lists the phrases of the rules that give code in dimension dim
+// (with a positive weight), lower case, for tools that must not propose
+// them again.
+func (rs *RuleSet) PhrasesFor(dim, code string) []string {
+	var out []string
+	for _, r := range rs.rules {
+		if r.Weight <= 0 || !slices.Contains(r.Set[dim], code) {
+			continue
+		}
+		out = append(out, r.Any...)
+		for _, g := range r.All {
+			out = append(out, g...)
+		}
+	}
+	return out
+}
