@@ -321,16 +321,16 @@ func TestReclassifyMovesTheReportsToTheNewRules(t *testing.T) {
 func withExtraRule(t *testing.T) fstest.MapFS {
 	t.Helper()
 	fsys := fstest.MapFS{}
-	entries, err := fs.Glob(rules.Files(), "*.yaml")
+	err := fs.WalkDir(rules.Files(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(rules.Files(), name)
+		fsys[name] = &fstest.MapFile{Data: data}
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, name := range entries {
-		data, err := fs.ReadFile(rules.Files(), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fsys[name] = &fstest.MapFile{Data: data}
 	}
 	fsys["analyst.yaml"] = &fstest.MapFile{Data: []byte("rules:\n  - id: analyst.sonographers\n    set: {workforce_group: AHP.SONOGRAPHER}\n    any: [fetal heart]\n")}
 	return fsys
