@@ -5,20 +5,27 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"testing"
 
 	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
 // runBench measures matching speed on a corpus of real texts with the
-// shipped rules and a generated set of --phrases phrases, each beside the
-// naive baseline (one compiled regexp per rule), as `go test -bench` does in
-// rules/engine_bench_test.go.
+// shipped rules (or --rules), an optional --baseline-rules folder measured
+// in the same run, and a generated set of --phrases phrases, each beside
+// the naive baseline (one compiled regexp per rule), as `go test -bench`
+// does in pipeline/rules/engine_bench_test.go. The engine is measured
+// --runs times, rule sets taking turns, and the median is reported: the
+// machine is noisy.
 func runBench(args []string) int {
 	fs := flag.NewFlagSet("classifier bench", flag.ContinueOnError)
 	corpus := fs.String("corpus", "../shared/extraction-benchmark/ground-truth.json", "texts to classify: a JSON object of {\"articleBody\": text}")
 	phrases := fs.Int("phrases", 10000, "phrases in the generated rule set")
 	naiveDocs := fs.Int("naive-docs", 20, "documents the naive baseline reads (it is slow)")
+	dir := fs.String("rules", "", "rules folder to measure; empty for the rules built into this binary")
+	baselineDir := fs.String("baseline-rules", "", "a second rules folder to measure in the same run (an earlier version)")
+	runs := fs.Int("runs", 5, "measurements of each engine, taking turns; the median is reported")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -27,8 +34,28 @@ func runBench(args []string) int {
 		fmt.Fprintln(os.Stderr, "classifier bench:", err)
 		return 1
 	}
-	shipped, err := rules.Default()
-	if err != nil {
+	type set struct {
+		name string
+		rs   *rules.RuleSet
+		mbps []float64
+		last speed
+	}
+	var sets []*set
+	add := func(label, dir string) error {
+		rs, err := loadRules(dir)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, &set{name: fmt.Sprintf("%s (%d phrases)", label, rs.Phrases()), rs: rs})
+		return nil
+	}
+	if *baselineDir != "" {
+		if err := add("baseline "+*baselineDir, *baselineDir); err != nil {
+			fmt.Fprintln(os.Stderr, "classifier bench:", err)
+			return 1
+		}
+	}
+	if err := add(map[bool]string{true: "shipped", false: *dir}[*dir == ""], *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "classifier bench:", err)
 		return 1
 	}
@@ -37,23 +64,28 @@ func runBench(args []string) int {
 		fmt.Fprintln(os.Stderr, "classifier bench:", err)
 		return 1
 	}
+	sets = append(sets, &set{name: fmt.Sprintf("generated (%d phrases)", generated.Phrases()), rs: generated})
 	runtime.GOMAXPROCS(1) // MB/s per core
-	fmt.Printf("%d documents, %.1f MB; one core\n\n", len(docs), float64(size(docs))/1e6)
-	fmt.Printf("%-50s %10s %12s %12s\n", "rule set / matcher", "MB/s", "µs/doc", "allocs/doc")
-	for _, c := range []struct {
-		name string
-		rs   *rules.RuleSet
-	}{{fmt.Sprintf("shipped (%d phrases)", shipped.Phrases()), shipped}, {fmt.Sprintf("generated (%d phrases)", generated.Phrases()), generated}} {
-		engine := measure(docs, func(d string) { c.rs.Classify("", d) })
+	fmt.Printf("%d documents, %.1f MB; one core; engine: median of %d runs taking turns\n\n", len(docs), float64(size(docs))/1e6, *runs)
+	for range max(*runs, 1) {
+		for _, c := range sets {
+			c.last = measure(docs, func(d string) { c.rs.Classify("", d) })
+			c.mbps = append(c.mbps, c.last.mbps)
+		}
+	}
+	fmt.Printf("%-58s %10s %12s %12s\n", "rule set / matcher", "MB/s", "µs/doc", "allocs/doc")
+	for _, c := range sets {
+		sort.Float64s(c.mbps)
+		med := c.mbps[len(c.mbps)/2]
 		naive, err := rules.NewNaive(c.rs)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "classifier bench:", err)
 			return 1
 		}
 		base := measure(docs[:min(*naiveDocs, len(docs))], func(d string) { naive.Match(d) })
-		fmt.Printf("%-50s %10.1f %12.1f %12.0f\n", c.name+": engine", engine.mbps, engine.usPerDoc, engine.allocsPerDoc)
-		fmt.Printf("%-50s %10.3f %12.1f %12.0f\n", c.name+": naive regexp per rule", base.mbps, base.usPerDoc, base.allocsPerDoc)
-		fmt.Printf("%-50s %10.0f×\n\n", "  engine / naive", engine.mbps/base.mbps)
+		fmt.Printf("%-58s %10.1f %12.1f %12.0f   (runs %.1f–%.1f)\n", c.name+": engine", med, float64(size(docs))/med/float64(len(docs)), c.last.allocsPerDoc, c.mbps[0], c.mbps[len(c.mbps)-1])
+		fmt.Printf("%-58s %10.3f %12.1f %12.0f\n", c.name+": naive regexp per rule", base.mbps, base.usPerDoc, base.allocsPerDoc)
+		fmt.Printf("%-58s %10.0f×\n\n", "  engine / naive", med/base.mbps)
 	}
 	return 0
 }

@@ -41,62 +41,38 @@ type RuleSet struct {
 	lists        map[string]string // named lists of the rule files → file:line
 	rules        []compiled
 	match        *matcher
-	users        [][]int // phrase index → rules that need it to match (any, all, near)
+	users        [][]use // phrase index → the rule groups it is in
 	phrases      int
 }
 
 type compiled struct {
 	*Rule
-	any, none    group
-	all          []group
-	nearA, nearB group
+	all int // how many "all" groups
 }
 
-// group is a rule's list of phrases (by index). A long list, as a
-// vocabulary gives, also keeps a set, so that a document is checked against
-// the phrases it contains rather than the list against the document.
-type group struct {
-	ids []int
-	set map[int]struct{}
+// use says that a phrase is in one group of one rule.
+type use struct {
+	rule int
+	role role
 }
 
-// longGroup is the length from which a group keeps a set.
-const longGroup = 32
+// role is the group a phrase is in: any, none, near's a or b, or the k-th
+// group of all (roleAll+k).
+type role int
 
-func newGroup(ids []int) group {
-	g := group{ids: ids}
-	if len(ids) >= longGroup {
-		g.set = make(map[int]struct{}, len(ids))
-		for _, id := range ids {
-			g.set[id] = struct{}{}
-		}
-	}
-	return g
-}
+const (
+	roleAny role = iota
+	roleNone
+	roleNearA
+	roleNearB
+	roleAll
+)
 
-// present calls fn for each phrase of the group that occurs in hits, in
-// the group's order for a short group; it stops when fn returns false.
-func (g group) present(hits map[int][]hit, fn func(p int) bool) {
-	if g.set != nil && len(hits) < len(g.ids) {
-		ps := make([]int, 0, len(hits))
-		for p := range hits {
-			if _, ok := g.set[p]; ok {
-				ps = append(ps, p)
-			}
-		}
-		sort.Ints(ps) // deterministic evidence
-		for _, p := range ps {
-			if !fn(p) {
-				return
-			}
-		}
-		return
-	}
-	for _, p := range g.ids {
-		if _, ok := hits[p]; ok && !fn(p) {
-			return
-		}
-	}
+// occurring is, for one rule and one document, the phrases of each of its
+// groups that occur in the document, in phrase order.
+type occurring struct {
+	any, none, nearA, nearB []int
+	all                     [][]int
 }
 
 // compile assigns every distinct phrase an index and builds one matcher
@@ -120,15 +96,26 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) (*RuleSet, error)
 		return out
 	}
 	rs := &RuleSet{Taxonomy: tax, Settings: settings}
-	for _, r := range rules {
-		c := compiled{Rule: r, any: newGroup(ids(r.Any)), none: newGroup(ids(r.None))}
-		for _, g := range r.All {
-			c.all = append(c.all, newGroup(ids(g)))
+	var uses [][]use
+	note := func(rule int, rl role, ps []string) {
+		for _, p := range ids(ps) {
+			for len(uses) <= p {
+				uses = append(uses, nil)
+			}
+			uses[p] = append(uses[p], use{rule, rl})
+		}
+	}
+	for i, r := range rules {
+		rs.rules = append(rs.rules, compiled{Rule: r, all: len(r.All)})
+		note(i, roleAny, r.Any)
+		note(i, roleNone, r.None)
+		for k, g := range r.All {
+			note(i, roleAll+role(k), g)
 		}
 		if r.Near != nil {
-			c.nearA, c.nearB = newGroup(ids(r.Near.A)), newGroup(ids(r.Near.B))
+			note(i, roleNearA, r.Near.A)
+			note(i, roleNearB, r.Near.B)
 		}
-		rs.rules = append(rs.rules, c)
 	}
 	m, err := newMatcher(keys)
 	if err != nil {
@@ -136,21 +123,11 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) (*RuleSet, error)
 	}
 	rs.match = m
 	rs.phrases = len(index)
-	// A rule can match only if one of its positive phrases occurs: index
-	// the rules by those phrases, so that a document costs the rules its
-	// phrases touch, not every rule of the set.
-	rs.users = make([][]int, len(index))
-	for i, r := range rs.rules {
-		seen := map[int]bool{}
-		groups := append([]group{r.any, r.nearA}, r.all...)
-		for _, g := range groups {
-			for _, p := range g.ids {
-				if !seen[p] {
-					seen[p] = true
-					rs.users[p] = append(rs.users[p], i)
-				}
-			}
-		}
+	// A document then costs the rule groups its phrases are in, not every
+	// rule of the set.
+	rs.users = make([][]use, len(index))
+	for p := range uses {
+		rs.users[p] = slices.Compact(uses[p])
 	}
 	return rs, nil
 }
@@ -221,9 +198,10 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	}
 	var reviews []string
 	var orgs []message.Organisation
-	for _, i := range rs.candidates(hits) {
+	candidates, occ := rs.occurrences(hits)
+	for _, i := range candidates {
 		r := rs.rules[i]
-		ev, ok := r.match(hits, fields, words)
+		ev, ok := r.match(occ[i], hits, fields, words)
 		if !ok {
 			continue
 		}
@@ -311,21 +289,52 @@ func (rs *RuleSet) Classify(title, text string) Result {
 
 func (c Code) key() key { return key{c.Dim, c.Code} }
 
-// candidates lists, in rule order, the rules one of whose positive phrases
-// occurs.
-func (rs *RuleSet) candidates(hits map[int][]hit) []int {
-	var out []int
-	seen := map[int]bool{}
+// occurrences gathers, for every rule one of whose positive phrases (any,
+// all, near's a) occurs, the phrases of each of its groups that occur, and
+// returns those rules in rule order.
+func (rs *RuleSet) occurrences(hits map[int][]hit) ([]int, map[int]*occurring) {
+	phrases := make([]int, 0, len(hits))
 	for p := range hits {
-		for _, i := range rs.users[p] {
-			if !seen[i] {
-				seen[i] = true
-				out = append(out, i)
+		phrases = append(phrases, p)
+	}
+	sort.Ints(phrases) // deterministic evidence
+	occ := map[int]*occurring{}
+	var candidates []int
+	for _, p := range phrases {
+		for _, u := range rs.users[p] {
+			o := occ[u.rule]
+			if o == nil {
+				o = &occurring{}
+				if n := rs.rules[u.rule].all; n > 0 {
+					o.all = make([][]int, n)
+				}
+				occ[u.rule] = o
+			}
+			switch u.role {
+			case roleAny:
+				o.any = append(o.any, p)
+			case roleNone:
+				o.none = append(o.none, p)
+			case roleNearA:
+				o.nearA = append(o.nearA, p)
+			case roleNearB:
+				o.nearB = append(o.nearB, p)
+			default:
+				o.all[u.role-roleAll] = append(o.all[u.role-roleAll], p)
 			}
 		}
 	}
-	sort.Ints(out)
-	return out
+	for i, o := range occ {
+		positive := len(o.any) > 0 || len(o.nearA) > 0
+		for _, g := range o.all {
+			positive = positive || len(g) > 0
+		}
+		if positive {
+			candidates = append(candidates, i)
+		}
+	}
+	sort.Ints(candidates)
+	return candidates, occ
 }
 
 // wordIndex finds the word a byte offset falls in, computing each field's
@@ -456,16 +465,29 @@ func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
 
 // wordStarts lists the byte offsets at which words begin.
 func wordStarts(s string) []int {
-	var out []int
+	out := make([]int, 0, len(s)/6)
 	in, joined := false, false
-	for i, r := range s {
-		w := isWordRune(r)
+	for i := 0; i < len(s); {
+		c := s[i]
+		w, size := false, 1
+		if c < utf8.RuneSelf {
+			w = isASCIIWord(c)
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			w = isWordRune(r)
+			c = 0
+			if r == '\u2019' {
+				c = '\''
+			}
+		}
 		if w && !in && !joined {
 			out = append(out, i)
 		}
 		// An apostrophe inside a word ("patient's") does not end it.
-		joined = in && (r == '\'' || r == '\u2019')
+		joined = in && c == '\''
 		in = w
+		i += size
 	}
 	return out
 }
@@ -524,45 +546,45 @@ func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
 	return out
 }
 
-// match evaluates the rule on the phrase hits and returns its evidence.
-func (r compiled) match(hits map[int][]hit, fields map[string]string, words *wordIndex) ([]message.Evidence, bool) {
-	excluded := false
-	r.none.present(hits, func(p int) bool {
-		excluded = len(r.hitsOf(hits, p)) > 0
-		return !excluded
-	})
-	if excluded {
-		return nil, false
+// match evaluates the rule on the phrases of its groups that occur, and
+// returns its evidence.
+func (r compiled) match(o *occurring, hits map[int][]hit, fields map[string]string, words *wordIndex) ([]message.Evidence, bool) {
+	for _, p := range o.none {
+		if len(r.hitsOf(hits, p)) > 0 {
+			return nil, false
+		}
 	}
 	var used []hit
-	if len(r.any.ids) > 0 {
+	if len(r.Any) > 0 {
 		found := false
-		r.any.present(hits, func(p int) bool {
+		for _, p := range o.any {
 			if hs := r.hitsOf(hits, p); len(hs) > 0 {
 				used = append(used, hs...)
 				found = true
+				if len(used) >= maxEvidence {
+					break
+				}
 			}
-			return len(used) < maxEvidence
-		})
+		}
 		if !found {
 			return nil, false
 		}
 	}
-	for _, g := range r.all {
+	for k := range r.all {
 		found := false
-		g.present(hits, func(p int) bool {
+		for _, p := range o.all[k] {
 			if hs := r.hitsOf(hits, p); len(hs) > 0 {
 				used = append(used, hs[0])
 				found = true
+				break
 			}
-			return !found
-		})
+		}
 		if !found {
 			return nil, false
 		}
 	}
 	if r.Near != nil {
-		a, b, ok := r.near(hits, words)
+		a, b, ok := r.near(o, hits, words)
 		if !ok {
 			return nil, false
 		}
@@ -579,27 +601,19 @@ func (r compiled) match(hits map[int][]hit, fields map[string]string, words *wor
 }
 
 // near finds a phrase of A and one of B in one field within Within words.
-func (r compiled) near(hits map[int][]hit, words *wordIndex) (hit, hit, bool) {
-	var a, b hit
-	found := false
-	r.nearA.present(hits, func(pa int) bool {
-		for _, ha := range r.hitsOf(hits, pa) {
-			r.nearB.present(hits, func(pb int) bool {
-				for _, hb := range r.hitsOf(hits, pb) {
-					if ha.field == hb.field && abs(words.word(ha.field, ha.start)-words.word(hb.field, hb.start)) <= r.Near.Within {
-						a, b, found = ha, hb, true
-						return false
+func (r compiled) near(o *occurring, hits map[int][]hit, words *wordIndex) (hit, hit, bool) {
+	for _, pa := range o.nearA {
+		for _, a := range r.hitsOf(hits, pa) {
+			for _, pb := range o.nearB {
+				for _, b := range r.hitsOf(hits, pb) {
+					if a.field == b.field && abs(words.word(a.field, a.start)-words.word(b.field, b.start)) <= r.Near.Within {
+						return a, b, true
 					}
 				}
-				return true
-			})
-			if found {
-				return false
 			}
 		}
-		return true
-	})
-	return a, b, found
+	}
+	return hit{}, hit{}, false
 }
 
 func abs(x int) int {

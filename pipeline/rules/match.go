@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/coregx/ahocorasick"
@@ -26,8 +27,12 @@ type matcher struct {
 
 // pattern is what one automaton pattern stands for.
 type pattern struct {
-	phrases []int  // one-word phrases it is (a phrase or its plural)
+	phrases []int  // phrases it is whole (a phrase or its plural)
 	tails   []tail // longer phrases it is the head of
+	// digits is the head with its digits, when it has any: the automaton
+	// sees every digit as one (coarseByte), so a match is checked against
+	// the head's own digits.
+	digits string
 }
 
 // tail is the rest of a longer phrase after its head, as a phrase key.
@@ -52,8 +57,11 @@ func newMatcher(keys []string) (*matcher, error) {
 	}
 	for id, key := range keys {
 		for _, v := range spellings(key) {
-			head, rest := splitHead(v)
+			head, rest := splitHead(fold(v))
 			p := slot(head)
+			if coarse(head) != head {
+				p.digits = head
+			}
 			if rest == "" {
 				p.phrases = append(p.phrases, id)
 				continue
@@ -63,7 +71,7 @@ func newMatcher(keys []string) (*matcher, error) {
 	}
 	heads := make([]string, len(m.patterns))
 	for h, i := range byHead {
-		heads[i] = h
+		heads[i] = coarse(h)
 	}
 	ac, err := ahocorasick.NewBuilder().AddStrings(heads).Build()
 	if err != nil {
@@ -109,49 +117,126 @@ func (m *matcher) scan(s string, found func(phrase, start, end int)) {
 	if s == "" {
 		return
 	}
-	low := foldText(s)
-	for _, hm := range m.ac.FindAllOverlapping([]byte(low)) {
+	buf := scratch.Get().(*[]byte)
+	defer scratch.Put(buf)
+	*buf = coarseInto((*buf)[:0], s)
+	for _, hm := range m.ac.FindAllOverlapping(*buf) {
 		start, end := hm.Start, hm.End
 		if !startsWord(s, start) {
 			continue
 		}
 		p := &m.patterns[hm.PatternID]
+		if p.digits != "" && !foldedAt(s, start, p.digits) {
+			continue
+		}
 		if len(p.phrases) > 0 && endsWord(s, end) {
 			for _, id := range p.phrases {
 				found(id, start, end)
 			}
 		}
 		for _, t := range p.tails {
-			if e, ok := matchTail(low, end, t.rest); ok {
+			if e, ok := matchTail(s, end, t.rest); ok {
 				found(t.phrase, start, e)
 			}
 		}
 	}
 }
 
-// matchTail reports whether the folded text s continues at i with rest up
-// to a word boundary, and where the match ends.
+// matchTail reports whether s continues at i with the folded rest up to a
+// word boundary, and where the match ends.
 func matchTail(s string, i int, rest string) (int, bool) {
-	if !strings.HasPrefix(s[i:], rest) {
+	if !foldedAt(s, i, rest) {
 		return 0, false
 	}
 	return i + len(rest), endsWord(s, i+len(rest))
 }
 
-// foldText lowers the ASCII letters of s and turns ASCII white space and
-// hyphens into spaces, leaving every other byte (and so every offset) as it
-// is: phrases then match whatever the case, and the space between two words
-// of a phrase matches one space, tab, line break or hyphen ("X-ray",
-// "machine-learning").
-func foldText(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		switch {
-		case c >= 'A' && c <= 'Z':
-			b[i] = c + 'a' - 'A'
-		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '-':
-			b[i] = ' '
+// foldedAt reports whether s, folded, reads want at i.
+func foldedAt(s string, i int, want string) bool {
+	if len(s)-i < len(want) {
+		return false
+	}
+	for k := range len(want) {
+		if foldTable[s[i+k]] != want[k] {
+			return false
 		}
 	}
-	return string(b)
+	return true
+}
+
+// foldText folds every byte of s (see foldByte), leaving offsets as they
+// are.
+func foldText(s string) []byte {
+	b := make([]byte, len(s))
+	for i := range len(s) {
+		b[i] = foldTable[s[i]]
+	}
+	return b
+}
+
+// foldTable is foldByte of every byte.
+var foldTable = func() (t [256]byte) {
+	for c := range 256 {
+		t[c] = foldByte(byte(c))
+	}
+	return t
+}()
+
+// fold folds a phrase's spelling the same way.
+func fold(p string) string { return string(foldText(p)) }
+
+// coarseText is what the automaton scans: the folded text with every digit
+// made one ("0"). The automaton's alphabet is then 29 letters and marks,
+// and its rows half as wide again; a match of a head with digits is checked
+// against the digits (pattern.digits).
+func coarseText(s string) []byte {
+	b := make([]byte, len(s))
+	for i := range len(s) {
+		b[i] = coarseTable[s[i]]
+	}
+	return b
+}
+
+// coarse makes the digits of a folded phrase one.
+func coarse(p string) string { return string(coarseText(p)) }
+
+// coarseInto appends the coarse text of s to b.
+func coarseInto(b []byte, s string) []byte {
+	for i := range len(s) {
+		b = append(b, coarseTable[s[i]])
+	}
+	return b
+}
+
+// scratch holds the buffers of coarse texts between scans: a document's
+// text is copied once, into memory the previous document used.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// coarseTable is foldByte of every byte, digits made one.
+var coarseTable = func() (t [256]byte) {
+	t = foldTable
+	for c := '0'; c <= '9'; c++ {
+		t[c] = '0'
+	}
+	return t
+}()
+
+// foldByte is how the automaton sees a byte, of phrases and texts alike:
+// ASCII letters lowered; white space and hyphens a space ("X-ray", "x
+// ray"); other ASCII punctuation one mark ("A&E", "A/E"); every byte of a
+// non-ASCII character one other mark. Phrases then match whatever the case
+// and the punctuation, and the automaton's alphabet is 39 letters, digits
+// and marks: narrow rows, fewer cache misses (BENCHMARKS.md).
+func foldByte(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c + 'a' - 'A'
+	case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		return c
+	case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '-':
+		return ' '
+	case c >= utf8.RuneSelf:
+		return 0x80
+	}
+	return '.'
 }

@@ -274,6 +274,7 @@ func (rs *RuleSet) Check() []error {
 		v := rs.Vocabularies[name]
 		if !used[name] {
 			errs = append(errs, fmt.Errorf("%s:1: vocabulary %s: no rule uses it (\"vocabulary: %s\" or \"@%s\")", v.File, name, name, name))
+			continue // its terms are not compiled
 		}
 		for _, t := range v.Terms {
 			found := false
