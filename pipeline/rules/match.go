@@ -59,7 +59,7 @@ func newMatcher(keys []string) (*matcher, error) {
 		for _, v := range spellings(key) {
 			head, rest := splitHead(fold(v))
 			p := slot(head)
-			if coarse(head) != head {
+			if strings.ContainsAny(head, "0123456789") {
 				p.digits = head
 			}
 			if rest == "" {

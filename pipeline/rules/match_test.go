@@ -59,6 +59,7 @@ func TestMatcher(t *testing.T) {
 		{"a head without its tail", "type 2 diabetes insipidus", nil},
 		{"a phrase longer than its head", "dilated cardiomyopathy.", []string{"cardiomyopathy@8:22"}},
 		{"a head at the end of the text", "it was the heart", []string{"heart@11:16"}},
+		{"digits are read exactly", "type 1 diabetes mellitus and 0", nil},
 		{"upper case", "TYPE 2 DIABETES MELLITUS AND AI", []string{"type 2 diabetes mellitus@0:24", "ai@29:31"}},
 	}
 	for _, tc := range tests {
