@@ -112,6 +112,7 @@ func FuzzMatcherAgreesWithTheObviousSearch(f *testing.F) {
 	f.Add("heart failure|heart|failure|x-ray", "Heart failure and heart failures on an X-ray; heartfailure.")
 	f.Add("a b|a|b c|ab", "a b c ab a bc")
 	f.Add("tumour|tumours|chronic kidney disease", "Tumours in chronic kidney diseases")
+	f.Add("0|type 2 diabetes|covid-19", "1 and type 1 diabetes, covid-18")
 	f.Fuzz(func(t *testing.T, list, text string) {
 		var phrases []string
 		for _, p := range strings.Split(list, "|") {
