@@ -177,10 +177,21 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 }
 
 // phraseKey is how phrases are compared: lower case, single spaces, a
-// hyphen as a space.
+// hyphen as a space. A phrase marked to match in its own case ("=US", the
+// country and not the pronoun) keeps its case and its mark.
 func phraseKey(p string) string {
-	return strings.Join(strings.Fields(keyReplacer.Replace(strings.ToLower(p))), " ")
+	k := strings.Join(strings.Fields(keyReplacer.Replace(p)), " ")
+	if rest, cased := strings.CutPrefix(k, caseMark); cased {
+		if rest = strings.TrimSpace(rest); rest == "" {
+			return ""
+		}
+		return caseMark + rest
+	}
+	return strings.ToLower(k)
 }
+
+// caseMark starts a phrase that matches only in the case it is written in.
+const caseMark = "="
 
 // keyReplacer makes a hyphen one with a space ("x-ray", "x ray") and a
 // typographic apostrophe one with a straight one, in phrases as in texts.

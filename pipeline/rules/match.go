@@ -23,6 +23,9 @@ import (
 type matcher struct {
 	ac       *ahocorasick.Automaton
 	patterns []pattern // automaton pattern index → the phrases it starts
+	// cased holds, by phrase, the letters a phrase marked with caseMark
+	// must have in the text, in their case ("" for any case).
+	cased []string
 }
 
 // pattern is what one automaton pattern stands for.
@@ -44,7 +47,7 @@ type tail struct {
 // newMatcher builds the matcher for phrases, given as phrase keys (lower
 // case, single spaces); a match reports the phrase's index in keys.
 func newMatcher(keys []string) (*matcher, error) {
-	m := &matcher{}
+	m := &matcher{cased: make([]string, len(keys))}
 	byHead := map[string]int{}
 	slot := func(head string) *pattern {
 		i, ok := byHead[head]
@@ -56,6 +59,10 @@ func newMatcher(keys []string) (*matcher, error) {
 		return &m.patterns[i]
 	}
 	for id, key := range keys {
+		if rest, ok := strings.CutPrefix(key, caseMark); ok {
+			key = strings.ToLower(rest)
+			m.cased[id] = letters(rest)
+		}
 		for _, v := range spellings(key) {
 			head, rest := splitHead(fold(v))
 			p := slot(head)
@@ -131,15 +138,48 @@ func (m *matcher) scan(s string, found func(phrase, start, end int)) {
 		}
 		if len(p.phrases) > 0 && endsWord(s, end) {
 			for _, id := range p.phrases {
-				found(id, start, end)
+				if m.caseFits(id, s[start:end]) {
+					found(id, start, end)
+				}
 			}
 		}
 		for _, t := range p.tails {
-			if e, ok := matchTail(s, end, t.rest); ok {
+			if e, ok := matchTail(s, end, t.rest); ok && m.caseFits(t.phrase, s[start:e]) {
 				found(t.phrase, start, e)
 			}
 		}
 	}
+}
+
+// caseFits reports whether the text a phrase matched has the phrase's own
+// case, for a phrase that asks for it: its letters, in order, are the
+// phrase's letters (a plural's "s" after them is free).
+func (m *matcher) caseFits(phrase int, matched string) bool {
+	want := m.cased[phrase]
+	if want == "" {
+		return true
+	}
+	k := 0
+	for i := 0; i < len(matched) && k < len(want); i++ {
+		if c := matched[i]; isASCIILetter(c) {
+			if c != want[k] {
+				return false
+			}
+			k++
+		}
+	}
+	return k == len(want)
+}
+
+// letters returns the ASCII letters of s, in order.
+func letters(s string) string {
+	var b strings.Builder
+	for i := range len(s) {
+		if isASCIILetter(s[i]) {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // matchTail reports whether s continues at i with the folded rest up to a

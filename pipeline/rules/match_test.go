@@ -35,7 +35,7 @@ func matchAll(t testing.TB, phrases []string, text string) []span {
 
 func TestMatcher(t *testing.T) {
 	phrases := []string{"heart", "heart failure", "chronic heart failure", "x-ray", "covid", "covid-19", "machine learning", "Épinal syndrome",
-		"study", "A&E", "guy's and st thomas'", "cardiomyopathy", "ai", "type 2 diabetes mellitus"}
+		"study", "A&E", "guy's and st thomas'", "cardiomyopathy", "ai", "type 2 diabetes mellitus", "=US", "=NICE recommends", "=CT"}
 	tests := []struct {
 		name, text string
 		want       []string // "phrase@start:end"
@@ -61,6 +61,10 @@ func TestMatcher(t *testing.T) {
 		{"a head at the end of the text", "it was the heart", []string{"heart@11:16"}},
 		{"digits are read exactly", "type 1 diabetes mellitus and 0", nil},
 		{"upper case", "TYPE 2 DIABETES MELLITUS AND AI", []string{"type 2 diabetes mellitus@0:24", "ai@29:31"}},
+		{"a phrase in its own case", "help us in the US", []string{"=US@15:17"}},
+		{"a long phrase in its own case", "how nice, recommends; NICE recommends it; NICE Recommends",
+			[]string{"=NICE recommends@22:37"}},
+		{"a plural of a phrase in its own case", "two CTs, three cts", []string{"=CT@4:7"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,7 +85,11 @@ func reference(phrases []string, text string) []span {
 	low := string(foldText(text))
 	var out []span
 	for id, p := range phrases {
-		for _, v := range spellings(phraseKey(p)) {
+		key, cased := phraseKey(p), ""
+		if rest, ok := strings.CutPrefix(key, caseMark); ok {
+			key, cased = strings.ToLower(rest), letters(rest)
+		}
+		for _, v := range spellings(key) {
 			v = fold(v)
 			for i := 0; ; {
 				j := strings.Index(low[i:], v)
@@ -89,7 +97,7 @@ func reference(phrases []string, text string) []span {
 					break
 				}
 				start, end := i+j, i+j+len(v)
-				if wordBoundary(text, start, end) {
+				if wordBoundary(text, start, end) && strings.HasPrefix(letters(text[start:end]), cased) {
 					out = append(out, span{id, start, end})
 				}
 				i = start + 1
@@ -113,6 +121,7 @@ func FuzzMatcherAgreesWithTheObviousSearch(f *testing.F) {
 	f.Add("a b|a|b c|ab", "a b c ab a bc")
 	f.Add("tumour|tumours|chronic kidney disease", "Tumours in chronic kidney diseases")
 	f.Add("0|type 2 diabetes|covid-19", "1 and type 1 diabetes, covid-18")
+	f.Add("=US|us|=NICE recommends|=CT", "us and the US; NICE recommends two CTs, nice Recommends")
 	f.Fuzz(func(t *testing.T, list, text string) {
 		var phrases []string
 		for _, p := range strings.Split(list, "|") {

@@ -277,9 +277,10 @@ func (rs *RuleSet) Check() []error {
 			continue // its terms are not compiled
 		}
 		for _, t := range v.Terms {
+			text := strings.TrimPrefix(t.Text, caseMark)
 			found := false
-			rs.match.scan(t.Text, func(p, start, end int) {
-				found = found || (start == 0 && end == len(t.Text))
+			rs.match.scan(text, func(p, start, end int) {
+				found = found || (start == 0 && end == len(text))
 			})
 			if !found {
 				errs = append(errs, fmt.Errorf("%s:%d: vocabulary %s: term %q does not match its own text", v.File, t.Line, name, t.Text))
