@@ -18,6 +18,8 @@ Usage:
              --frequencies en_50k.txt [--date YYYY-MM-DD] [--out DIR] [--review]
 
 Sources:
+  Countries (nationalities.tsv): github.com/mledoze/countries dist/countries.json,
+    English demonyms and capitals (ODbL 1.0).
   MeSH 2024: https://nlmpubs.nlm.nih.gov/projects/mesh/MESH_FILES/xmlmesh/desc2024.gz
     (public domain, NLM terms and conditions:
     https://www.nlm.nih.gov/databases/download/terms_and_conditions.html).
@@ -52,6 +54,7 @@ import argparse
 import csv
 import datetime
 import gzip
+import json
 import os
 import re
 import struct
@@ -69,6 +72,8 @@ VOCABULARIES = {
     "anatomy": ("clinical_area", "Clinical areas signalled by organs and body systems."),
     "staff": ("workforce_group", "Workforce groups signalled by the staff named."),
     "care_settings": ("point_of_care", "Points of care signalled by the setting named."),
+    "places": ("region", "Regions signalled by places outside the UK (MeSH geographic headings)."),
+    "nationalities": ("region", "Regions signalled by the nationality or the capital of a country outside the UK."),
     # A list for rules to refer to ("@cancer_sites"), not codes of a dimension.
     "cancer_sites": (None, "Cancers named by their site (list SITED): rules leave them to the site's specialty."),
 }
@@ -277,8 +282,10 @@ def read_crosswalk(path):
 
 
 def read_overrides(path):
-    """Term-level corrections: {(vocabulary, lower-case term): (codes, why)};
-    empty codes drop the term."""
+    """Term-level corrections: {(vocabulary, lower-case term): (codes, why,
+    cased)}; empty codes drop the term unless it is written "=Term": then
+    it stays, matched only in the case written (the country "=Turkey", not
+    the bird)."""
     out = {}
     with open(path, encoding="utf-8") as f:
         lines = [l for l in f if not l.startswith("#")]
@@ -287,8 +294,27 @@ def read_overrides(path):
             sys.exit(f"{path}: {row['term']}: unknown vocabulary {row['vocabulary']!r}")
         if not row["why"].strip():
             sys.exit(f"{path}: {row['term']}: say why")
-        out[(row["vocabulary"], term_key(row["term"]))] = ([c for c in row["codes"].split(";") if c], row["why"])
+        term = row["term"].strip()
+        cased = term.startswith("=")
+        out[(row["vocabulary"], term_key(term.lstrip("=")))] = (
+            [c for c in row["codes"].split(";") if c], row["why"], cased)
     return out
+
+
+def apply_overrides(name, terms, overrides, excluded):
+    """Applies the term_overrides.csv rows of one vocabulary to its terms."""
+    for (vocab, key), (codes, why, cased) in overrides.items():
+        if vocab != name:
+            continue
+        if key not in terms:
+            sys.exit(f"term_overrides.csv: {name}: {key!r} is not a term of the vocabulary")
+        if cased:
+            terms[key][0] = "=" + terms[key][0].lstrip("=")
+        if codes:
+            terms[key][1] = set(codes)
+        elif not cased:
+            excluded.append((name, terms[key][0], "overridden: " + why, " ".join(sorted(terms[key][2]))))
+            del terms[key]
 
 
 def resolve(mesh, crosswalk, vocabulary):
@@ -353,8 +379,10 @@ def display(term, tag):
     return " ".join(words)
 
 
-def reject(term, tag, common, english):
-    """The reason to leave a term out, or None."""
+def reject(term, tag, common, english, vocabulary=""):
+    """The reason to leave a term out, or None. Places are proper names:
+    the common-word test does not apply to them (ambiguous ones are
+    dropped by review, in term_overrides.csv)."""
     words = term.split()
     low = term.lower()
     if len(term) < 3:
@@ -368,7 +396,7 @@ def reject(term, tag, common, english):
     acronym = tag in ("ABB", "ACR") or (len(words) == 1 and term.isupper())
     if acronym and (len(term) < 4 or low in english):
         return "a short or ambiguous acronym"
-    if len(words) == 1 and common.get(low, 10**9) <= COMMON_WORD_RANK:
+    if len(words) == 1 and vocabulary != "places" and common.get(low, 10**9) <= COMMON_WORD_RANK:
         return f"a common English word (rank {common[low]})"
     return None
 
@@ -394,7 +422,7 @@ def collect(mesh, codes_of, name, common, english, excluded):
                 continue
             shown = display(raw.strip(), tag)
             for form in dict.fromkeys([shown, british(shown)]):
-                why = reject(form, tag, common, english)
+                why = reject(form, tag, common, english, name)
                 key = term_key(form)
                 if why:
                     excluded.append((name, form, why, ui))
@@ -448,22 +476,13 @@ def build(mesh, crosswalk, overrides, common, english):
     excluded terms."""
     vocabs, excluded, claimed = {}, [], {}
     for name, (dimension, _) in VOCABULARIES.items():
-        if dimension is None:
+        if dimension is None or name == "nationalities":
             continue
         codes_of, sited = resolve(mesh, crosswalk, name)
         terms = collect(mesh, codes_of, name, common, english, excluded)
         if name == "specialties":
             adjectives(terms, excluded)
-        for (vocab, key), (codes, why) in overrides.items():
-            if vocab != name:
-                continue
-            if key not in terms:
-                sys.exit(f"term_overrides.csv: {name}: {key!r} is not a term of the vocabulary")
-            if not codes:
-                excluded.append((name, terms[key][0], "overridden: " + why, " ".join(sorted(terms[key][2]))))
-                del terms[key]
-            else:
-                terms[key][1] = set(codes)
+        apply_overrides(name, terms, overrides, excluded)
         for key in list(terms):
             form, codes, uis = terms[key]
             if len(codes) > MAX_CODES:
@@ -499,6 +518,9 @@ def write(out, vocabs, excluded, date, source_note):
     for name, terms in vocabs.items():
         dimension, what = VOCABULARIES[name]
         path = os.path.join(out, name + ".tsv")
+        if name == "nationalities":
+            write_nationalities(path, terms, date, what)
+            continue
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             f.write(f"# {what}\n")
             f.write("# source: Medical Subject Headings (MeSH) 2024, U.S. National Library of Medicine, "
@@ -531,6 +553,47 @@ def write(out, vocabs, excluded, date, source_note):
     print(f"{path}: {len(seen)} terms", file=sys.stderr)
 
 
+def write_nationalities(path, terms, date, what):
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(f"# {what}\n")
+        f.write("# source: world countries in JSON, CSV and XML, github.com/mledoze/countries dist/countries.json "
+                "(demonyms in English and capitals of each country)\n")
+        f.write("# licence: ODbL 1.0 (Open Database License); this list is a derived database under the same licence\n")
+        f.write(f"# date: {date}\n")
+        f.write("# generator: rules/vocabulary/build.py --countries countries.json (term_overrides.csv drops ambiguous names)\n")
+        f.write("# dimension: region\n")
+        f.write(f"# terms: {len(terms)}\n")
+        f.write("term\tcodes\tsource_id\n")
+        for key in sorted(terms):
+            form, codes, ids = terms[key]
+            f.write(f"{form}\t{';'.join(sorted(codes))}\t{' '.join(sorted(ids))}\n")
+    print(f"{path}: {len(terms)} terms", file=sys.stderr)
+
+
+def nationalities(path, overrides, excluded, places):
+    """Demonyms and capitals of the countries outside the UK, from
+    mledoze/countries: {key: [form, codes, ids]} signalling NON_UK. Names
+    the places vocabulary has already are left to it."""
+    with open(path, encoding="utf-8") as f:
+        countries = json.load(f)
+    terms = {}
+    for c in countries:
+        if c["cca3"] == "GBR":
+            continue
+        names = [d for d in (c.get("demonyms") or {}).get("eng", {}).values()] + list(c.get("capital") or [])
+        for name in names:
+            # "Antiguan, Barbudan", "Kittitian or Nevisian": two demonyms.
+            for form in re.split(r",\s*|\s+or\s+", name):
+                key = term_key(form)
+                if not key or len(key) < 3 or key in places:
+                    continue
+                entry = terms.setdefault(key, [form.strip(), {"NON_UK"}, set()])
+                entry[2].add(c["cca3"])
+    apply_overrides("nationalities", terms, overrides, excluded)
+    drop_plurals(terms)
+    return terms
+
+
 def read_frequencies(path):
     """Rank of each word in a "word count" frequency list, from 1."""
     ranks = {}
@@ -550,6 +613,7 @@ def main():
     src.add_argument("--mesh-xml", help="NLM descriptor file descYYYY.xml(.gz)")
     src.add_argument("--mesh-rds", help="folder with data_mesh_thesaurus.rds and data_mesh_trees.rds")
     ap.add_argument("--frequencies", required=True, help="English word frequency list (en_50k.txt)")
+    ap.add_argument("--countries", required=True, help="mledoze/countries dist/countries.json")
     ap.add_argument("--source-note", default="", help="where the MeSH copy came from, for the headers")
     ap.add_argument("--date", default=datetime.date.today().isoformat())
     ap.add_argument("--out", default=HERE)
@@ -563,6 +627,7 @@ def main():
     crosswalk = read_crosswalk(os.path.join(HERE, "mesh_crosswalk.csv"))
     overrides = read_overrides(os.path.join(HERE, "term_overrides.csv"))
     vocabs, excluded = build(mesh, crosswalk, overrides, common, set(common))
+    vocabs["nationalities"] = nationalities(args.countries, overrides, excluded, vocabs["places"])
     write(args.out, vocabs, excluded, args.date, note)
     if args.review:
         words = sorted((common[k], terms[k][0], name) for name, terms in vocabs.items()
