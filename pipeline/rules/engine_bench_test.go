@@ -84,3 +84,15 @@ func BenchmarkNaiveGenerated10k(b *testing.B) {
 	}
 	benchNaive(b, rs)
 }
+
+// BenchmarkLoadShipped measures what a classifier pays once at start:
+// parsing the shipped files, vocabularies included, and building the
+// automaton.
+func BenchmarkLoadShipped(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(Files(), "rules"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

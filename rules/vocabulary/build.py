@@ -3,7 +3,9 @@
 
 Each vocabulary lists the terms that signal a code: diseases, anatomy,
 procedures and tests, specialties and specialists for clinical areas; staff
-for workforce groups; care settings for point of care. The terms are the
+for workforce groups; care settings for point of care; places outside the
+UK, and the nationalities and capitals of other countries, for region. The
+MeSH terms are the
 entry terms of MeSH descriptors (Medical Subject Headings, U.S. National
 Library of Medicine); which descriptors count and which code each gives is
 the analysts' crosswalk, mesh_crosswalk.csv beside this script, with
@@ -15,7 +17,18 @@ Usage:
     build.py --mesh-xml desc2024.xml.gz            # NLM's own file, or
     build.py --mesh-rds DIR                        # data_mesh_thesaurus.rds and
                                                    # data_mesh_trees.rds
-             --frequencies en_50k.txt [--date YYYY-MM-DD] [--out DIR] [--review]
+             --frequencies en_50k.txt --countries countries.json
+             [--source-note TEXT] [--date YYYY-MM-DD] [--out DIR] [--review]
+
+The vocabularies shipped were built with
+
+    build.py --mesh-rds DIR --frequencies en_50k.txt --countries countries.json \
+        --source-note "github.com/jaytimm/mesh-resources data/data_mesh_thesaurus.rds
+        and data/data_mesh_trees.rds at commit c72a6a5 (built from NLM desc2024
+        and mtrees2024)"
+
+from jaytimm/mesh-resources at commit c72a6a5, hermitdave/FrequencyWords at
+commit 072bbed and mledoze/countries at commit 5e9f370.
 
 Sources:
   Countries (nationalities.tsv): github.com/mledoze/countries dist/countries.json,
