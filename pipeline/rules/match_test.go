@@ -21,15 +21,7 @@ func matchAll(t testing.TB, phrases []string, text string) []span {
 	}
 	var out []span
 	m.scan(text, func(p, start, end int) { out = append(out, span{p, start, end}) })
-	slices.SortFunc(out, func(a, b span) int {
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		if a.end != b.end {
-			return a.end - b.end
-		}
-		return a.phrase - b.phrase
-	})
+	sortSpans(out)
 	return out
 }
 
@@ -104,15 +96,7 @@ func reference(phrases []string, text string) []span {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b span) int {
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		if a.end != b.end {
-			return a.end - b.end
-		}
-		return a.phrase - b.phrase
-	})
+	sortSpans(out)
 	return slices.Compact(out)
 }
 
@@ -136,5 +120,18 @@ func FuzzMatcherAgreesWithTheObviousSearch(f *testing.F) {
 		if !slices.Equal(got, want) {
 			t.Errorf("phrases %q text %q\ngot  %v\nwant %v", phrases, text, got, want)
 		}
+	})
+}
+
+// sortSpans orders spans by start, end and phrase.
+func sortSpans(out []span) {
+	slices.SortFunc(out, func(a, b span) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		if a.end != b.end {
+			return a.end - b.end
+		}
+		return a.phrase - b.phrase
 	})
 }
