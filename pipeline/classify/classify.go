@@ -51,6 +51,8 @@ func classify(rs *rules.RuleSet, d message.Document, now time.Time) (message.Cla
 		Labels:         r.Labels,
 		Review:         r.Review,
 		Organisations:  r.Organisations,
+		Technology:     r.Technology,
+		Vendors:        r.Vendors,
 		ClassifiedAt:   now.UTC(),
 	}, r
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -71,10 +72,10 @@ func TestPredictFlattensLabels(t *testing.T) {
 func TestEvaluate(t *testing.T) {
 	s := func(v string) *string { return &v }
 	gold := []Gold{
-		{ID: "a", Relevance: "RELEVANT", Type: s("DIAGNOSTIC"), ClinicalAreas: []string{"STROKE", "CLINICAL_RADIOLOGY"}},
-		{ID: "b", Relevance: "RELEVANT", Type: s("P4"), ClinicalAreas: []string{"CARDIOLOGY"}},
-		{ID: "c", Relevance: "NOT_RELEVANT"},
-		{ID: "d", Relevance: "NOT_RELEVANT"},
+		{Codes: Codes{ID: "a", Relevance: "RELEVANT", Type: s("DIAGNOSTIC"), ClinicalAreas: []string{"STROKE", "CLINICAL_RADIOLOGY"}}},
+		{Codes: Codes{ID: "b", Relevance: "RELEVANT", Type: s("P4"), ClinicalAreas: []string{"CARDIOLOGY"}}},
+		{Codes: Codes{ID: "c", Relevance: "NOT_RELEVANT"}},
+		{Codes: Codes{ID: "d", Relevance: "NOT_RELEVANT"}},
 	}
 	preds := map[string]Prediction{
 		"a": {Codes: Codes{Relevance: "RELEVANT", Type: s("DIAGNOSTIC"), ClinicalAreas: []string{"STROKE"}}},
@@ -99,5 +100,39 @@ func TestEvaluate(t *testing.T) {
 	}
 	if ev.TypeConfusion["P4"]["DIAGNOSTIC"] != 1 || len(ev.Missing) != 1 {
 		t.Errorf("confusion %v missing %v", ev.TypeConfusion, ev.Missing)
+	}
+}
+
+func TestEvaluateNames(t *testing.T) {
+	// An item without the name keys was not labelled for names; null says
+	// the text names none, and a name predicted there counts against.
+	lines := `{"id":"a","relevance":"RELEVANT","technology":"e-Stroke","vendor":"Brainomix Ltd"}
+{"id":"b","relevance":"RELEVANT","technology":null,"vendor":"Epic; Microsoft"}
+{"id":"c","relevance":"RELEVANT"}`
+	var gold []Gold
+	for _, l := range strings.Split(lines, "\n") {
+		var g Gold
+		if err := json.Unmarshal([]byte(l), &g); err != nil {
+			t.Fatal(err)
+		}
+		gold = append(gold, g)
+	}
+	s := func(v string) *string { return &v }
+	preds := map[string]Prediction{
+		"a": {Codes: Codes{Relevance: "RELEVANT"}, Technology: s("e-Stroke AI"), Vendor: s("Brainomix")},
+		"b": {Codes: Codes{Relevance: "RELEVANT"}, Technology: s("MyChart"), Vendor: s("Microsoft")},
+		"c": {Codes: Codes{Relevance: "RELEVANT"}, Technology: s("Anything"), Vendor: s("Anyone")},
+	}
+	ev := Evaluate(gold, preds)
+	tech, vendor := ev.Dimensions["technology"], ev.Dimensions["vendor"]
+	if ev.NameItems != 2 || tech.TP != 1 || tech.FP != 1 || tech.FN != 0 || vendor.TP != 2 || vendor.FP != 0 || vendor.FN != 1 {
+		t.Errorf("items %d technology %+v vendor %+v", ev.NameItems, *tech, *vendor)
+	}
+	out, err := json.Marshal(gold[1])
+	if err != nil || !strings.Contains(string(out), `"technology":null`) {
+		t.Errorf("a labelled null name must be written back as null: %s %v", out, err)
+	}
+	if out, _ := json.Marshal(gold[2]); strings.Contains(string(out), "technology") {
+		t.Errorf("an item not labelled for names must be written without them: %s", out)
 	}
 }

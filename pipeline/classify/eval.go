@@ -30,8 +30,13 @@ type Codes struct {
 }
 
 // Gold is an analyst's labels for one item (the corpus' labels, and the
-// review app's export).
-type Gold = Codes
+// review app's export): the codes, and the names of the technology and its
+// developers where the item was labelled for names.
+type Gold struct {
+	Codes
+	Technology NameLabel `json:"technology,omitzero"`
+	Vendor     NameLabel `json:"vendor,omitzero"`
+}
 
 // ReadGold reads a gold file, one JSON object a line.
 func ReadGold(path string) ([]Gold, error) {
@@ -98,6 +103,10 @@ type Evaluation struct {
 	// over relevant items the gold gives a type (a stage).
 	RelevanceAccuracy, TypeAccuracy, StageAccuracy float64
 	TypeItems, StageItems                          int
+	// NameItems counts the relevant items labelled for names, over which
+	// technology and vendor are scored (names matched as
+	// ../shared/tools/classification-score matches them).
+	NameItems int
 	// TypeConfusion counts gold type → predicted type ("-" for none).
 	TypeConfusion map[string]map[string]int
 	// Missing lists gold ids with no prediction (counted as predicting
@@ -106,7 +115,7 @@ type Evaluation struct {
 }
 
 // EvalDimensions lists the dimensions evaluated, in report order.
-var EvalDimensions = []string{"relevance", "type", "subtypes", "clinical_areas", "workforce_groups", "point_of_care", "stage", "region"}
+var EvalDimensions = []string{"relevance", "type", "subtypes", "clinical_areas", "workforce_groups", "point_of_care", "stage", "region", "technology", "vendor"}
 
 // Evaluate scores predictions against gold labels. As in
 // ../shared/tools/classification-score, relevance is scored on every item
@@ -138,6 +147,11 @@ func Evaluate(gold []Gold, preds map[string]Prediction) Evaluation {
 		count(ev.Dimensions["point_of_care"], g.PointOfCare, p.PointOfCare)
 		count(ev.Dimensions["stage"], opt(g.Stage), opt(p.Stage))
 		count(ev.Dimensions["region"], g.Region, p.Region)
+		if g.Technology.Labelled || g.Vendor.Labelled {
+			ev.NameItems++
+			countNames(ev.Dimensions["technology"], nameSet(g.Technology.Name), nameSet(p.Technology))
+			countNames(ev.Dimensions["vendor"], nameSet(g.Vendor.Name), nameSet(p.Vendor))
+		}
 		if g.Type != nil {
 			ev.TypeItems++
 			pt := "-"
@@ -209,7 +223,7 @@ func (ev Evaluation) Write(w io.Writer) {
 		fmt.Fprintf(w, " (%d without a prediction)", len(ev.Missing))
 	}
 	fmt.Fprintf(w, "\nrelevance accuracy %.3f   type accuracy %.3f over %d typed items   stage accuracy %.3f over %d\n", ev.RelevanceAccuracy, ev.TypeAccuracy, ev.TypeItems, ev.StageAccuracy, ev.StageItems)
-	fmt.Fprintf(w, "(dimensions other than relevance are scored on the items the gold marks relevant)\n\n")
+	fmt.Fprintf(w, "(dimensions other than relevance are scored on the items the gold marks relevant;\n technology and vendor on the %d of them labelled for names)\n\n", ev.NameItems)
 	fmt.Fprintf(w, "%-18s %9s %9s %9s %5s %5s %5s\n", "dimension", "precision", "recall", "F1", "TP", "FP", "FN")
 	for _, d := range EvalDimensions {
 		s := ev.Dimensions[d]
@@ -290,7 +304,11 @@ func Mistakes(gold []Gold, preds map[string]Prediction) []Mistake {
 			if g.Relevance != "RELEVANT" || p.Relevance != "RELEVANT" {
 				continue
 			}
-			gc, pc := dimCodes(g, dim), dimCodes(p.Codes, dim)
+			if dim == "technology" || dim == "vendor" {
+				out = append(out, nameMistakes(g, p, dim)...)
+				continue
+			}
+			gc, pc := dimCodes(g.Codes, dim), dimCodes(p.Codes, dim)
 			for _, c := range gc {
 				if !slices.Contains(pc, c) {
 					out = append(out, Mistake{ID: g.ID, Dimension: dim, Code: c, Kind: Missed})
@@ -308,6 +326,33 @@ func Mistakes(gold []Gold, preds map[string]Prediction) []Mistake {
 				}
 			}
 		}
+	}
+	return out
+}
+
+// nameMistakes lists the names of one item a prediction missed or gave
+// falsely, with the evidence of a false one.
+func nameMistakes(g Gold, p Prediction, dim string) []Mistake {
+	gold, pred, found := g.Technology, p.Technology, p.Names.technology()
+	if dim == "vendor" {
+		gold, pred, found = g.Vendor, p.Vendor, p.Names.vendors()
+	}
+	if !gold.Labelled {
+		return nil
+	}
+	var out []Mistake
+	missed, wrong := countNames(&Scores{}, nameSet(gold.Name), nameSet(pred))
+	for _, n := range missed {
+		out = append(out, Mistake{ID: g.ID, Dimension: dim, Code: n, Kind: Missed})
+	}
+	for _, n := range wrong {
+		m := Mistake{ID: g.ID, Dimension: dim, Code: n, Kind: False}
+		for _, f := range found {
+			if slices.Contains(nameSet(&f.Name), n) {
+				m.Evidence, m.Score = f.Evidence, f.Score
+			}
+		}
+		out = append(out, m)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"strings"
 	"time"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
@@ -15,9 +16,11 @@ type Prediction struct {
 	Codes
 	// Technology and Vendor are the names the text gives the product and its
 	// developer (null when it names none).
-	Technology     *string `json:"technology"`
-	Vendor         *string `json:"vendor"`
-	RuleSetVersion string  `json:"rule_set_version"`
+	Technology *string `json:"technology"`
+	Vendor     *string `json:"vendor"`
+	// Names are the names found with their scores and evidence.
+	Names          *Names `json:"names,omitempty"`
+	RuleSetVersion string `json:"rule_set_version"`
 	// Gate is the relevance score and its evidence, for and against, also
 	// when the item was judged not relevant.
 	Gate          *message.Label         `json:"relevance_gate,omitempty"`
@@ -39,6 +42,20 @@ func Predict(id string, c message.Classification) Prediction {
 	}
 	if c.Relevant {
 		p.Relevance = rules.Relevant
+	}
+	if c.Technology != nil || len(c.Vendors) > 0 {
+		p.Names = &Names{Technology: c.Technology, Vendors: c.Vendors}
+	}
+	if c.Technology != nil {
+		p.Technology = &c.Technology.Name
+	}
+	if len(c.Vendors) > 0 {
+		vs := make([]string, len(c.Vendors))
+		for i, v := range c.Vendors {
+			vs[i] = v.Name
+		}
+		joined := strings.Join(vs, "; ")
+		p.Vendor = &joined
 	}
 	stageRank := map[string]int{"RESEARCH": 1, "TRIAL": 2, "APPROVED": 3, "DEPLOYED": 4, "SCALING": 5}
 	for _, l := range c.Labels {
@@ -72,4 +89,25 @@ func PredictItem(rs *rules.RuleSet, it Item) Prediction {
 	p := Predict(it.ID, c)
 	p.Gate = &r.Gate
 	return p
+}
+
+// Names are the technology and the developers a document names, with the
+// evidence for each.
+type Names struct {
+	Technology *message.Name  `json:"technology,omitempty"`
+	Vendors    []message.Name `json:"vendors,omitempty"`
+}
+
+func (n *Names) technology() []message.Name {
+	if n == nil || n.Technology == nil {
+		return nil
+	}
+	return []message.Name{*n.Technology}
+}
+
+func (n *Names) vendors() []message.Name {
+	if n == nil {
+		return nil
+	}
+	return n.Vendors
 }

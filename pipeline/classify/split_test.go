@@ -32,7 +32,7 @@ func TestPartOfIsStableAndKeepsAboutAThirdForChecking(t *testing.T) {
 func TestInPartSplitsTheGoldWithoutLosingAnItem(t *testing.T) {
 	var gold []Gold
 	for i := range 200 {
-		gold = append(gold, Gold{ID: fmt.Sprintf("g%d", i)})
+		gold = append(gold, Gold{Codes: Codes{ID: fmt.Sprintf("g%d", i)}})
 	}
 	tune, check := InPart(gold, PartTune), InPart(gold, PartCheck)
 	if len(tune)+len(check) != len(gold) || len(check) == 0 || len(tune) == 0 {
@@ -46,9 +46,9 @@ func TestInPartSplitsTheGoldWithoutLosingAnItem(t *testing.T) {
 func TestMistakesListMissesAndFalseCodesWithEvidence(t *testing.T) {
 	str := func(s string) *string { return &s }
 	gold := []Gold{
-		{ID: "a", Relevance: "RELEVANT", Type: str("DIAGNOSTIC"), ClinicalAreas: []string{"CARDIOLOGY", "STROKE"}},
-		{ID: "b", Relevance: "NOT_RELEVANT"},
-		{ID: "c", Relevance: "RELEVANT", ClinicalAreas: []string{"ONCOLOGY"}},
+		{Codes: Codes{ID: "a", Relevance: "RELEVANT", Type: str("DIAGNOSTIC"), ClinicalAreas: []string{"CARDIOLOGY", "STROKE"}}},
+		{Codes: Codes{ID: "b", Relevance: "NOT_RELEVANT"}},
+		{Codes: Codes{ID: "c", Relevance: "RELEVANT", ClinicalAreas: []string{"ONCOLOGY"}}},
 	}
 	ev := []message.Evidence{{RuleID: "area.x", Field: "text", Snippet: "lung"}}
 	preds := map[string]Prediction{

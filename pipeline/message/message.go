@@ -118,6 +118,14 @@ type Organisation struct {
 	Evidence []Evidence `json:"evidence,omitempty"`
 }
 
+// Name is the name a document gives a technology or its developer, with
+// the evidence it rests on (pipeline/names).
+type Name struct {
+	Name     string     `json:"name"`
+	Score    float64    `json:"score"`
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
 // Review says whether a human should look at a classification, and why.
 type Review struct {
 	Needed  bool     `json:"needed"`
@@ -144,6 +152,11 @@ type Classification struct {
 	// Organisations are the organisations named (NHS trusts and their
 	// regions).
 	Organisations []Organisation `json:"organisations,omitempty"`
+	// Technology is the product the document announces, as it names it;
+	// nil when it names none.
+	Technology *Name `json:"technology,omitempty"`
+	// Vendors are its developers as the document names them, best first.
+	Vendors []Name `json:"vendors,omitempty"`
 	// Truncated says the text was longer than the classifier reads and only
 	// its beginning was classified.
 	Truncated bool `json:"truncated,omitempty"`

@@ -12,8 +12,8 @@ import (
 // goldOf turns a decided document into the gold format `classifier eval`
 // reads: the analysts' view of its technology's codes.
 func goldOf(d store.DecidedDocument) classify.Gold {
-	g := classify.Gold{ID: d.ID, Relevance: rules.NotRelevant, Subtypes: []string{}, ClinicalAreas: []string{},
-		WorkforceGroups: []string{}, PointOfCare: []string{}, Region: []string{}}
+	g := classify.Gold{Codes: classify.Codes{ID: d.ID, Relevance: rules.NotRelevant, Subtypes: []string{}, ClinicalAreas: []string{},
+		WorkforceGroups: []string{}, PointOfCare: []string{}, Region: []string{}}}
 	if d.Excluded || len(d.Codes[rules.DimRelevance]) == 0 {
 		return g
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/names"
 )
 
 // Review reasons the engine gives.
@@ -43,6 +44,9 @@ type RuleSet struct {
 	match        *matcher
 	users        [][]use // phrase index → the rule groups it is in
 	phrases      int
+	// Names finds the technology and developers a document names; nil for
+	// a rules folder without names/cues.yaml.
+	Names *names.Extractor
 }
 
 type compiled struct {
@@ -169,6 +173,10 @@ type Result struct {
 	Labels        []message.Label
 	Review        message.Review
 	Organisations []message.Organisation
+	// Technology and Vendors are the names the document gives the
+	// technology it announces and its developers (pipeline/names).
+	Technology *message.Name
+	Vendors    []message.Name
 }
 
 type key struct{ dim, code string }
@@ -205,7 +213,10 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		if !ok {
 			continue
 		}
-		if r.Org != nil {
+		if r.Org != nil && !slices.ContainsFunc(orgs, func(o message.Organisation) bool {
+			return o.Kind == r.Org.Kind && o.ID == r.Org.ID
+		}) {
+			// One organisation once, whichever gazetteers know it.
 			org := *r.Org
 			org.Evidence = ev
 			orgs = append(orgs, org)
@@ -229,6 +240,10 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	}
 	res.Relevant = true
 	res.Organisations = orgs
+	if rs.Names != nil {
+		found := rs.Names.Extract(fields["title"], fields["text"])
+		res.Technology, res.Vendors = found.Technology, found.Vendors
+	}
 
 	// A subtype implies its type.
 	for k, l := range scores {

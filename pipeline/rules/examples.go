@@ -13,6 +13,9 @@ type ExampleFailure struct {
 }
 
 func (f ExampleFailure) Error() string {
+	if f.Rule == "" && f.Text != "" {
+		return fmt.Sprintf("%s:%d: %s: %q", f.File, f.Line, f.Problem, f.Text)
+	}
 	if f.Rule == "" {
 		return fmt.Sprintf("%s:%d: %s", f.File, f.Line, f.Problem)
 	}
@@ -91,6 +94,14 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 	for _, name := range sortedKeys(rs.Vocabularies) {
 		if v := rs.Vocabularies[name]; !exampled[name] {
 			fails = append(fails, ExampleFailure{File: v.File, Line: 1, Problem: "no rule using vocabulary " + name + " has examples"})
+		}
+	}
+	if rs.Names != nil {
+		nameFails, m := rs.Names.TestExamples()
+		n += m
+		for _, f := range nameFails {
+			fails = append(fails, ExampleFailure{File: rs.Names.File(), Line: f.Line, Text: f.Title + " / " + f.Text,
+				Problem: fmt.Sprintf("%s: want %s, got %s", f.WhatIsWrong, f.Want, f.Got)})
 		}
 	}
 	return fails, n

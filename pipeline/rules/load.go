@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 
+	namefinder "github.com/horizon-scan/horizon/pipeline/names"
 	rulefiles "github.com/horizon-scan/horizon/rules"
 )
 
@@ -58,7 +59,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", label, err)
 	}
-	for _, gazetteer := range []string{trustsFile, icbsFile, vendorsFile} {
+	for _, gazetteer := range []string{trustsFile, icbsFile, vendorsFile, fdaFile} {
 		if _, err := fs.Stat(fsys, gazetteer); err == nil {
 			names = append(names, gazetteer)
 		}
@@ -68,6 +69,11 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		return nil, fmt.Errorf("listing %s: %w", path.Join(label, vocabularyDir), err)
 	}
 	names = append(names, vocabFiles...)
+	for _, f := range []string{namefinder.CuesFile, namefinder.CommonWordsFile} {
+		if _, err := fs.Stat(fsys, f); err == nil {
+			names = append(names, f)
+		}
+	}
 	sort.Strings(names)
 	hash := sha256.New()
 	var tax *Taxonomy
@@ -90,6 +96,9 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	if tax == nil {
 		return nil, fmt.Errorf("%s: no %s", label, taxonomyFile)
 	}
+	// The name finder's files are read by package names, below.
+	delete(files, namefinder.CuesFile)
+	delete(files, namefinder.CommonWordsFile)
 
 	var problems []error
 	vocabs := map[string]*Vocabulary{}
@@ -111,7 +120,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	ruleFiles := map[string]ruleFile{}
 	for _, name := range names {
 		data, ok := files[name]
-		if !ok || name == trustsFile || name == icbsFile || name == vendorsFile {
+		if !ok || name == trustsFile || name == icbsFile || name == vendorsFile || name == fdaFile {
 			continue
 		}
 		rf, err := readRuleFile(path.Join(label, name), data)
@@ -140,6 +149,8 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 			rs, errs = parseICBs(file, data, tax)
 		case vendorsFile:
 			rs, errs = parseVendors(file, data, tax)
+		case fdaFile:
+			rs, errs = parseFDA(file, data, tax)
 		default:
 			rs, errs = ruleFiles[name].parseRules(tax, refs)
 		}
@@ -167,6 +178,11 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", label, err)
 	}
+	if _, err := fs.Stat(fsys, namefinder.CuesFile); err == nil {
+		if rs.Names, err = namefinder.Load(fsys, label, knownNames(all), vocabularyTerms(vocabs)); err != nil {
+			return nil, err
+		}
+	}
 	rs.Vocabularies = vocabs
 	rs.lists = map[string]string{}
 	for name, l := range refs.lists {
@@ -174,6 +190,31 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	}
 	rs.Version = hex.EncodeToString(hash.Sum(nil))[:16]
 	return rs, nil
+}
+
+// vocabularyTerms returns whether a lower-case phrase is a term of a
+// vocabulary (a disease, an organ, a place): the name finder takes no such
+// phrase for a developer.
+func vocabularyTerms(vocabs map[string]*Vocabulary) func(string) bool {
+	terms := map[string]bool{}
+	for _, v := range vocabs {
+		for _, t := range v.Terms {
+			terms[strings.ToLower(strings.TrimPrefix(t.Text, caseMark))] = true
+		}
+	}
+	return func(s string) bool { return terms[s] }
+}
+
+// knownNames lists the products and vendors of the gazetteers, for the
+// name finder.
+func knownNames(rules []*Rule) []namefinder.Known {
+	var out []namefinder.Known
+	for _, r := range rules {
+		if r.Org != nil && (r.Org.Kind == "product" || r.Org.Kind == "vendor") {
+			out = append(out, namefinder.Known{Name: r.Org.Name, Kind: r.Org.Kind, Vendor: r.Org.Vendor})
+		}
+	}
+	return out
 }
 
 // phraseKey is how phrases are compared: lower case, single spaces, a

@@ -1,0 +1,1030 @@
+// Package names finds the technology a document announces and who
+// developed it: names with the evidence they rest on, read from the words
+// around them by the readable cues of rules/names/cues.yaml and from the
+// gazetteers.
+package names
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/horizon-scan/horizon/pipeline/message"
+)
+
+// Known is a product or developer a gazetteer knows.
+type Known struct {
+	Name string
+	// Kind is "product" or "vendor".
+	Kind string
+	// Vendor is a product's developer.
+	Vendor string
+}
+
+// Found is what a document names: at most one technology and its
+// developers, best first. Evidence rule ids are "names.<pattern>".
+type Found struct {
+	Technology *message.Name
+	Vendors    []message.Name
+}
+
+// Limits on a name: longer ones are sentences, not names.
+const (
+	maxNameRunes = 80
+	maxNameWords = 8
+	maxVendors   = 3
+)
+
+// Extractor finds names. It is safe for concurrent use.
+type Extractor struct {
+	cues   *Cues
+	hyphen map[string]bool
+	known  map[string][]knownName // by the first token, lower case
+	// isTerm reports whether a phrase (lower case) is a term of the
+	// vocabularies: a disease or a place, not a developer ("Parkinson's
+	// disease", "London's hospitals").
+	isTerm func(string) bool
+}
+
+type knownName struct {
+	toks []string
+	Known
+}
+
+// New returns an extractor with the cues, the names the gazetteers know
+// and the vocabularies' terms (isTerm may be nil).
+func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
+	if isTerm == nil {
+		isTerm = func(string) bool { return false }
+	}
+	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: map[string][]knownName{}, isTerm: isTerm}
+	for _, cue := range c.Cues["hyphen"] {
+		x.hyphen[strings.Join(cue, " ")] = true
+	}
+	for _, k := range known {
+		var toks []string
+		for _, t := range tokenize(k.Name, nil) {
+			toks = append(toks, t.low)
+		}
+		if len(toks) == 0 {
+			continue
+		}
+		x.known[toks[0]] = append(x.known[toks[0]], knownName{toks, k})
+		// A developer is also named without its company words: "Aidoc
+		// Medical" is "Aidoc", unless that is an ordinary word.
+		short := toks
+		for len(short) > 1 && c.Words["company"][short[len(short)-1]] {
+			short = short[:len(short)-1]
+		}
+		if k.Kind == "vendor" && len(short) < len(toks) && !(len(short) == 1 && c.Common[short[0]]) {
+			x.known[short[0]] = append(x.known[short[0]], knownName{short, k})
+		}
+	}
+	for first := range x.known {
+		// The longest first, so that "GI Genius" wins over "GI".
+		slices.SortStableFunc(x.known[first], func(a, b knownName) int { return len(b.toks) - len(a.toks) })
+	}
+	return x
+}
+
+// field is one field of a document, cut into tokens and name spans.
+type field struct {
+	name      string
+	s         string
+	toks      []token
+	titleCase bool
+	spans     []span
+	startsAt  map[int]int // first token → span
+	endsAt    map[int]int // token after the last → span
+}
+
+// span is a name: tokens [from, to).
+type span struct{ from, to int }
+
+// candidate gathers the evidence for one name, keyed by its normal form.
+type candidate struct {
+	key          string
+	text         string
+	textWeight   float64
+	first        int // order of first sighting
+	tech, vendor float64
+	counted      map[string]bool // kind + pattern: each pattern counts once
+	evidence     []message.Evidence
+}
+
+// doc is the state of one extraction.
+type doc struct {
+	x      *Extractor
+	fields []*field
+	// proper: words written capitalised inside a sentence; lowered:
+	// words written in lower case. Both decide whether a capitalised word
+	// opening a sentence is a name.
+	proper, lowered map[string]bool
+	// capitalised: words the text (not a headline in title case) writes
+	// with a capital anywhere.
+	capitalised map[string]bool
+	cands       map[string]*candidate
+	order       int
+}
+
+// Extract finds the technology and the developers a document names.
+func (x *Extractor) Extract(title, text string) Found {
+	d := &doc{x: x, proper: map[string]bool{}, lowered: map[string]bool{}, capitalised: map[string]bool{},
+		cands: map[string]*candidate{}}
+	for _, f := range []*field{{name: "title", s: title}, {name: "text", s: text}} {
+		f.toks = tokenize(f.s, x.hyphen)
+		f.titleCase = f.name == "title" && isTitleCase(f.toks, x.cues)
+		d.fields = append(d.fields, f)
+	}
+	for _, f := range d.fields {
+		if f.titleCase {
+			continue
+		}
+		for _, t := range f.toks {
+			switch {
+			case !t.word:
+			case !t.capital && !t.shaped:
+				d.lowered[t.low] = true
+			case !t.opens:
+				d.proper[t.low] = true
+				d.capitalised[t.low] = true
+			default:
+				d.capitalised[t.low] = true
+			}
+		}
+	}
+	for _, f := range d.fields {
+		d.findSpans(f)
+	}
+	for _, f := range d.fields {
+		d.read(f)
+	}
+	d.inTitle()
+	return d.choose()
+}
+
+// isTitleCase reports whether a headline capitalises its words ("Robot
+// Plays Constant Companion to Elderly"): capitals then say nothing.
+func isTitleCase(toks []token, c *Cues) bool {
+	words, capitals := 0, 0
+	for _, t := range toks {
+		if !t.word || utf8.RuneCountInString(t.text) < 4 || c.Words["breaks"][t.low] {
+			continue
+		}
+		words++
+		if t.capital {
+			capitals++
+		}
+	}
+	return words >= 3 && capitals*10 >= words*7
+}
+
+// nameLike reports whether token i of f can be part of a name.
+func (d *doc) nameLike(f *field, i int) bool {
+	t := f.toks[i]
+	w := d.x.cues.Words
+	switch {
+	case !t.word, w["breaks"][t.low]:
+		return false
+	case t.shaped:
+		return true
+	case !t.capital:
+		return false
+	case f.titleCase:
+		// Every word is capitalised in such a headline: a name only if the
+		// text writes it as one.
+		return d.proper[t.low] || (d.capitalised[t.low] && !d.x.cues.Common[t.low] && !d.lowered[t.low])
+	case t.opens:
+		// Any word is capitalised here: a name only if the document writes
+		// it as one elsewhere, or it is no common word.
+		return d.proper[t.low] || (!d.x.cues.Common[t.low] && !d.lowered[t.low])
+	}
+	return true
+}
+
+// personTitles come before the name of a person, not of a developer.
+var personTitles = map[string]bool{"dr": true, "dr.": true, "prof": true, "professor": true, "mr": true, "mrs": true,
+	"ms": true, "mx": true, "sir": true, "dame": true}
+
+// findSpans finds the names of a field: runs of name-like words, joined by
+// connectors ("University of Geneva"), not starting with a word that is
+// never a name, not ending with one ("Google AI" is "Google").
+func (d *doc) findSpans(f *field) {
+	f.startsAt, f.endsAt = map[int]int{}, map[int]int{}
+	w := d.x.cues.Words
+	n := len(f.toks)
+	known := d.knownAt(f)
+	for i := 0; i < n; {
+		if k, ok := known[i]; ok {
+			d.addSpan(f, span{i, i + len(k.toks)})
+			i += len(k.toks)
+			continue
+		}
+		if !d.nameLike(f, i) || personTitles[f.toks[i].low] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < n {
+			if d.nameLike(f, j) {
+				j++
+				continue
+			}
+			if c := f.toks[j].low; w["connectors"][c] && j+1 < n && d.nameLike(f, j+1) &&
+				(!w["institution_connectors"][c] || d.hasInstitution(f, span{i, j})) {
+				j += 2
+				continue
+			}
+			// "University of the West of Scotland".
+			if w["institution_connectors"][f.toks[j].low] && j+2 < n && f.toks[j+1].low == "the" &&
+				d.nameLike(f, j+2) && d.hasInstitution(f, span{i, j}) {
+				j += 3
+				continue
+			}
+			// "Rady Children's Institute", "King's College London".
+			if f.toks[j].low == "'s" && j+1 < n && d.nameLike(f, j+1) {
+				if _, ok := d.inList(f, "institution", j+1); ok {
+					j += 2
+					continue
+				}
+			}
+			break
+		}
+		end := j
+		for end > i && w["not_names"][f.toks[end-1].low] {
+			end--
+		}
+		if end > i {
+			d.addSpan(f, span{i, end})
+		}
+		i = j
+	}
+}
+
+func (d *doc) addSpan(f *field, sp span) {
+	if !d.sane(f, sp) {
+		return
+	}
+	f.startsAt[sp.from] = len(f.spans)
+	f.endsAt[sp.to] = len(f.spans)
+	f.spans = append(f.spans, sp)
+}
+
+// sane rejects what cannot be a name: too long, too many words, or only
+// small and common words.
+func (d *doc) sane(f *field, sp span) bool {
+	text := f.s[f.toks[sp.from].start:f.toks[sp.to-1].end]
+	if utf8.RuneCountInString(text) > maxNameRunes || sp.to-sp.from > maxNameWords {
+		return false
+	}
+	w := d.x.cues.Words
+	for _, t := range f.toks[sp.from:sp.to] {
+		if t.word && utf8.RuneCountInString(t.text) >= 2 && !w["breaks"][t.low] && !w["not_names"][t.low] &&
+			!w["connectors"][t.low] && (t.shaped || !d.x.cues.Common[t.low] || len(f.toks[sp.from:sp.to]) > 1) {
+			return strings.IndexFunc(text, unicode.IsLetter) >= 0
+		}
+	}
+	return false
+}
+
+// knownAt finds the gazetteers' names in a field, by first token: a name
+// must start with a capital or a made word ("Epic", not "an epic fail").
+func (d *doc) knownAt(f *field) map[int]knownName {
+	out := map[int]knownName{}
+	for i := 0; i < len(f.toks); i++ {
+		t := f.toks[i]
+		if !t.word || !(t.capital || t.shaped) {
+			continue
+		}
+		for _, k := range d.x.known[t.low] {
+			if i+len(k.toks) <= len(f.toks) && tokensEqual(f.toks[i:i+len(k.toks)], k.toks) {
+				out[i] = k
+				i += len(k.toks) - 1
+				break
+			}
+		}
+	}
+	return out
+}
+
+func tokensEqual(toks []token, want []string) bool {
+	for k, w := range want {
+		if toks[k].low != w {
+			return false
+		}
+	}
+	return true
+}
+
+// text returns a span's text.
+func (f *field) text(sp span) string { return f.s[f.toks[sp.from].start:f.toks[sp.to-1].end] }
+
+// key is a name's normal form: lower case, company suffixes dropped
+// ("Massive Bio Inc" and "Massive Bio" are one name).
+func (d *doc) key(f *field, sp span) string {
+	var words []string
+	for _, t := range f.toks[sp.from:sp.to] {
+		words = append(words, t.low)
+	}
+	for len(words) > 1 && d.x.cues.Words["company"][words[len(words)-1]] {
+		words = words[:len(words)-1]
+	}
+	return strings.Join(words, " ")
+}
+
+// add records one sighting of a span as evidence that it is a technology
+// ("tech") or a developer ("vendor").
+func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
+	if d.x.isTerm(strings.ToLower(f.text(sp))) {
+		return // a place, a nationality, a disease: no name of a product or a developer
+	}
+	key := d.key(f, sp)
+	c, ok := d.cands[key]
+	if !ok {
+		d.order++
+		c = &candidate{key: key, first: d.order, counted: map[string]bool{}}
+		d.cands[key] = c
+	}
+	text := f.text(sp)
+	if weight > c.textWeight || (weight == c.textWeight && len(text) > len(c.text)) {
+		c.text, c.textWeight = text, weight
+	}
+	if c.counted[kind+pattern] {
+		return
+	}
+	c.counted[kind+pattern] = true
+	if kind == "tech" {
+		c.tech += weight
+	} else {
+		c.vendor += weight
+	}
+	t := f.toks[sp.from]
+	c.evidence = append(c.evidence, message.Evidence{RuleID: "names." + pattern, Field: f.name,
+		Start: t.start, End: f.toks[sp.to-1].end, Snippet: text})
+}
+
+// cueAt reports whether a cue of the pattern starts at token i, and where
+// it ends.
+func (d *doc) cueAt(f *field, pattern string, i int) (int, bool) {
+	for _, cue := range d.x.cues.Cues[pattern] {
+		if end, ok := d.matchCue(f, cue, i); ok {
+			return end, true
+		}
+	}
+	return 0, false
+}
+
+func (d *doc) matchCue(f *field, cue []string, i int) (int, bool) {
+	for _, c := range cue {
+		if i >= len(f.toks) {
+			return 0, false
+		}
+		if list, ok := strings.CutPrefix(c, "@"); ok {
+			end, ok := d.inList(f, list, i)
+			if !ok {
+				return 0, false
+			}
+			i = end
+			continue
+		}
+		if f.toks[i].low != c {
+			return 0, false
+		}
+		i++
+	}
+	return i, true
+}
+
+// inList reports whether a word of a word list (of one or more words)
+// starts at token i, and where it ends.
+func (d *doc) inList(f *field, list string, i int) (int, bool) {
+	for _, ws := range d.x.cues.multi[list] {
+		if i+len(ws) <= len(f.toks) && tokensEqual(f.toks[i:i+len(ws)], ws) {
+			return i + len(ws), true
+		}
+	}
+	if f.toks[i].word && d.x.cues.Words[list][f.toks[i].low] {
+		return i + 1, true
+	}
+	return 0, false
+}
+
+// spanAfter returns the name starting at token i, after at most two
+// fillers ("its new") when fillers is set.
+func (d *doc) spanAfter(f *field, i int, fillers bool) (span, bool) {
+	for k := 0; k <= 2 && i < len(f.toks); k++ {
+		if s, ok := f.startsAt[i]; ok {
+			return f.spans[s], true
+		}
+		if !fillers || !d.x.cues.Words["fillers"][f.toks[i].low] {
+			break
+		}
+		i++
+	}
+	return span{}, false
+}
+
+// spanBefore returns the name ending just before token i, or before
+// words that are no part of a name ("Google AI has launched").
+func (d *doc) spanBefore(f *field, i int) (span, bool) {
+	// "Brainomix Ltd (“Brainomix”), a leader in": the name before its
+	// bracketed short form and the comma.
+	if i > 0 && f.toks[i-1].text == "," {
+		i--
+	}
+	if i > 0 && f.toks[i-1].text == ")" {
+		j := i - 1
+		for j > 0 && f.toks[j].text != "(" && i-j < 8 {
+			j--
+		}
+		if f.toks[j].text == "(" {
+			i = j
+		}
+	}
+	for i > 0 && f.toks[i-1].word && d.x.cues.Words["not_names"][f.toks[i-1].low] {
+		if _, ok := f.endsAt[i]; ok {
+			break
+		}
+		i--
+	}
+	s, ok := f.endsAt[i]
+	if !ok {
+		return span{}, false
+	}
+	return f.spans[s], true
+}
+
+// listBefore returns the names listed before token i: "Deep Bio and
+// Tribun Health announce".
+func (d *doc) listBefore(f *field, i int) []span {
+	sp, ok := d.spanBefore(f, i)
+	if !ok {
+		return nil
+	}
+	out := []span{sp}
+	for len(out) < maxVendors && sp.from >= 2 {
+		j := sp.from - 1
+		if t := f.toks[j].low; t != "and" && t != "," && t != "&" {
+			break
+		}
+		prev, ok := d.spanBefore(f, j)
+		if !ok {
+			break
+		}
+		out = append(out, prev)
+		sp = prev
+	}
+	return out
+}
+
+// listAfter returns the names listed from token i: "Epic and Microsoft",
+// "Tempus, Geisinger and Mayo Clinic". A name that is part of another
+// ("the Smidt Heart Institute at Cedars-Sinai") gives way to the whole:
+// the developer named is the one it is part of.
+func (d *doc) listAfter(f *field, i int) []span {
+	sp, ok := d.spanAfter(f, i, true)
+	if !ok {
+		return nil
+	}
+	out := []span{sp}
+	for len(out) < maxVendors {
+		j := sp.to
+		if j < len(f.toks) && (f.toks[j].low == "at" || f.toks[j].low == "of") && d.isUnit(f, sp) {
+			if parent, ok := d.spanAfter(f, j+1, true); ok {
+				out[len(out)-1], sp = parent, parent
+				continue
+			}
+		}
+		for j < len(f.toks) && (f.toks[j].low == "," || f.toks[j].low == "and") {
+			j++
+		}
+		if j == sp.to {
+			break
+		}
+		next, ok := d.spanAfter(f, j, false)
+		if !ok {
+			break
+		}
+		out = append(out, next)
+		sp = next
+	}
+	return out
+}
+
+// unitWords name parts of an organisation: a developer named "the X
+// Department at Y" is Y.
+var unitWords = map[string]bool{"department": true, "school": true, "institute": true, "centre": true,
+	"center": true, "lab": true, "laboratory": true, "unit": true, "faculty": true, "division": true}
+
+func (d *doc) isUnit(f *field, sp span) bool {
+	for _, t := range f.toks[sp.from:sp.to] {
+		if unitWords[t.low] {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseFind looks up to within tokens after i, not past the end of the
+// clause, for a token that ok accepts.
+func clauseFind(f *field, i, within int, ok func(int) bool) (int, bool) {
+	for j := i; j < len(f.toks) && j < i+within; j++ {
+		if t := f.toks[j]; !t.word && strings.ContainsAny(t.text, ".;:!?") {
+			return 0, false
+		}
+		if ok(j) {
+			return j, true
+		}
+	}
+	return 0, false
+}
+
+// read applies every pattern to a field.
+func (d *doc) read(f *field) {
+	wt := d.x.cues.Weights
+	for _, sp := range f.spans {
+		k := d.knownOf(f, sp)
+		switch {
+		case k == nil:
+		case k.Kind == "product":
+			d.add(f, sp, "tech", "known-product", wt["known-product"])
+			if k.Vendor != "" {
+				// The gazetteer's developer of the product: evidence that the
+				// developer is named, not a name the text gives.
+				d.addName(f, sp, k.Vendor, "vendor", "known-vendor", wt["known-vendor"])
+			}
+		default:
+			d.add(f, sp, "vendor", "known-vendor", wt["known-vendor"])
+		}
+		last := f.toks[sp.to-1].low
+		orgShaped := d.x.cues.Words["company"][last] || d.hasInstitution(f, sp)
+		productShaped := sp.to-sp.from >= 2 && d.x.cues.Words["product"][last] && !orgShaped
+		if productShaped {
+			d.add(f, sp, "tech", "product-shape", wt["product-shape"])
+		}
+		if orgShaped {
+			d.add(f, sp, "vendor", "organisation-shape", wt["organisation-shape"])
+		}
+		if d.abbreviated(f, sp) {
+			switch {
+			case orgShaped:
+				d.add(f, sp, "vendor", "acronym", wt["acronym"])
+			case productShaped:
+				d.add(f, sp, "tech", "acronym", wt["acronym"])
+			}
+		}
+	}
+	for i := range f.toks {
+		d.readAt(f, i)
+	}
+}
+
+// readAt applies the patterns whose cue starts at token i.
+func (d *doc) readAt(f *field, i int) {
+	wt := d.x.cues.Weights
+	// The developer follows the cue.
+	for _, p := range []string{"developed-by", "researchers-at", "firm"} {
+		end, ok := d.cueAt(f, p, i)
+		if !ok {
+			continue
+		}
+		if _, found := d.spanAfter(f, end, true); !found && p == "developed-by" {
+			// "created by physician-scientists in the Smidt Heart
+			// Institute at Cedars-Sinai": the first name of the clause.
+			if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := f.startsAt[j]; return ok }); ok {
+				end = j
+			}
+		}
+		for _, s := range d.listAfter(f, end) {
+			d.add(f, s, "vendor", p, wt[p])
+		}
+	}
+	// The developer comes before the cue.
+	if _, ok := d.cueAt(f, "researchers", i); ok {
+		if sp, ok := d.spanBefore(f, i); ok {
+			d.add(f, sp, "vendor", "researchers", wt["researchers"])
+		}
+	}
+	if _, ok := d.cueAt(f, "announces", i); ok {
+		for _, sp := range d.listBefore(f, i) {
+			d.add(f, sp, "vendor", "announces", wt["announces"])
+		}
+	}
+	if _, ok := d.cueAt(f, "announce-together", i); ok {
+		if list := d.listBefore(f, i); len(list) >= 2 {
+			for _, sp := range list {
+				d.add(f, sp, "vendor", "announce-together", wt["announce-together"])
+			}
+		}
+	}
+	if end, ok := d.cueAt(f, "uses", i); ok {
+		if sp, ok := d.spanBefore(f, i); ok {
+			if _, ok := clauseFind(f, end, 4, func(j int) bool { return d.aiWord(f, j) }); ok {
+				d.add(f, sp, "vendor", "uses", wt["uses"])
+			}
+		}
+	}
+	for _, p := range []string{"maker-of", "listed"} {
+		if _, ok := d.cueAt(f, p, i); ok {
+			if sp, ok := d.spanBefore(f, i); ok {
+				d.add(f, sp, "vendor", p, wt[p])
+			}
+		}
+	}
+	if _, ok := d.cueAt(f, "receives", i); ok {
+		if sp, ok := d.spanBefore(f, i); ok {
+			d.add(f, sp, "tech", "receives", wt["receives"])
+			d.add(f, sp, "vendor", "receives", wt["receives"])
+		}
+	}
+	if end, ok := d.cueAt(f, "launches", i); ok {
+		if sp, ok := d.spanAfter(f, end, true); ok && !d.possessed(f, sp) {
+			d.add(f, sp, "tech", "launches", wt["launches"])
+		}
+	}
+	if _, ok := d.cueAt(f, "possessive", i); ok {
+		d.readPossessive(f, i)
+	}
+	if end, ok := d.cueAt(f, "hyphen", i+1); ok && f.toks[i].text == "-" && end > i {
+		if sp, ok := d.spanBefore(f, i); ok {
+			d.add(f, sp, "vendor", "hyphen", wt["hyphen"])
+		}
+	}
+	if end, ok := d.cueAt(f, "called", i); ok && (i == 0 || !formerly[f.toks[i-1].low]) {
+		for end < len(f.toks) && strings.ContainsAny(f.toks[end].text, "\"“") {
+			end++
+		}
+		if sp, ok := d.spanAfter(f, end, false); ok {
+			// "called Detection of Apoptosis in Retinal Cells (DARC)": the
+			// short name it is known by.
+			if abbr, ok := d.definedAbbreviation(f, sp.from); ok {
+				sp = abbr
+			}
+			d.add(f, sp, "tech", "called", wt["called"])
+		}
+	}
+	if end, ok := d.cueAt(f, "apposition", i); ok {
+		if sp, ok := d.spanBefore(f, i); ok {
+			// "PDMonitor, a monitoring device" is a product; "Nines, a
+			// teleradiology startup" and "Therapixel, a company leading
+			// AI-based products" are organisations: the first word decides.
+			if j, ok := clauseFind(f, end, 8, func(j int) bool {
+				_, product := d.inList(f, "product", j)
+				return product || d.x.cues.Words["organisation"][f.toks[j].low]
+			}); ok {
+				switch {
+				case d.x.cues.Words["organisation"][f.toks[j].low] || d.organisationWord(f, j+1):
+					d.add(f, sp, "vendor", "apposition", wt["apposition"])
+				case d.personWord(f, j+1):
+					// "Nadia Thalmann, a robot expert": a person.
+				default:
+					d.add(f, sp, "tech", "apposition", wt["apposition"])
+				}
+			}
+		}
+	}
+	if end, ok := d.cueAt(f, "product-name", i); ok && !d.organisationWord(f, end) && !d.personWord(f, end) {
+		next := end
+		if next < len(f.toks) && f.toks[next].text == "," {
+			next++
+		}
+		if sp, ok := d.spanAfter(f, next, false); ok && !d.possessed(f, sp) {
+			d.add(f, sp, "tech", "product-name", wt["product-name"])
+		}
+		// "a monitoring device from PD Neurotechnology".
+		if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := d.cueAt(f, "product-from", j); return ok }); ok {
+			after, _ := d.cueAt(f, "product-from", j)
+			for _, s := range d.listAfter(f, after) {
+				d.add(f, s, "vendor", "product-from", wt["product-from"])
+			}
+		}
+	}
+	if end, ok := d.cueAt(f, "clearance", i); ok {
+		if sp, ok := d.spanAfter(f, end, true); ok && !d.possessed(f, sp) {
+			d.add(f, sp, "tech", "clearance", wt["clearance"])
+		}
+	}
+	if _, ok := d.cueAt(f, "trademark", i); ok {
+		if sp, ok := d.spanBefore(f, i); ok {
+			d.add(f, sp, "tech", "trademark", wt["trademark"])
+		}
+	}
+}
+
+// organisationWord and personWord report whether token i is a word of
+// organisations or of people: after a product word ("an AI company", "a
+// robot expert") it says the product word names no product.
+func (d *doc) organisationWord(f *field, i int) bool {
+	return i < len(f.toks) && d.x.cues.Words["organisation"][f.toks[i].low]
+}
+
+func (d *doc) personWord(f *field, i int) bool {
+	return i < len(f.toks) && d.x.cues.Words["people"][f.toks[i].low]
+}
+
+// aiWord reports whether a word of words.ai starts at token i, alone or
+// as the first part of a compound ("AI-driven").
+func (d *doc) aiWord(f *field, i int) bool {
+	if _, ok := d.inList(f, "ai", i); ok {
+		return true
+	}
+	first, _, compound := strings.Cut(f.toks[i].low, "-")
+	return compound && d.x.cues.Words["ai"][first]
+}
+
+// formerly says that a name "formerly known as" is an old name.
+var formerly = map[string]bool{"formerly": true, "previously": true, "once": true}
+
+// abbreviated reports whether a name is followed by its abbreviation in
+// brackets: "Deep Learning Clinical Trial Matching System (DLCTMS)".
+func (d *doc) abbreviated(f *field, sp span) bool {
+	if sp.to+2 >= len(f.toks) || f.toks[sp.to].text != "(" || f.toks[sp.to+2].text != ")" {
+		return false
+	}
+	abbr := f.toks[sp.to+1].text
+	if len(abbr) < 2 || strings.ToUpper(abbr) != abbr {
+		return false
+	}
+	var words []string
+	for _, t := range f.toks[sp.from:sp.to] {
+		if t.word && !d.x.cues.Words["connectors"][t.low] {
+			words = append(words, t.low)
+		}
+	}
+	in := initials(words)
+	return in != "" && strings.HasPrefix(strings.ToLower(abbr), in[:min(2, len(in))])
+}
+
+// definedAbbreviation finds, within the clause after token from, a name
+// in capitals in brackets whose letters are the initials of the capitalised
+// words before it: "Detection of Apoptosis in Retinal Cells (DARC)".
+func (d *doc) definedAbbreviation(f *field, from int) (span, bool) {
+	open, ok := clauseFind(f, from, 10, func(j int) bool { return f.toks[j].text == "(" })
+	if !ok || open+2 >= len(f.toks) || f.toks[open+2].text != ")" {
+		return span{}, false
+	}
+	abbr := f.toks[open+1]
+	if !abbr.word || len(abbr.text) < 2 || strings.ToUpper(abbr.text) != abbr.text {
+		return span{}, false
+	}
+	var b strings.Builder
+	for _, t := range f.toks[from:open] {
+		if t.word && t.capital {
+			r, _ := utf8.DecodeRuneInString(t.text)
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	s, ok := f.startsAt[open+1]
+	if !ok || b.String() != abbr.low {
+		return span{}, false
+	}
+	return f.spans[s], true
+}
+
+// possessed reports whether a name is followed by a possessive: then it
+// owns what follows and is no technology itself.
+func (d *doc) possessed(f *field, sp span) bool {
+	return sp.to < len(f.toks) && f.toks[sp.to].low == "'s"
+}
+
+// readPossessive reads "Brainomix's e-Stroke" and "RapidAI's stroke
+// software": the owner is a developer when what it owns is a name, a
+// product word or its people; what it owns, when a name, the technology.
+func (d *doc) readPossessive(f *field, i int) {
+	wt := d.x.cues.Weights["possessive"]
+	owner, ok := d.spanBefore(f, i)
+	if !ok || d.titled(f, owner) || d.term(f, owner, i) {
+		return
+	}
+	if sp, ok := d.spanAfter(f, i+1, false); ok {
+		d.add(f, owner, "vendor", "possessive", wt)
+		if !d.hasInstitution(f, sp) {
+			d.add(f, sp, "tech", "possessive", wt)
+		}
+		return
+	}
+	if _, ok := clauseFind(f, i+1, 4, func(j int) bool {
+		_, product := d.inList(f, "product", j)
+		return product || d.x.cues.Words["not_names"][f.toks[j].low] && (f.toks[j].low == "ai" || f.toks[j].low == "ceo")
+	}); ok {
+		d.add(f, owner, "vendor", "possessive", wt)
+	}
+}
+
+// term reports whether a possessive owner is a disease or a place:
+// "Parkinson's disease", "Parkinson's" alone, "London's hospitals".
+func (d *doc) term(f *field, owner span, possessive int) bool {
+	name := strings.ToLower(f.text(owner))
+	// An eponym ("Parkinson's", "Crohn's") is its disease, also at the end
+	// of a longer name ("Unified Parkinson's Disease Rating Scale").
+	last := strings.ToLower(f.toks[owner.to-1].text)
+	for _, suffix := range []string{"", "'s", "'s disease", " disease", "'s syndrome", " syndrome"} {
+		if d.x.isTerm(name+suffix) || d.x.isTerm(last+suffix) {
+			return true
+		}
+	}
+	phrase := name + "'s"
+	for j := possessive + 1; j < len(f.toks) && j <= possessive+3 && f.toks[j].word; j++ {
+		phrase += " " + f.toks[j].low
+		if d.x.isTerm(phrase) {
+			return true
+		}
+	}
+	return false
+}
+
+// titled reports whether a name follows a title ("Dr", "Prof"): a
+// person, not a developer.
+func (d *doc) titled(f *field, sp span) bool {
+	if sp.from == 0 {
+		return false
+	}
+	switch strings.TrimSuffix(f.toks[sp.from-1].low, ".") {
+	case "dr", "prof", "professor", "mr", "mrs", "ms", "mx", "sir", "dame":
+		return true
+	}
+	return false
+}
+
+// hasInstitution reports whether a name has a word of institutions.
+func (d *doc) hasInstitution(f *field, sp span) bool {
+	for j := sp.from; j < sp.to; j++ {
+		if end, ok := d.inList(f, "institution", j); ok && end <= sp.to {
+			return true
+		}
+	}
+	return false
+}
+
+// knownOf returns the gazetteer's name a span is, if any.
+func (d *doc) knownOf(f *field, sp span) *Known {
+	t := f.toks[sp.from]
+	for _, k := range d.x.known[t.low] {
+		if len(k.toks) == sp.to-sp.from && tokensEqual(f.toks[sp.from:sp.to], k.toks) {
+			return &k.Known
+		}
+	}
+	return nil
+}
+
+// addName records a name the gazetteer gives (a known product's
+// developer), with the product's span as evidence.
+func (d *doc) addName(f *field, sp span, name, kind, pattern string, weight float64) {
+	toks := tokenize(name, nil)
+	var words []string
+	for _, t := range toks {
+		words = append(words, t.low)
+	}
+	for len(words) > 1 && d.x.cues.Words["company"][words[len(words)-1]] {
+		words = words[:len(words)-1]
+	}
+	key := strings.Join(words, " ")
+	c, ok := d.cands[key]
+	if !ok {
+		d.order++
+		c = &candidate{key: key, first: d.order, counted: map[string]bool{}, text: name, textWeight: weight}
+		d.cands[key] = c
+	}
+	if c.counted[kind+pattern] {
+		return
+	}
+	c.counted[kind+pattern] = true
+	c.vendor += weight
+	c.evidence = append(c.evidence, message.Evidence{RuleID: "names." + pattern, Field: f.name,
+		Start: f.toks[sp.from].start, End: f.toks[sp.to-1].end, Snippet: f.text(sp)})
+}
+
+// inTitle adds the headline's weight to names it also gives.
+func (d *doc) inTitle() {
+	title := d.fields[0]
+	for _, sp := range title.spans {
+		if c, ok := d.cands[d.key(title, sp)]; ok && (c.tech > 0 || c.vendor > 0) {
+			w := d.x.cues.Weights["in-title"]
+			if c.tech > c.vendor {
+				d.add(title, sp, "tech", "in-title", w)
+			} else {
+				d.add(title, sp, "vendor", "in-title", w)
+			}
+		}
+	}
+}
+
+// choose keeps the technology with the most evidence of being one and the
+// developers with enough, an acronym folded into the name it abbreviates
+// ("AWS", "Amazon Web Services").
+func (d *doc) choose() Found {
+	var out Found
+	threshold := d.x.cues.Threshold
+	cands := make([]*candidate, 0, len(d.cands))
+	for _, c := range d.cands {
+		cands = append(cands, c)
+	}
+	slices.SortFunc(cands, func(a, b *candidate) int { return a.first - b.first })
+	d.foldAcronyms(cands)
+	best := func(score func(*candidate) float64) []*candidate {
+		var keep []*candidate
+		for _, c := range cands {
+			if c.key != "" && score(c) >= threshold {
+				keep = append(keep, c)
+			}
+		}
+		slices.SortStableFunc(keep, func(a, b *candidate) int { return cmp.Compare(score(b), score(a)) })
+		return keep
+	}
+	techs := best(func(c *candidate) float64 {
+		if c.tech > c.vendor {
+			return c.tech
+		}
+		return 0
+	})
+	if len(techs) > 0 {
+		t := techs[0]
+		out.Technology = &message.Name{Name: t.text, Score: t.tech, Evidence: t.evidence}
+	}
+	vendors := best(func(c *candidate) float64 {
+		if c.vendor >= c.tech {
+			return c.vendor
+		}
+		return 0
+	})
+	// The developers the headline names come first: one the text alone
+	// names must have more evidence than they have.
+	inTitle := 0.0
+	for _, v := range vendors {
+		if v.inTitle() {
+			inTitle = max(inTitle, v.vendor)
+		}
+	}
+	for _, v := range vendors {
+		if len(out.Vendors) == maxVendors || v.vendor < vendors[0].vendor/2 {
+			break
+		}
+		if !v.inTitle() && v.vendor <= inTitle {
+			continue
+		}
+		out.Vendors = append(out.Vendors, message.Name{Name: v.text, Score: v.vendor, Evidence: v.evidence})
+	}
+	return out
+}
+
+// inTitle reports whether the headline gives the name.
+func (c *candidate) inTitle() bool {
+	return slices.ContainsFunc(c.evidence, func(e message.Evidence) bool { return e.Field == "title" })
+}
+
+// foldAcronyms adds the evidence of a name in capitals that abbreviates
+// another ("AWS" for "Amazon Web Services") to the other, and empties it;
+// an abbreviation whose long form the document gives but no pattern read
+// takes the long form as its text.
+func (d *doc) foldAcronyms(cands []*candidate) {
+	long := map[string]*candidate{}
+	for _, c := range cands {
+		if in := initials(strings.Fields(c.key)); len(in) >= 2 {
+			long[in] = c
+		}
+	}
+	spelled := map[string]string{}
+	for _, f := range d.fields {
+		for _, sp := range f.spans {
+			var words []string
+			for _, t := range f.toks[sp.from:sp.to] {
+				if !d.x.cues.Words["connectors"][t.low] {
+					words = append(words, t.low)
+				}
+			}
+			if in := initials(words); len(in) >= 2 {
+				spelled[in] = f.text(sp)
+			}
+		}
+	}
+	for _, c := range cands {
+		if strings.Contains(c.key, " ") || c.key == "" || c.text != strings.ToUpper(c.text) {
+			continue
+		}
+		if l, ok := long[c.key]; ok && l != c {
+			l.tech += c.tech
+			l.vendor += c.vendor
+			l.evidence = append(l.evidence, c.evidence...)
+			c.key, c.tech, c.vendor = "", 0, 0
+			continue
+		}
+		if text, ok := spelled[c.key]; ok {
+			c.text = text
+		}
+	}
+}
+
+// initials returns the first letters of words.
+func initials(words []string) string {
+	if len(words) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	for _, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,75 @@
+package names
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+)
+
+// The files of the name patterns, under the rules folder.
+const (
+	CuesFile        = "names/cues.yaml"
+	CommonWordsFile = "names/common_words.txt"
+)
+
+// Load reads the cue file and the common words of a rules folder (label
+// names it in errors) and returns an extractor that also knows the
+// gazetteers' names and the vocabularies' terms (isTerm, lower case; may
+// be nil).
+func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*Extractor, error) {
+	data, err := fs.ReadFile(fsys, CuesFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path.Join(label, CuesFile), err)
+	}
+	common, err := fs.ReadFile(fsys, CommonWordsFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path.Join(label, CommonWordsFile), err)
+	}
+	c, err := ParseCues(path.Join(label, CuesFile), data, path.Join(label, CommonWordsFile), common)
+	if err != nil {
+		return nil, err
+	}
+	return New(c, known, isTerm), nil
+}
+
+// File is the cue file the extractor was loaded from.
+func (x *Extractor) File() string { return x.cues.File }
+
+// ExampleFailure is a cue-file example whose names the extractor gets
+// wrong.
+type ExampleFailure struct {
+	Line        int
+	Title, Text string
+	Want, Got   string
+	WhatIsWrong string
+}
+
+// TestExamples extracts the names of every example of the cue file and
+// returns those that differ, with the number of examples run.
+func (x *Extractor) TestExamples() ([]ExampleFailure, int) {
+	var fails []ExampleFailure
+	for _, ex := range x.cues.Examples {
+		got := x.Extract(ex.Title, ex.Text)
+		tech := ""
+		if got.Technology != nil {
+			tech = got.Technology.Name
+		}
+		if tech != ex.Technology {
+			fails = append(fails, ExampleFailure{Line: ex.Line, Title: ex.Title, Text: ex.Text, Want: ex.Technology,
+				Got: tech, WhatIsWrong: "technology"})
+		}
+		var vendors []string
+		for _, v := range got.Vendors {
+			vendors = append(vendors, v.Name)
+		}
+		want := slices.Clone(ex.Vendors)
+		slices.Sort(want)
+		slices.Sort(vendors)
+		if !slices.Equal(want, vendors) {
+			fails = append(fails, ExampleFailure{Line: ex.Line, Title: ex.Title, Text: ex.Text,
+				Want: fmt.Sprint(want), Got: fmt.Sprint(vendors), WhatIsWrong: "vendors"})
+		}
+	}
+	return fails, len(x.cues.Examples)
+}

@@ -1,0 +1,112 @@
+package names_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/horizon-scan/horizon/pipeline/names"
+	rulefiles "github.com/horizon-scan/horizon/rules"
+)
+
+func shipped(t *testing.T, known ...names.Known) *names.Extractor {
+	t.Helper()
+	x, err := names.Load(rulefiles.Files, "rules", known, func(s string) bool { return s == "parkinson's disease" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// TestCueFileExamples runs the examples of the shipped cue file.
+func TestCueFileExamples(t *testing.T) {
+	fails, n := shipped(t).TestExamples()
+	if n == 0 {
+		t.Fatal("the cue file has no examples")
+	}
+	for _, f := range fails {
+		t.Errorf("rules/names/cues.yaml:%d: %s: want %q, got %q\n  %s\n  %s", f.Line, f.WhatIsWrong, f.Want, f.Got, f.Title, f.Text)
+	}
+}
+
+func TestExtract(t *testing.T) {
+	x := shipped(t, names.Known{Name: "GI Genius", Kind: "product", Vendor: "Cosmo Intelligent Medical Devices"},
+		names.Known{Name: "Epic", Kind: "vendor"})
+	tests := []struct {
+		name, title, text string
+		tech              string
+		vendors           []string
+	}{
+		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a known product is the technology", "Hospital adopts GI Genius", "The hospital uses GI Genius in endoscopy.",
+			"GI Genius", nil},
+		{"a known product's developer needs the text to name it", "Hospital adopts GI Genius",
+			"GI Genius, developed by Cosmo Intelligent Medical Devices, finds polyps.", "GI Genius", []string{"Cosmo Intelligent Medical Devices"}},
+		{"the headline's developer comes first", "Suki adds an AI assistant to Epic",
+			"Suki announced the assistant. It runs on a cloud service from Microsoft.", "", []string{"Suki"}},
+		{"a sentence is no name", "",
+			"The Quick Brown Fox Jumps Over The Lazy Dog Again And Again, developed by Some Very Long Named Organisation Of Many Words Indeed.",
+			"", nil},
+		{"a common word opening a sentence is no developer", "", "Doctors launched a pilot. Hospitals announced results.", "", nil},
+		{"the developer of a unit is the organisation", "",
+			"A tool created by physician-scientists in the Smidt Heart Institute at Cedars-Sinai detects heart disease.",
+			"", []string{"Cedars-Sinai"}},
+		{"a possessive of a person is no developer", "", "Dr Keane's team studied it; Prof Smith's software was used.", "", nil},
+		{"an acronym folds into its name", "AWS launches AWS HealthScribe",
+			"Amazon Web Services has launched AWS HealthScribe, a new service that drafts clinical notes.",
+			"AWS HealthScribe", []string{"Amazon Web Services"}},
+		{"a hyphenated developer", "", "The Google-developed model was tested in clinics.", "", []string{"Google"}},
+		{"a name known in lower case is a word", "", "It was an epic effort by nurses.", "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := x.Extract(tc.title, tc.text)
+			tech := ""
+			if got.Technology != nil {
+				tech = got.Technology.Name
+			}
+			var vendors []string
+			for _, v := range got.Vendors {
+				vendors = append(vendors, v.Name)
+			}
+			if tech != tc.tech || strings.Join(vendors, ";") != strings.Join(tc.vendors, ";") {
+				t.Errorf("got %q %q, want %q %q", tech, vendors, tc.tech, tc.vendors)
+			}
+		})
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	x := shipped(t)
+	text := "DERM, an AI tool developed by Skin Analytics, assesses skin lesions."
+	got := x.Extract("", text)
+	if got.Technology == nil || len(got.Technology.Evidence) == 0 {
+		t.Fatalf("no technology or no evidence: %+v", got)
+	}
+	for _, e := range append(got.Technology.Evidence, got.Vendors[0].Evidence...) {
+		if text[e.Start:e.End] != e.Snippet || !strings.HasPrefix(e.RuleID, "names.") {
+			t.Errorf("evidence %+v does not point at its snippet", e)
+		}
+	}
+}
+
+func TestParseCuesErrors(t *testing.T) {
+	common := []byte("the\n")
+	tests := []struct{ name, yaml, want string }{
+		{"unknown pattern", "threshold: 2\npatterns:\n  guesses: {weight: 1}\n", "cues.yaml:3: pattern guesses: unknown"},
+		{"no weight", "threshold: 2\npatterns:\n  called: {cues: [called]}\n", "cues.yaml:3: pattern called: weight is required"},
+		{"duplicate cue", "threshold: 2\npatterns:\n  called: {weight: 1, cues: [called, Called]}\n", `cues.yaml:3: pattern called: duplicate cue "Called"`},
+		{"unknown list", "threshold: 2\npatterns:\n  product-name: {weight: 1, cues: [\"@gadgets\"]}\n", `cue "@gadgets" names no word list`},
+		{"no threshold", "patterns: {}\n", "threshold: a positive number is required"},
+		{"missing pattern", "threshold: 2\npatterns: {}\n", "pattern trademark: missing"},
+		{"missing words", "threshold: 2\n", "words.product: a list of words is required"},
+		{"unknown key", "threshold: 2\nguess: 1\n", `cues.yaml:2: unknown key "guess"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := names.ParseCues("cues.yaml", []byte(tc.yaml), "common.txt", common)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,166 @@
+package names
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// token is a word or a mark of a field, with its byte span.
+type token struct {
+	text       string
+	low        string // text in lower case
+	start, end int
+	word       bool // letters or digits; otherwise a mark
+	// capital: the first letter is a capital ("Brainomix", "NHS").
+	capital bool
+	// shaped: capitals or digits inside the word ("eStroke", "Eye2Gene",
+	// "RapidAI"): a made name whatever its position.
+	shaped bool
+	// opens: the token starts a sentence (or the field), where any word is
+	// capitalised.
+	opens bool
+}
+
+// joiners may sit inside a word when letters or digits follow: "Viz.ai",
+// "e-Stroke", "A/S", "Guy's".
+const joiners = ".-'’&+/"
+
+// marks are the punctuation tokens the patterns read; other punctuation
+// separates words and is dropped.
+const marks = ",.;:()!?\"“”®™–—"
+
+// tokenize cuts s into words and marks. A possessive ending ("'s", "’s")
+// is a token of its own, and so is a hyphenated last part that is a cue of
+// the hyphen pattern ("Brainomix-developed" is "Brainomix", "-",
+// "developed").
+func tokenize(s string, hyphenCues map[string]bool) []token {
+	var toks []token
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			end := wordEnd(s, i)
+			toks = appendWord(toks, s, i, end, hyphenCues)
+			i = end
+		case strings.ContainsRune(marks, r):
+			toks = append(toks, token{text: s[i : i+n], low: s[i : i+n], start: i, end: i + n})
+			i += n
+		default:
+			i += n
+		}
+	}
+	markOpenings(toks)
+	return toks
+}
+
+// wordEnd returns where the word starting at i ends: letters and digits,
+// with joiners between them.
+func wordEnd(s string, i int) int {
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			i += n
+			continue
+		}
+		if strings.ContainsRune(joiners, r) && i+n < len(s) {
+			next, _ := utf8.DecodeRuneInString(s[i+n:])
+			if unicode.IsLetter(next) || unicode.IsDigit(next) {
+				i += n
+				continue
+			}
+		}
+		break
+	}
+	return i
+}
+
+// appendWord adds the word s[start:end], split from its possessive ending
+// and from a hyphen cue.
+func appendWord(toks []token, s string, start, end int, hyphenCues map[string]bool) []token {
+	w := s[start:end]
+	possessive := ""
+	for _, p := range []string{"'s", "’s", "'S", "’S"} {
+		if strings.HasSuffix(w, p) && len(w) > len(p) {
+			possessive = p
+			end -= len(p)
+			w = w[:len(w)-len(p)]
+			break
+		}
+	}
+	if k := strings.LastIndexByte(w, '-'); k > 0 && hyphenCues[strings.ToLower(w[k+1:])] {
+		toks = append(toks, newWord(s, start, start+k))
+		toks = append(toks, token{text: "-", low: "-", start: start + k, end: start + k + 1})
+		toks = append(toks, newWord(s, start+k+1, end))
+	} else {
+		toks = append(toks, newWord(s, start, end))
+	}
+	if possessive != "" {
+		toks = append(toks, token{text: possessive, low: "'s", start: end, end: end + len(possessive)})
+	}
+	return toks
+}
+
+func newWord(s string, start, end int) token {
+	w := s[start:end]
+	t := token{text: w, low: strings.ToLower(w), start: start, end: end, word: true}
+	first, n := utf8.DecodeRuneInString(w)
+	t.capital = unicode.IsUpper(first)
+	letters, digits := false, false
+	for k, r := range w {
+		switch {
+		case unicode.IsDigit(r):
+			digits = true
+		case unicode.IsLetter(r):
+			letters = true
+			// A capital after the first letter, not in an all-capitals
+			// word: "eStroke", "DeepMind" (and not "NHS").
+			if k >= n && unicode.IsUpper(r) && !allUpper(w) {
+				t.shaped = true
+			}
+		}
+	}
+	if letters && digits {
+		t.shaped = true
+	}
+	return t
+}
+
+func allUpper(w string) bool {
+	for _, r := range w {
+		if unicode.IsLower(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// abbreviations end with a full stop that does not end a sentence.
+var abbreviations = map[string]bool{
+	"dr": true, "mr": true, "mrs": true, "ms": true, "prof": true, "st": true, "inc": true, "ltd": true,
+	"co": true, "corp": true, "vs": true, "no": true, "u.s": true, "u.k": true, "e.g": true, "i.e": true,
+	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true, "sep": true,
+	"sept": true, "oct": true, "nov": true, "dec": true,
+}
+
+// markOpenings marks the first word of every sentence.
+func markOpenings(toks []token) {
+	open := true
+	for i := range toks {
+		t := &toks[i]
+		if t.word {
+			t.opens = open
+			open = false
+			continue
+		}
+		switch t.text {
+		case ".":
+			if i == 0 || !abbreviations[toks[i-1].low] {
+				open = true
+			}
+		case "!", "?", ":", "–", "—":
+			open = true
+		}
+	}
+}
