@@ -9,5 +9,5 @@ import "embed"
 
 // Files holds the rule files built into every binary.
 //
-//go:embed *.yaml *.csv vocabulary/*.tsv names/*.yaml names/*.txt registries/*.csv
+//go:embed *.yaml *.csv vocabulary/*.tsv names/*.yaml names/*.txt registries/*.csv marks/*.yaml
 var Files embed.FS

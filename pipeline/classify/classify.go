@@ -53,6 +53,7 @@ func classify(rs *rules.RuleSet, d message.Document, now time.Time) (message.Cla
 		Organisations:  r.Organisations,
 		Technology:     r.Technology,
 		Vendors:        r.Vendors,
+		Marks:          r.Marks,
 		ClassifiedAt:   now.UTC(),
 	}, r
 }

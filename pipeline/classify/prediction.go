@@ -27,6 +27,8 @@ type Prediction struct {
 	Review        message.Review         `json:"review"`
 	Labels        []message.Label        `json:"labels"`
 	Organisations []message.Organisation `json:"organisations,omitempty"`
+	// Marks are the regulatory marks the document reports.
+	Marks []message.Mark `json:"marks,omitempty"`
 }
 
 // Predict flattens a classification. Stage takes the most mature stage
@@ -36,6 +38,7 @@ func Predict(id string, c message.Classification) Prediction {
 		Codes: Codes{ID: id, Relevance: rules.NotRelevant, Subtypes: []string{}, ClinicalAreas: []string{},
 			WorkforceGroups: []string{}, PointOfCare: []string{}, Region: []string{}},
 		RuleSetVersion: c.RuleSetVersion, Review: c.Review, Labels: c.Labels, Organisations: c.Organisations,
+		Marks: c.Marks,
 	}
 	if p.Labels == nil {
 		p.Labels = []message.Label{}

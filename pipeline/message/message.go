@@ -126,6 +126,18 @@ type Name struct {
 	Evidence []Evidence `json:"evidence,omitempty"`
 }
 
+// Mark is a regulatory mark a document reports for the technology it
+// announces (pipeline/marks).
+type Mark struct {
+	// Kind is a code of rules/marks/marks.yaml: FDA_510K, FDA_DE_NOVO,
+	// FDA_PMA, FDA_BREAKTHROUGH, FDA, CE, UKCA, MHRA, NICE.
+	Kind string `json:"kind"`
+	// Reference identifies it where the text says: a submission number
+	// ("K192854"), a device class ("Class IIa"), a guidance id ("MTG74").
+	Reference string     `json:"reference,omitempty"`
+	Evidence  []Evidence `json:"evidence,omitempty"`
+}
+
 // Review says whether a human should look at a classification, and why.
 type Review struct {
 	Needed  bool     `json:"needed"`
@@ -157,6 +169,8 @@ type Classification struct {
 	Technology *Name `json:"technology,omitempty"`
 	// Vendors are its developers as the document names them, best first.
 	Vendors []Name `json:"vendors,omitempty"`
+	// Marks are the regulatory marks the document reports.
+	Marks []Mark `json:"marks,omitempty"`
 	// Truncated says the text was longer than the classifier reads and only
 	// its beginning was classified.
 	Truncated bool `json:"truncated,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/horizon-scan/horizon/pipeline/marks"
 	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/names"
 )
@@ -47,6 +48,9 @@ type RuleSet struct {
 	// Names finds the technology and developers a document names; nil for
 	// a rules folder without names/cues.yaml.
 	Names *names.Extractor
+	// Marks finds the regulatory marks a document reports; nil for a rules
+	// folder without marks/marks.yaml.
+	Marks *marks.Finder
 }
 
 type compiled struct {
@@ -177,6 +181,9 @@ type Result struct {
 	// technology it announces and its developers (pipeline/names).
 	Technology *message.Name
 	Vendors    []message.Name
+	// Marks are the regulatory marks the document reports
+	// (pipeline/marks).
+	Marks []message.Mark
 }
 
 type key struct{ dim, code string }
@@ -243,6 +250,9 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	if rs.Names != nil {
 		found := rs.Names.Extract(fields["title"], fields["text"])
 		res.Technology, res.Vendors = found.Technology, found.Vendors
+	}
+	if rs.Marks != nil {
+		res.Marks = rs.Marks.Find(fields["title"], fields["text"])
 	}
 
 	// A subtype implies its type.

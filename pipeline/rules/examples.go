@@ -13,6 +13,9 @@ type ExampleFailure struct {
 }
 
 func (f ExampleFailure) Error() string {
+	if f.File == "" {
+		return f.Problem
+	}
 	if f.Rule == "" && f.Text != "" {
 		return fmt.Sprintf("%s:%d: %s: %q", f.File, f.Line, f.Problem, f.Text)
 	}
@@ -102,6 +105,13 @@ func (rs *RuleSet) TestExamples() ([]ExampleFailure, int) {
 		for _, f := range nameFails {
 			fails = append(fails, ExampleFailure{File: rs.Names.File(), Line: f.Line, Text: f.Title + " / " + f.Text,
 				Problem: fmt.Sprintf("%s: want %s, got %s", f.WhatIsWrong, f.Want, f.Got)})
+		}
+	}
+	if rs.Marks != nil {
+		markFails, m := rs.Marks.TestExamples()
+		n += m
+		for _, f := range markFails {
+			fails = append(fails, ExampleFailure{Problem: f})
 		}
 	}
 	return fails, n

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/horizon-scan/horizon/pipeline/marks"
 	namefinder "github.com/horizon-scan/horizon/pipeline/names"
 	rulefiles "github.com/horizon-scan/horizon/rules"
 )
@@ -69,7 +70,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		return nil, fmt.Errorf("listing %s: %w", path.Join(label, vocabularyDir), err)
 	}
 	names = append(names, vocabFiles...)
-	for _, f := range []string{namefinder.CuesFile, namefinder.CommonWordsFile} {
+	for _, f := range []string{namefinder.CuesFile, namefinder.CommonWordsFile, marks.File} {
 		if _, err := fs.Stat(fsys, f); err == nil {
 			names = append(names, f)
 		}
@@ -99,6 +100,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	// The name finder's files are read by package names, below.
 	delete(files, namefinder.CuesFile)
 	delete(files, namefinder.CommonWordsFile)
+	delete(files, marks.File)
 
 	var problems []error
 	vocabs := map[string]*Vocabulary{}
@@ -180,6 +182,11 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	}
 	if _, err := fs.Stat(fsys, namefinder.CuesFile); err == nil {
 		if rs.Names, err = namefinder.Load(fsys, label, knownNames(all), vocabularyTerms(vocabs)); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := fs.Stat(fsys, marks.File); err == nil {
+		if rs.Marks, err = marks.Load(fsys, label); err != nil {
 			return nil, err
 		}
 	}
