@@ -107,9 +107,9 @@ func run(args []string) int {
 		return 1
 	}
 	defer st.Close()
-	tax, err := rules.DefaultTaxonomy()
+	codes, err := rules.DefaultReferenceCodes()
 	if err == nil {
-		err = st.Prepare(ctx, tax.All())
+		err = st.Prepare(ctx, codes)
 	}
 	if err != nil {
 		log.Error("preparing the database", "err", err)

@@ -166,6 +166,9 @@ func phraseRegexp(phrases []string) *regexp.Regexp {
 	return regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(alts, "|") + `)(?:$|[^\pL\pN])`)
 }
 
+// Kinds lists the kinds of mark, in the file's order.
+func (f *Finder) Kinds() []Kind { return slices.Clone(f.kinds) }
+
 // Find returns the marks a title and text report, in the order of the
 // file's kinds, one per kind and reference. A general FDA mark gives way to
 // a specific one.

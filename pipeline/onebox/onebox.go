@@ -47,7 +47,7 @@ type Result struct {
 // dead-lettered), stops the workers and summarises the database.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	var res Result
-	if err := cfg.Store.Prepare(ctx, cfg.Rules.Taxonomy.All()); err != nil {
+	if err := cfg.Store.Prepare(ctx, cfg.Rules.ReferenceCodes()); err != nil {
 		return res, err
 	}
 	b, err := bus.Open(ctx, cfg.NATS, cfg.Bus)

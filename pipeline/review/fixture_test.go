@@ -29,6 +29,9 @@ const password = "correct horse battery"
 // planted is hostile text scraped into a document: it must never run.
 const planted = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">`
 
+// plantedName is markup short enough to pass for a name.
+const plantedName = `<script>window.__pwned = 1</script>`
+
 // app is a running review app on a fresh database with documents loaded
 // and accounts ana and bob (analysts), rita (reader) and adam (admin).
 type app struct {
@@ -107,6 +110,13 @@ func seed() []message.Classification {
 			}
 			return []message.Evidence{{RuleID: "r." + word, Field: "text", Start: i, End: i + len(word), Snippet: word}}
 		}
+		// The text names its technology; the planted one names it with
+		// markup a dashboard must escape.
+		name := title
+		if strings.Contains(title, planted) {
+			name = "Scanner " + plantedName
+		}
+		c.Technology = &message.Name{Name: name, Score: 2}
 		c.Labels = []message.Label{
 			{Dimension: "relevance", Code: "RELEVANT", Score: 2, Evidence: ev("artificial intelligence")},
 			{Dimension: "type", Code: typ, Score: 1.5, Evidence: ev("reads")},

@@ -48,6 +48,36 @@ func DefaultTaxonomy() (*Taxonomy, error) {
 	return parseTaxonomy(path.Join("rules", taxonomyFile), data)
 }
 
+// ReferenceCodes are the codes reports name: the taxonomy's (dimension,
+// code, name), and the kinds of regulatory mark (dimension "mark").
+func (rs *RuleSet) ReferenceCodes() [][3]string {
+	return withMarks(rs.Taxonomy.All(), rs.Marks)
+}
+
+// DefaultReferenceCodes are the reference codes of the built-in rules,
+// without compiling them.
+func DefaultReferenceCodes() ([][3]string, error) {
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		return nil, err
+	}
+	f, err := marks.Load(rulefiles.Files, "rules")
+	if err != nil {
+		return nil, err
+	}
+	return withMarks(tax.All(), f), nil
+}
+
+func withMarks(codes [][3]string, f *marks.Finder) [][3]string {
+	if f == nil {
+		return codes
+	}
+	for _, k := range f.Kinds() {
+		codes = append(codes, [3]string{"mark", k.Code, k.Name})
+	}
+	return codes
+}
+
 // LoadDir loads the rule set in dir.
 func LoadDir(dir string) (*RuleSet, error) { return Load(os.DirFS(dir), dir) }
 

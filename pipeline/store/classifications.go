@@ -26,16 +26,24 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 	}
 	docs := make([][]any, len(cs))
 	cls := make([][]any, len(cs))
-	var labels, orgs, techs [][]any
+	var labels, orgs, techs, marks [][]any
 	for i, c := range cs {
 		for _, o := range c.Organisations {
 			orgs = append(orgs, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, o.Kind, o.ID,
 				cleanText(o.Name), nullIfEmpty(o.Region), nullIfEmpty(cleanText(o.Vendor))})
 		}
 		if c.Relevant {
-			m := MatchTechnology(c)
+			m := MatchTechnology(c, s.names.get)
 			techs = append(techs, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, m.Key, cleanText(m.Name),
-				nullIfEmpty(cleanText(m.Vendor)), m.By, nonNil(m.Reasons), len(m.Reasons)})
+				nullIfEmpty(cleanText(m.Vendor)), m.By, nullIfEmpty(m.What), nonNil(m.Reasons), len(m.Reasons)})
+			for _, mk := range c.Marks {
+				ev, err := json.Marshal(nonNil(mk.Evidence))
+				if err != nil {
+					return fmt.Errorf("encoding evidence: %w", err)
+				}
+				marks = append(marks, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, mk.Kind,
+					cleanText(mk.Reference), ev})
+			}
 		}
 		d := c.Document
 		docs[i] = []any{d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
@@ -64,7 +72,8 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 			{"stage_classifications", []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}, cls},
 			{"stage_labels", []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}, labels},
 			{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, orgs},
-			{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "reasons", "priority"}, techs},
+			{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "what", "reasons", "priority"}, techs},
+			{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, marks},
 		} {
 			if len(cp.rows) == 0 {
 				continue
@@ -100,7 +109,10 @@ var stagingTables = []string{
 		region text, vendor text) on commit delete rows`,
 	`create temp table if not exists stage_technologies (
 		document_id text, rule_set_version text, content_hash text, key text, name text, vendor text,
-		matched_by text, reasons text[], priority integer, technology_id bigint) on commit delete rows`,
+		matched_by text, what text, reasons text[], priority integer, technology_id bigint) on commit delete rows`,
+	`create temp table if not exists stage_marks (
+		document_id text, rule_set_version text, content_hash text, kind text, reference text,
+		evidence jsonb) on commit delete rows`,
 	`create temp table if not exists stage_new_technologies (key text, document_id text) on commit delete rows`,
 	`create temp table if not exists stage_affected (technology_id bigint) on commit delete rows`,
 }
@@ -159,6 +171,17 @@ from stage_labels s
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
 order by s.document_id, s.rule_set_version, s.dimension, s.code`},
+	{"clearing rewritten marks", `
+delete from document_marks m using stage_written w
+where m.document_id = w.document_id and m.rule_set_version = w.rule_set_version`},
+	{"writing marks", `
+insert into document_marks (document_id, rule_set_version, kind, reference, evidence)
+select distinct on (s.document_id, s.rule_set_version, s.kind, s.reference)
+       s.document_id, s.rule_set_version, s.kind, s.reference, s.evidence
+from stage_marks s
+join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                    and w.content_hash = s.content_hash
+order by s.document_id, s.rule_set_version, s.kind, s.reference`},
 	{"recording organisations", `
 insert into organisations (kind, id, name, region, vendor)
 select distinct on (kind, org_id) kind, org_id, name, region, vendor
@@ -173,46 +196,70 @@ join stage_written w on w.document_id = s.document_id and w.rule_set_version = s
 order by 1, 2, 3
 on conflict do nothing`},
 	// A product or vendor whose key is new may be one already known under
-	// another id or spelling: the same normalised name (and, for products,
-	// no conflicting vendor). It joins that technology, for an analyst to
-	// confirm.
+	// another id or spelling: a product by the same normalised name (and no
+	// conflicting vendor), a developer's technology by the same normalised
+	// developer doing the same thing. It joins that technology, for an
+	// analyst to confirm.
 	{"matching technologies by name", `
 update stage_technologies s
 set key = m.key, reasons = s.reasons || array['` + ReasonNameMatch + `'], priority = s.priority + 1
 from (
     select distinct on (s2.document_id) s2.document_id, t.key
     from stage_technologies s2
-    join technologies t on t.name_key = technology_name_key(s2.name) and t.merged_into is null
-                       and split_part(t.key, ':', 1) = s2.matched_by
-                       and (s2.matched_by = 'vendor' or t.vendor_key is null or technology_name_key(s2.vendor) is null
-                            or t.vendor_key = technology_name_key(s2.vendor))
+    join technologies t on t.merged_into is null and split_part(t.key, ':', 1) = s2.matched_by
+     and ((s2.matched_by = 'product' and t.name_key = technology_name_key(s2.name)
+           and (t.vendor_key is null or technology_name_key(s2.vendor) is null
+                or t.vendor_key = technology_name_key(s2.vendor)))
+       or (s2.matched_by = 'vendor' and t.vendor_key = technology_name_key(s2.vendor)
+           and t.what is not distinct from s2.what))
     where s2.matched_by in ('product', 'vendor')
       and not exists (select 1 from technologies e where e.key = s2.key)
     order by s2.document_id, t.id
 ) m
 where s.document_id = m.document_id`},
-	// New keys in one batch with one normalised name are one technology
+	// New keys in one batch that name one technology are one technology
 	// too: the first key names it.
 	{"matching new technologies by name within the batch", `
 update stage_technologies s
 set key = g.key, reasons = s.reasons || array['` + ReasonNameMatch + `'], priority = s.priority + 1
 from (
-    select distinct on (matched_by, technology_name_key(name), vendor_group)
-           matched_by, technology_name_key(name) as name_key, vendor_group, key
-    from (select *, case when matched_by = 'product' then coalesce(technology_name_key(vendor), '') else '' end as vendor_group
-          from stage_technologies) n
-    where matched_by in ('product', 'vendor') and not exists (select 1 from technologies e where e.key = n.key)
-    order by matched_by, technology_name_key(name), vendor_group, key
+    select distinct on (grp) grp, key
+    from (select key, ` + techGroup("") + ` as grp from stage_technologies) n
+    where grp is not null and not exists (select 1 from technologies e where e.key = n.key)
+    order by grp, key
 ) g
-where s.matched_by = g.matched_by and technology_name_key(s.name) = g.name_key
-  and (case when s.matched_by = 'product' then coalesce(technology_name_key(s.vendor), '') else '' end) = g.vendor_group
-  and s.key <> g.key
+where ` + techGroup("s.") + ` = g.grp and s.key <> g.key
   and not exists (select 1 from technologies e where e.key = s.key)`},
+	// A product still new whose normalised name is like a known one's (a
+	// variant spelling: "MammoScreen 2", "Brainomix e-Stroke") joins it when
+	// the names are close and the developers do not conflict; a weaker
+	// likeness only tells the analyst. Either way the reason names the
+	// candidate.
+	{"matching technologies by similar name", `
+update stage_technologies s
+set key = case when c.joins then c.key else s.key end,
+    reasons = s.reasons || array[case when c.joins
+        then '` + ReasonSimilarName + `: ' || c.name || ' (' || to_char(c.sim, 'FM0.00') || ')'
+        else '` + ReasonMaybeSame + ` ' || c.name || ' (similar name ' || to_char(c.sim, 'FM0.00') || ')' end],
+    priority = s.priority + 1
+from (
+    select distinct on (s2.document_id) s2.document_id, t.key, t.name, x.sim, x.sim >= ` + joinSimilarity + ` as joins
+    from stage_technologies s2
+    join technologies t on t.merged_into is null and split_part(t.key, ':', 1) = 'product'
+     and t.name_key % technology_name_key(s2.name)
+     and (t.vendor_key is null or technology_name_key(s2.vendor) is null
+          or t.vendor_key = technology_name_key(s2.vendor))
+    cross join lateral (select similarity(t.name_key, technology_name_key(s2.name))::numeric as sim) x
+    where s2.matched_by = 'product' and x.sim >= ` + noteSimilarity + `
+      and not exists (select 1 from technologies e where e.key = s2.key)
+    order by s2.document_id, x.sim desc, t.id
+) c
+where s.document_id = c.document_id`},
 	// Technologies: the first document to name one creates it.
 	{"creating technologies", `
 with created as (
-    insert into technologies (key, name, vendor)
-    select distinct on (s.key) s.key, s.name, s.vendor
+    insert into technologies (key, name, vendor, what)
+    select distinct on (s.key) s.key, s.name, s.vendor, s.what
     from stage_technologies s
     join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                         and w.content_hash = s.content_hash
@@ -282,6 +329,22 @@ for no key update`},
 	{"refreshing technology codes", `
 select refresh_technology_auto_codes(array(select distinct technology_id from stage_affected order by 1))`},
 }
+
+// techGroup groups staged technologies that are one: products by
+// normalised name and developer, developers' technologies by normalised
+// developer and what they do. prefix qualifies the columns ("s.").
+func techGroup(prefix string) string {
+	return strings.NewReplacer("@", prefix).Replace(`(case @matched_by
+    when 'product' then 'p:' || coalesce(technology_name_key(@name), '') || ':' || coalesce(technology_name_key(@vendor), '')
+    when 'vendor' then 'v:' || coalesce(technology_name_key(@vendor), '') || ':' || coalesce(@what, '') end)`)
+}
+
+// Trigram similarity of normalised names (pg_trgm) at which a new product
+// joins a known one, and at which the analyst is told of it.
+const (
+	joinSimilarity = "0.6"
+	noteSimilarity = "0.4"
+)
 
 func nonNil[T any](s []T) []T {
 	if s == nil {

@@ -153,5 +153,6 @@ func (s *Store) SaveReferenceCodes(ctx context.Context, codes [][3]string) error
 	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() }); err != nil {
 		return fmt.Errorf("saving reference codes: %w", err)
 	}
+	s.names.set(codes)
 	return nil
 }

@@ -158,7 +158,7 @@ func rawCopy(ctx context.Context, st *store.Store, cs []message.Classification) 
 		links := make([][]any, len(cs))
 		items := make([][]any, len(cs))
 		for i, c := range cs {
-			m := store.MatchTechnology(c)
+			m := store.MatchTechnology(c, nil)
 			id := base + int64(i)
 			techs[i] = []any{id, m.Key, m.Name}
 			links[i] = []any{c.Document.ID, id, m.By}

@@ -21,6 +21,9 @@ const versionTable = "horizon_schema_version"
 // Store wraps a pgx connection pool.
 type Store struct {
 	pool *pgxpool.Pool
+	// names are the reference codes' names, for naming technologies by
+	// what they do.
+	names codeNames
 }
 
 // Open connects to the database at url and checks that it answers.
