@@ -378,3 +378,26 @@ func TestVendorsAndProductsAreListed(t *testing.T) {
 		t.Errorf("organisations %+v, want vendor Brainomix and its product e-Stroke", r.Organisations)
 	}
 }
+
+func TestTaxonomyRefusesANameSplitByAComma(t *testing.T) {
+	for _, tc := range []struct{ name, entry, want string }{
+		{"an unquoted comma", "  P4: {name: P4 medicine (predictive, preventive), hee: true}\n",
+			`code P4: unknown key "preventive)" (quote a name that holds a comma)`},
+		{"no name", "  P4: {hee: true}\n", "code P4: no name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := fs.ReadFile(Files(), taxonomyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(data)
+			i := strings.Index(text, "\n  P4: ")
+			j := strings.Index(text[i+1:], "\n") + i + 2
+			fsys := fstest.MapFS{taxonomyFile: {Data: []byte(text[:i+1] + tc.entry + text[j:])}}
+			_, err = Load(fsys, "rules")
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), taxonomyFile+":") {
+				t.Errorf("error %v, want the file, line and %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -63,13 +63,11 @@ func parseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 			case v.Kind == yaml.ScalarNode:
 				codes[k.Value] = v.Value
 			case v.Kind == yaml.MappingNode:
-				var named struct {
-					Name string `yaml:"name"`
-				}
-				if err := v.Decode(&named); err != nil {
+				name, err := codeName(v)
+				if err != nil {
 					return nil, fmt.Errorf("%s:%d: code %s: %w", file, v.Line, k.Value, err)
 				}
-				codes[k.Value] = named.Name
+				codes[k.Value] = name
 			default:
 				return nil, fmt.Errorf("%s:%d: code %s: expected a name", file, v.Line, k.Value)
 			}
@@ -82,6 +80,30 @@ func parseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 		}
 	}
 	return t, nil
+}
+
+// codeName reads a code's {name: …, hee: …}. Any other key is refused: an
+// unquoted comma in a flow mapping ({name: a (b, c)}) splits the name into
+// keys, and must not pass as the name "a (b".
+func codeName(v *yaml.Node) (string, error) {
+	name := ""
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		key, val := v.Content[i], v.Content[i+1]
+		switch key.Value {
+		case "name":
+			if val.Kind != yaml.ScalarNode {
+				return "", fmt.Errorf("name: expected text")
+			}
+			name = val.Value
+		case "hee", "description":
+		default:
+			return "", fmt.Errorf("unknown key %q (quote a name that holds a comma)", key.Value)
+		}
+	}
+	if name == "" {
+		return "", fmt.Errorf("no name")
+	}
+	return name, nil
 }
 
 // Has reports whether code is a known code of dimension dim.
