@@ -206,15 +206,20 @@ set key = m.key, reasons = s.reasons || array['` + ReasonNameMatch + `'], priori
 from (
     select distinct on (s2.document_id) s2.document_id, t.key
     from stage_technologies s2
-    join technologies t on t.merged_into is null and split_part(t.key, ':', 1) = s2.matched_by
-     and ((s2.matched_by = 'product' and t.name_key = technology_name_key(s2.name)
+    join technologies t on t.merged_into is null
+     and ((s2.matched_by = 'product' and split_part(t.key, ':', 1) = 'product'
+           and t.name_key = technology_name_key(s2.name)
            and (t.vendor_key is null or technology_name_key(s2.vendor) is null
                 or t.vendor_key = technology_name_key(s2.vendor)))
-       or (s2.matched_by = 'vendor' and t.vendor_key = technology_name_key(s2.vendor)
-           and t.what is not distinct from s2.what))
+       or (s2.matched_by = 'vendor' and split_part(t.key, ':', 1) = 'vendor'
+           and t.vendor_key = technology_name_key(s2.vendor) and t.what is not distinct from s2.what)
+       -- "ScribeWell uses a large language model": a developer spelt as a
+       -- known product is named is that product.
+       or (s2.matched_by = 'vendor' and split_part(t.key, ':', 1) = 'product'
+           and t.name_key = technology_name_key(s2.vendor)))
     where s2.matched_by in ('product', 'vendor')
       and not exists (select 1 from technologies e where e.key = s2.key)
-    order by s2.document_id, t.id
+    order by s2.document_id, split_part(t.key, ':', 1) = s2.matched_by desc, t.id
 ) m
 where s.document_id = m.document_id`},
 	// New keys in one batch that name one technology are one technology
@@ -229,6 +234,19 @@ from (
     order by grp, key
 ) g
 where ` + techGroup("s.") + ` = g.grp and s.key <> g.key
+  and not exists (select 1 from technologies e where e.key = s.key)`},
+	// A developer in the batch spelt as a new product of the batch is named
+	// is that product, as above.
+	{"matching new developers to new products of the batch", `
+update stage_technologies s
+set key = p.key, reasons = s.reasons || array['` + ReasonNameMatch + `'], priority = s.priority + 1
+from (
+    select distinct on (technology_name_key(name)) technology_name_key(name) as name_key, key
+    from stage_technologies
+    where matched_by = 'product' and technology_name_key(name) is not null
+    order by technology_name_key(name), key
+) p
+where s.matched_by = 'vendor' and technology_name_key(s.vendor) = p.name_key
   and not exists (select 1 from technologies e where e.key = s.key)`},
 	// A product still new whose normalised name is like a known one's (a
 	// variant spelling: "MammoScreen 2", "Brainomix e-Stroke") joins it when

@@ -52,18 +52,51 @@ type HistoryEntry struct {
 	MergeInto    int64
 	Note         string
 	At           time.Time
+	// NewName and NewVendor are what a rename set, or what a split named
+	// the new technology; SplitInto and SplitDocuments what a split moved
+	// where.
+	NewName        string
+	NewVendor      string
+	SplitInto      int64
+	SplitDocuments []string
+	// CodeNames are Codes by name, for people to read.
+	CodeNames map[string][]string
 }
 
-// Technology is a technology with its codes, documents and history.
+// TechnologyMark is a regulatory mark of a technology: when a document
+// first reported it, and how many do.
+type TechnologyMark struct {
+	Kind      string
+	Name      string
+	Reference string
+	FirstSeen time.Time
+	Documents int64
+}
+
+// Sighting is an NHS organisation a technology's announcements name, by
+// month: where it has spread.
+type Sighting struct {
+	Month        time.Time
+	Organisation string
+	Region       string
+	RegionName   string
+	Documents    int64
+}
+
+// Technology is a technology with its codes, marks, spread, documents and
+// history.
 type Technology struct {
 	ID         int64
 	Key        string
 	Name       string
 	Vendor     string
+	NamedBy    string // rules or analyst
 	FirstSeen  time.Time
 	MergedInto int64
 	Excluded   bool
 	Codes      []TechnologyCode
+	Marks      []TechnologyMark
+	Spread     []Sighting
 	Documents  []TechnologyDocument
 	History    []HistoryEntry
 }
@@ -76,6 +109,28 @@ type Item struct {
 	Labels     []ItemLabel
 	Technology Technology
 	History    []HistoryEntry // the item's own decisions
+}
+
+// DimensionCodes are a technology's codes of one dimension.
+type DimensionCodes struct {
+	Dimension string
+	Codes     []TechnologyCode
+}
+
+// ByDimension groups the technology's codes by dimension, in the order of
+// its codes.
+func (t Technology) ByDimension() []DimensionCodes {
+	var out []DimensionCodes
+	for _, c := range t.Codes {
+		if c.Dimension == "relevance" {
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1].Dimension != c.Dimension {
+			out = append(out, DimensionCodes{Dimension: c.Dimension})
+		}
+		out[len(out)-1].Codes = append(out[len(out)-1].Codes, c)
+	}
+	return out
 }
 
 // ItemDetail reads review item id, its document, the current labels with
@@ -115,9 +170,9 @@ order by l.dimension, l.score desc, l.code`, q.DocumentID)
 // Technology reads technology id with its codes, documents and decisions.
 func (s *Store) Technology(ctx context.Context, id int64) (Technology, error) {
 	t := Technology{ID: id}
-	err := s.pool.QueryRow(ctx, `select key, name, coalesce(vendor, ''), first_seen, coalesce(merged_into, 0),
+	err := s.pool.QueryRow(ctx, `select key, name, coalesce(vendor, ''), named_by, first_seen, coalesce(merged_into, 0),
 		exists (select 1 from technology_exclusions x where x.technology_id = t.id)
-		from technologies t where id = $1`, id).Scan(&t.Key, &t.Name, &t.Vendor, &t.FirstSeen, &t.MergedInto, &t.Excluded)
+		from technologies t where id = $1`, id).Scan(&t.Key, &t.Name, &t.Vendor, &t.NamedBy, &t.FirstSeen, &t.MergedInto, &t.Excluded)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, fmt.Errorf("technology %d: %w", id, ErrNoItem)
 	}
@@ -147,7 +202,39 @@ order by coalesce(d.published_at, d.fetched_at) desc, d.id`, id)
 	if t.Documents, err = pgx.CollectRows(rows, pgx.RowToStructByPos[TechnologyDocument]); err != nil {
 		return t, fmt.Errorf("reading documents of technology %d: %w", id, err)
 	}
-	t.History, err = s.history(ctx, `d.technology_id = $1 or d.merge_into = $1`, id)
+	// Marks and spread as the report views give them, for any technology
+	// (the views leave out those not counted).
+	rows, err = s.pool.Query(ctx, `
+select m.kind, coalesce(r.name, m.kind), m.reference, min(coalesce(d.published_at, d.first_seen)), count(distinct m.document_id)
+from document_technologies dt
+join report.document_marks m on m.document_id = dt.document_id
+join documents d on d.id = dt.document_id
+left join reference_codes r on r.dimension = 'mark' and r.code = m.kind
+where dt.technology_id = $1
+group by 1, 2, 3 order by 4, 1, 3`, id)
+	if err != nil {
+		return t, fmt.Errorf("reading marks of technology %d: %w", id, err)
+	}
+	if t.Marks, err = pgx.CollectRows(rows, pgx.RowToStructByPos[TechnologyMark]); err != nil {
+		return t, fmt.Errorf("reading marks of technology %d: %w", id, err)
+	}
+	rows, err = s.pool.Query(ctx, `
+select date_trunc('month', coalesce(d.published_at, d.first_seen)), o.name, coalesce(o.region, ''),
+       coalesce(r.name, o.region, ''), count(distinct dt.document_id)
+from document_technologies dt
+join documents d on d.id = dt.document_id
+join document_organisations x on x.document_id = dt.document_id
+join organisations o on o.kind = x.kind and o.id = x.org_id
+left join reference_codes r on r.dimension = 'region' and r.code = o.region
+where dt.technology_id = $1 and o.kind in ('nhs_trust', 'nhs_icb')
+group by 1, 2, 3, 4 order by 1, 2`, id)
+	if err != nil {
+		return t, fmt.Errorf("reading the spread of technology %d: %w", id, err)
+	}
+	if t.Spread, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Sighting]); err != nil {
+		return t, fmt.Errorf("reading the spread of technology %d: %w", id, err)
+	}
+	t.History, err = s.history(ctx, `d.technology_id = $1 or d.merge_into = $1 or d.split_into = $1`, id)
 	return t, err
 }
 
@@ -155,7 +242,15 @@ order by coalesce(d.published_at, d.fetched_at) desc, d.id`, id)
 func (s *Store) history(ctx context.Context, where string, arg int64) ([]HistoryEntry, error) {
 	rows, err := s.pool.Query(ctx, `
 select d.id, coalesce(d.review_item_id, 0), coalesce(r.document_id, ''), coalesce(d.technology_id, 0), d.analyst,
-       d.action, coalesce(d.codes, 'null'), coalesce(d.merge_into, 0), coalesce(d.note, ''), d.decided_at
+       d.action, coalesce(d.codes, 'null'), coalesce(d.merge_into, 0), coalesce(d.note, ''), d.decided_at,
+       coalesce(d.new_name, ''), coalesce(d.new_vendor, ''), coalesce(d.split_into, 0), coalesce(d.split_documents, '{}'),
+       case when jsonb_typeof(d.codes) = 'object' then (
+         select jsonb_object_agg(e.key, (
+           select coalesce(jsonb_agg(coalesce(rc.name, c.code) order by c.n), '[]')
+           from jsonb_array_elements_text(e.value) with ordinality as c(code, n)
+           left join reference_codes rc on rc.dimension = e.key and rc.code = c.code))
+         from jsonb_each(d.codes) e)
+       else 'null' end
 from review_decisions d left join review_items r on r.id = d.review_item_id
 where `+where+`
 order by d.decided_at desc, d.id desc`, arg)

@@ -100,17 +100,22 @@ from report.regions order by technologies desc, region`},
 	codeCounts("horizon", "Time to deployment at scale"),
 	{Name: "point_of_care_by_horizon", Title: "Point of care by time to deployment", SQL: `select point_of_care, horizon, technologies
 from report.point_of_care_by_horizon order by point_of_care, horizon`},
-	{Name: "overview_types", Title: "Filtered technologies by type", Params: OverviewFilters, SQL: `select coalesce(t.type, '') as type, count(*) as technologies
-from report.technologies t where ` + overviewWhere + ` group by 1 order by 2 desc, 1`},
-	{Name: "technologies", Title: "Technologies", Params: OverviewFilters, SQL: `select t.technology_id, t.name, coalesce(t.vendor, '') as vendor, coalesce(t.type, '') as type,
-       t.documents, t.first_published
-from report.technologies t where ` + overviewWhere + `
+	{Name: "overview_types", Title: "Filtered technologies by type", Params: OverviewFilters, SQL: `select coalesce(r.name, t.type, '') as type, count(*) as technologies
+from report.technologies t left join report.reference_codes r on r.dimension = 'type' and r.code = t.type
+where ` + overviewWhere + ` group by 1 order by 2 desc, 1`},
+	{Name: "technologies", Title: "Technologies", Params: OverviewFilters, SQL: `select t.technology_id, t.name, coalesce(t.vendor, '') as vendor,
+       coalesce(r.name, t.type, '') as type, t.documents, t.first_published, t.latest_published,
+       coalesce(t.regulatory_marks, '') as regulatory_marks
+from report.technologies t left join report.reference_codes r on r.dimension = 'type' and r.code = t.type
+where ` + overviewWhere + `
 order by t.first_published desc nulls last, t.technology_id limit 1000`},
 	{Name: "sources", Title: "Sources", SQL: `select source_id, last_run_at, last_success_at, consecutive_failures, coalesce(last_error, '') as last_error,
        documents, newest_document_at
 from report.source_health order by consecutive_failures desc, source_id`},
 	{Name: "review_backlog", Title: "Review backlog", SQL: `select state, reason, items, oldest
 from report.review_backlog order by state, items desc, reason`},
+	{Name: "codes", Title: "Reference codes", SQL: `select dimension, code, name
+from report.reference_codes order by dimension, code`},
 	{Name: "dead_letters", Title: "Dead letters", SQL: `select stage, reason, messages, deliveries, last_seen
 from report.dead_letter_summary order by last_seen desc`},
 }

@@ -23,6 +23,10 @@ type Summary struct {
 	DeadLetters     int
 	BySource        []Count
 	ByType          []Count
+	// Technologies counts the technologies the dashboards count, by how
+	// they are named: by their product, by their developer only, or not
+	// named.
+	Technologies []Count
 }
 
 // Summarise counts what the pipeline has stored, reading the report views
@@ -43,7 +47,14 @@ func (s *Store) Summarise(ctx context.Context) (Summary, error) {
 	if sum.BySource, err = counts(ctx, s, `select source_id, count(*) from report.documents group by 1 order by 1`); err != nil {
 		return sum, err
 	}
-	if sum.ByType, err = counts(ctx, s, `select type, documents from report.documents_by_type order by 2 desc, 1`); err != nil {
+	if sum.ByType, err = counts(ctx, s, `select coalesce(r.name, d.type), d.documents from report.documents_by_type d
+		left join reference_codes r on r.dimension = 'type' and r.code = d.type order by 2 desc, 1`); err != nil {
+		return sum, err
+	}
+	if sum.Technologies, err = counts(ctx, s, `select case split_part(t.key, ':', 1)
+		when 'product' then 'named by their product' when 'vendor' then 'named by their developer'
+		else 'not named' end, count(*)
+		from technologies t join report.technologies r on r.technology_id = t.id group by 1 order by 1`); err != nil {
 		return sum, err
 	}
 	return sum, nil

@@ -156,7 +156,8 @@ func describe(c message.Classification, whatCode string, names CodeNames) string
 		dim = "type"
 	}
 	does := shortName(names, dim, whatCode)
-	if area := best(c.Labels, "clinical_area"); area != "" && area != "MULTIPLE" {
+	// Several areas, or administration, say nothing of where it is used.
+	if area := best(c.Labels, "clinical_area"); area != "" && area != "MULTIPLE" && area != "ADMINISTRATION" {
 		does += " in " + shortName(names, "clinical_area", area)
 	}
 	return does

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -114,6 +115,19 @@ func TestVariantSpellingsJoinOneTechnologyAndDoubtfulOnesGoToReview(t *testing.T
 	if e == a || !slices.ContainsFunc(reasonsE, func(r string) bool { return strings.HasPrefix(r, store.ReasonMaybeSame+" MammoScreen") }) {
 		t.Errorf("e (MammoScan) is on %d (a is %d) with %v; want its own technology, the analyst told of MammoScreen", e, a, reasonsE)
 	}
+	// "MammoScreen uses deep learning": a text that names the product only
+	// as the one doing something gives it as the developer; it is the
+	// product, in a later batch or in the same one.
+	save(named("f", "", "MAMMOSCREEN", t0.Add(5*time.Hour)))
+	if f, _ := techOf("f"); f != a {
+		t.Errorf("f (developer spelt MAMMOSCREEN) is on %d, want a's %d", f, a)
+	}
+	save(named("g", "ChestView", "", t0.Add(6*time.Hour)), named("h", "", "Chestview", t0.Add(7*time.Hour)))
+	if g, _ := techOf("g"); g == a {
+		t.Error("g (ChestView) joined MammoScreen")
+	} else if h, _ := techOf("h"); h != g {
+		t.Errorf("h (developer Chestview, same batch) is on %d, want g's %d", h, g)
+	}
 }
 
 func TestMarksAndProfileReachTheReportViews(t *testing.T) {
@@ -150,5 +164,76 @@ func TestMarksAndProfileReachTheReportViews(t *testing.T) {
 		!slices.Equal(orgs, []string{"University College London Hospitals"}) ||
 		marks != "CE mark Class IIa; FDA 510(k) clearance K192854" || !latest.Equal(t0.AddDate(0, 2, 0)) {
 		t.Errorf("profile %q %q %q %v %v %q %v", name, vendor, typeName, areas, orgs, marks, latest)
+	}
+}
+
+func TestAnalystsRenameAndSplitAndAutomaticRunsKeepIt(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	docs := []message.Classification{
+		named("a", "Dermalyser", "Skin Analytics", t0),
+		named("b", "Dermalyser", "Skin Analytics", t0.Add(time.Hour)),
+		named("c", "Dermalyser", "Skin Analytics", t0.Add(2*time.Hour)),
+	}
+	if err := st.SaveClassifications(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	techOf := func(doc string) int64 {
+		t.Helper()
+		var id int64
+		if err := st.Pool().QueryRow(ctx, `select technology_id from document_technologies where document_id = $1`, doc).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	tech := techOf("a")
+	if err := st.Rename(ctx, tech, "ana", "DERM", "Skin Analytics Ltd", "the product is DERM"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"", strings.Repeat("word ", 20), "the of and"} {
+		if err := st.Rename(ctx, tech, "ana", bad, "", ""); !errors.Is(err, store.ErrBadEdit) {
+			t.Errorf("renaming to %q: %v, want ErrBadEdit", bad, err)
+		}
+	}
+	newTech, err := st.Split(ctx, tech, "ana", []string{"c"}, "DERM Triage", "Skin Analytics", "c is the triage product")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Split(ctx, tech, "ana", []string{"a", "b"}, "All of them", "", ""); !errors.Is(err, store.ErrBadEdit) {
+		t.Errorf("splitting every document off: %v, want ErrBadEdit", err)
+	}
+	if _, err := st.Split(ctx, tech, "ana", []string{"c"}, "Not its own", "", ""); !errors.Is(err, store.ErrBadEdit) {
+		t.Errorf("splitting a document that is not the technology's: %v, want ErrBadEdit", err)
+	}
+	// The pipeline runs again: new rules, the same documents.
+	for i := range docs {
+		docs[i].RuleSetVersion, docs[i].ClassifiedAt = "r2", t0.Add(24*time.Hour)
+	}
+	if err := st.SaveClassifications(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Technology(ctx, tech)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "DERM" || got.Vendor != "Skin Analytics Ltd" || got.NamedBy != "analyst" || len(got.Documents) != 2 {
+		t.Errorf("after a rerun: %q by %q (%s), %d documents; want the analyst's DERM by Skin Analytics Ltd with a and b",
+			got.Name, got.Vendor, got.NamedBy, len(got.Documents))
+	}
+	if techOf("c") != newTech {
+		t.Errorf("c is on %d after a rerun, want the split technology %d", techOf("c"), newTech)
+	}
+	split, err := st.Technology(ctx, newTech)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := []string{}
+	for _, h := range append(got.History, split.History...) {
+		actions = append(actions, h.Action)
+	}
+	if split.Name != "DERM Triage" || !slices.Contains(actions, store.ActionRename) || !slices.Contains(actions, store.ActionSplit) {
+		t.Errorf("split technology %q, history %v", split.Name, actions)
 	}
 }
