@@ -171,11 +171,15 @@ func printSummary(w io.Writer, res onebox.Result, took time.Duration, rulesVersi
 		s.Documents, s.Relevant, s.NeedsReview, s.Classifications, s.Labels, s.DeadLetters)
 	fmt.Fprintln(w, "\nDocuments per source:")
 	for _, c := range s.BySource {
-		fmt.Fprintf(w, "  %-28s %4d\n", c.Name, c.Count)
+		fmt.Fprintf(w, "  %4d  %s\n", c.Count, c.Name)
 	}
 	fmt.Fprintln(w, "\nRelevant documents per type:")
 	for _, c := range s.ByType {
-		fmt.Fprintf(w, "  %-28s %4d\n", c.Name, c.Count)
+		fmt.Fprintf(w, "  %4d  %s\n", c.Count, c.Name)
+	}
+	fmt.Fprintln(w, "\nTechnologies:")
+	for _, c := range s.Technologies {
+		fmt.Fprintf(w, "  %4d  %s\n", c.Count, c.Name)
 	}
 	fmt.Fprintln(w, "\nWhere the data is:")
 	for _, l := range where {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/review"
 )
 
@@ -97,7 +98,7 @@ func neurologyOnDashboard(t *testing.T, ctx context.Context, base string) string
 	return run(t, ctx, "read the neurology count", chromedp.Evaluate[string](`(() => {
 		for (const tr of document.querySelectorAll("#table-clinical_area tbody tr")) {
 			const td = tr.querySelectorAll("td");
-			if (td.length > 2 && td[0].textContent === "NEUROLOGY") return td[2].textContent;
+			if (td.length > 1 && td[0].textContent === "Neurology") return td[1].textContent;
 		}
 		return "0";
 	})()`))
@@ -250,3 +251,52 @@ func TestBrowserSessionsCannotClaimTheSameItem(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestBrowserTechnologyPage opens a technology's page, with two
+// announcements, a regulatory mark and an NHS trust, at a desktop's width
+// and a phone's, and splits one announcement off.
+func TestBrowserTechnologyPage(t *testing.T) {
+	a := newApp(t, review.Config{})
+	ctx := context.Background()
+	var tech int64
+	if err := a.store.Pool().QueryRow(ctx, `select technology_id from document_technologies where document_id = 'leeds-xray'`).Scan(&tech); err != nil {
+		t.Fatal(err)
+	}
+	more := seed()[0]
+	more.Document.ID, more.Document.URL = "leeds-xray-2", "https://example.org/leeds-xray-2"
+	more.Document.Title = "Chest X-ray AI reaches a second Leeds hospital"
+	more.Marks = []message.Mark{{Kind: "CE", Reference: "Class IIa"}, {Kind: "FDA_510K", Reference: "K192854"}}
+	more.Organisations = []message.Organisation{{Kind: "nhs_trust", ID: "RR8", Name: "Leeds Teaching Hospitals NHS Trust", Region: "NHS_NORTH_EAST_YORKSHIRE"}}
+	if err := a.store.SaveClassifications(ctx, []message.Classification{more}); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t)
+	signIn(t, b, a.URL, "ana")
+	page := a.URL + "/technologies/" + itoa(tech)
+	do(t, b, "open the technology", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`form.rename`)))
+	if text := run(t, b, "marks", chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(text, "Leeds Teaching Hospitals NHS Trust") ||
+		!strings.Contains(text, "K192854") || !strings.Contains(text, "Clinical radiology") {
+		t.Errorf("the page lacks the trust, the 510(k) number or the area's name: %q", short(text))
+	}
+	screenshot(t, b, "technology")
+	do(t, b, "a phone's width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`form.rename`)))
+	screenshot(t, b, "technology-phone")
+	do(t, b, "the dashboard on a phone", chromedp.Navigate(a.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`#table-technologies`)))
+	screenshot(t, b, "dashboard-phone")
+	do(t, b, "back to a desktop", chromedp.EmulateReset(), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`form.split`)),
+		chromedp.Click(chromedp.CSS(`input[value="leeds-xray-2"]`)),
+		chromedp.SendKeys(chromedp.CSS(`form.split input[name="name"]`), "LungScan Leeds"),
+		chromedp.Click(chromedp.CSS(`form.split button`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	if h1 := run(t, b, "heading", chromedp.Text(chromedp.CSS(`h1`))); !strings.Contains(h1, "LungScan Leeds") {
+		t.Errorf("after the split the page is %q", h1)
+	}
+}
+
+func short(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -26,7 +27,9 @@ type dashboardView struct {
 	Map     regionMap
 	Grid    grid
 	Types   []store.Code // the types with technologies, for the profile picker
-	Filters []string
+	// TypeName names the type whose profile shows.
+	TypeName string
+	Filters  []string
 }
 
 // filterKeys are the query parameters the dashboard understands.
@@ -86,7 +89,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Charts["overview_types"] = bars(v.Tables["overview_types"], 0, 1, 15)
 	v.Map = newRegionMap(v.Tables["regions"])
-	v.Grid = newGrid(v.Tables["point_of_care_by_horizon"])
+	names := codeNames(v.Tables["codes"])
+	v.Grid = newGrid(v.Tables["point_of_care_by_horizon"], names)
+	v.TypeName = cmp.Or(names["type"][f["type"]], f["type"])
+	// The page shows names; the CSV files keep the codes too.
+	for name, t := range v.Tables {
+		v.Tables[name] = shown(t)
+	}
 	q := url.Values{}
 	for k, val := range f {
 		if val != "" {
@@ -142,24 +151,21 @@ func csvSafe(s string) string {
 	return s
 }
 
-// barChart is a horizontal bar chart, laid out for an SVG.
+// barChart is a horizontal bar chart: one row per value, each bar's
+// length out of barMax.
 type barChart struct {
-	Bars   []bar
-	Height int
-	More   int // rows left out
+	Bars []bar
+	More int // rows left out
 }
 
 type bar struct {
 	Label string
 	Value string
-	Y     int
 	Width float64
 }
 
-const (
-	barHeight = 22
-	barMax    = 260.0 // pixels for the largest value
-)
+// barMax is the length of the largest bar, in the units of the bar's track.
+const barMax = 260.0
 
 // bars charts table t: label column lc, numeric column vc, top n rows.
 func bars(t store.Table, lc, vc, n int) barChart {
@@ -184,11 +190,10 @@ func bars(t store.Table, lc, vc, n int) barChart {
 		}
 		label := row[lc]
 		if label == "" {
-			label = "(none)"
+			label = "Not classified"
 		}
-		c.Bars = append(c.Bars, bar{Label: label, Value: row[vc], Y: i * barHeight, Width: width})
+		c.Bars = append(c.Bars, bar{Label: label, Value: row[vc], Width: width})
 	}
-	c.Height = max(barHeight, len(c.Bars)*barHeight)
 	return c
 }
 
@@ -209,20 +214,20 @@ type regionBox struct {
 	Ink        string
 }
 
-// regionLayout places each region in a 320×380 box.
+// regionLayout places each region in a 360×360 box.
 var regionLayout = []regionBox{
-	{Code: "SCOTLAND", Name: "Scotland", X: 95, Y: 5, W: 120, H: 105},
-	{Code: "NORTHERN_IRELAND", Name: "N. Ireland", X: 5, Y: 80, W: 80, H: 50},
-	{Code: "NHS_NORTH_WEST", Name: "North West", X: 95, Y: 115, W: 70, H: 85},
-	{Code: "NHS_NORTH_EAST_YORKSHIRE", Name: "NE and Yorkshire", X: 170, Y: 115, W: 90, H: 85},
-	{Code: "WALES", Name: "Wales", X: 40, Y: 205, W: 70, H: 75},
-	{Code: "NHS_MIDLANDS", Name: "Midlands", X: 115, Y: 205, W: 100, H: 70},
-	{Code: "NHS_EAST_OF_ENGLAND", Name: "East of England", X: 220, Y: 205, W: 95, H: 70},
-	{Code: "NHS_SOUTH_WEST", Name: "South West", X: 10, Y: 285, W: 120, H: 70},
-	{Code: "NHS_SOUTH_EAST", Name: "South East", X: 135, Y: 280, W: 180, H: 75},
-	{Code: "NHS_LONDON", Name: "London", X: 225, Y: 285, W: 55, H: 35},
-	{Code: "ENGLAND", Name: "England-wide", X: 230, Y: 10, W: 85, H: 40},
-	{Code: "NON_UK", Name: "Outside the UK", X: 230, Y: 60, W: 85, H: 40},
+	{Code: "SCOTLAND", Name: "Scotland", X: 100, Y: 5, W: 130, H: 100},
+	{Code: "NORTHERN_IRELAND", Name: "N. Ireland", X: 5, Y: 75, W: 85, H: 50},
+	{Code: "NHS_NORTH_WEST", Name: "North West", X: 100, Y: 110, W: 85, H: 85},
+	{Code: "NHS_NORTH_EAST_YORKSHIRE", Name: "NE and Yorkshire", X: 190, Y: 110, W: 110, H: 85},
+	{Code: "WALES", Name: "Wales", X: 40, Y: 200, W: 75, H: 75},
+	{Code: "NHS_MIDLANDS", Name: "Midlands", X: 120, Y: 200, W: 100, H: 75},
+	{Code: "NHS_EAST_OF_ENGLAND", Name: "East of England", X: 225, Y: 200, W: 110, H: 75},
+	{Code: "NHS_SOUTH_WEST", Name: "South West", X: 10, Y: 280, W: 125, H: 75},
+	{Code: "NHS_SOUTH_EAST", Name: "South East", X: 140, Y: 280, W: 195, H: 75},
+	{Code: "NHS_LONDON", Name: "London", X: 255, Y: 285, W: 70, H: 38},
+	{Code: "ENGLAND", Name: "England-wide", X: 245, Y: 5, W: 110, H: 45},
+	{Code: "NON_UK", Name: "Outside the UK", X: 245, Y: 55, W: 110, H: 45},
 }
 
 func newRegionMap(t store.Table) regionMap {
@@ -255,9 +260,20 @@ func heat(n, maxN int64) (fill, ink string) {
 	return fill, "#111111"
 }
 
+// heatLevel is n of maxN on a scale of 0 (none) to 5, for a class.
+func heatLevel(n, maxN int64) int {
+	switch {
+	case n <= 0 || maxN <= 0:
+		return 0
+	case n >= maxN:
+		return 5
+	}
+	return 1 + int(math.Round(4*float64(n-1)/float64(maxN-1)))
+}
+
 // grid is point of care × time to deployment as a table of cells.
 type grid struct {
-	Cols []string
+	Cols []string // names of the times to deployment
 	Rows []gridRow
 }
 
@@ -268,11 +284,13 @@ type gridRow struct {
 
 type gridCell struct {
 	Count int64
-	Fill  string
-	Ink   string
+	Level int // 0 (none) to 5 (the most), a CSS class
 }
 
-func newGrid(t store.Table) grid {
+// horizons are the times to deployment, soonest first.
+var horizons = []string{"NOW", "WITHIN_1Y", "Y1_3", "Y3_PLUS"}
+
+func newGrid(t store.Table, names map[string]map[string]string) grid {
 	var g grid
 	counts := map[[2]string]int64{}
 	var rows []string
@@ -285,15 +303,63 @@ func newGrid(t store.Table) grid {
 			rows = append(rows, r[0])
 		}
 	}
-	g.Cols = []string{"NOW", "WITHIN_1Y", "Y1_3", "Y3_PLUS"}
+	for _, c := range horizons {
+		g.Cols = append(g.Cols, cmp.Or(names["horizon"][c], c))
+	}
 	for _, r := range rows {
-		gr := gridRow{Label: r}
-		for _, c := range g.Cols {
+		gr := gridRow{Label: cmp.Or(names["point_of_care"][r], r)}
+		for _, c := range horizons {
 			n := counts[[2]string{r, c}]
-			fill, ink := heat(n, maxN)
-			gr.Cells = append(gr.Cells, gridCell{Count: n, Fill: fill, Ink: ink})
+			gr.Cells = append(gr.Cells, gridCell{Count: n, Level: heatLevel(n, maxN)})
 		}
 		g.Rows = append(g.Rows, gr)
 	}
 	return g
+}
+
+// codeNames maps dimension → code → name, from the codes report.
+func codeNames(t store.Table) map[string]map[string]string {
+	names := map[string]map[string]string{}
+	for _, r := range t.Rows {
+		if names[r[0]] == nil {
+			names[r[0]] = map[string]string{}
+		}
+		names[r[0]][r[1]] = r[2]
+	}
+	return names
+}
+
+// headings are column headings in words where the generic rule reads badly.
+var headings = map[string]string{"technology_id": "Technology", "source_id": "Source"}
+
+// shown is table t as the page shows it: headings in words, the code
+// columns left to the CSV file (a name column says the same), and
+// dimensions by their names.
+func shown(t store.Table) store.Table {
+	out := store.Table{Name: t.Name, Title: t.Title}
+	var keep []int
+	for i, c := range t.Columns {
+		if c == "code" && slices.Contains(t.Columns, "name") {
+			continue
+		}
+		keep = append(keep, i)
+		h, ok := headings[c]
+		if !ok {
+			h = strings.ReplaceAll(c, "_", " ")
+			h = strings.ToUpper(h[:1]) + h[1:]
+		}
+		out.Columns = append(out.Columns, h)
+	}
+	for _, r := range t.Rows {
+		row := make([]string, 0, len(keep))
+		for _, i := range keep {
+			v := r[i]
+			if t.Columns[i] == "dimension" {
+				v = dimLabel(v)
+			}
+			row = append(row, v)
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out
 }

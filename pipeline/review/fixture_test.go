@@ -59,7 +59,7 @@ func startApp(t testing.TB, cfg review.Config, load func(*store.Store) error) *a
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Prepare(ctx, rs.Taxonomy.All()); err != nil {
+	if err := st.Prepare(ctx, rs.ReferenceCodes()); err != nil {
 		t.Fatal(err)
 	}
 	if err := load(st); err != nil {
@@ -97,6 +97,12 @@ func startApp(t testing.TB, cfg review.Config, load func(*store.Store) error) *a
 // technology with a review item, one of them carrying planted script.
 func seed() []message.Classification {
 	at := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	names := map[string]struct{ product, vendor string }{
+		"leeds-xray": {"ChestLens", "Aire Imaging Ltd"},
+		"evil":       {"Scanner " + plantedName, ""},
+		"ward":       {"WardWatch", "Pennine Health AI"},
+		"rota":       {"", "Severn Rostering Ltd"},
+	}
 	doc := func(id, title, text, typ, area, region string, day int) message.Classification {
 		pub := at.AddDate(0, 0, day)
 		c := message.Classification{SchemaVersion: message.ClassificationVersion, RuleSetVersion: "r1", Relevant: true,
@@ -110,13 +116,15 @@ func seed() []message.Classification {
 			}
 			return []message.Evidence{{RuleID: "r." + word, Field: "text", Start: i, End: i + len(word), Snippet: word}}
 		}
-		// The text names its technology; the planted one names it with
-		// markup a dashboard must escape.
-		name := title
-		if strings.Contains(title, planted) {
-			name = "Scanner " + plantedName
+		// The text names its technology and developer, or only its
+		// developer; the planted one names it with markup a dashboard must
+		// escape.
+		if n := names[id]; n.product != "" {
+			c.Technology = &message.Name{Name: n.product, Score: 2}
 		}
-		c.Technology = &message.Name{Name: name, Score: 2}
+		if n := names[id]; n.vendor != "" {
+			c.Vendors = []message.Name{{Name: n.vendor, Score: 2}}
+		}
 		c.Labels = []message.Label{
 			{Dimension: "relevance", Code: "RELEVANT", Score: 2, Evidence: ev("artificial intelligence")},
 			{Dimension: "type", Code: typ, Score: 1.5, Evidence: ev("reads")},

@@ -10,6 +10,7 @@ import (
 var funcs = template.FuncMap{
 	"codes": joinCodes,
 	"dim":   dimLabel,
+	"did":   didLabel,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -21,6 +22,12 @@ var funcs = template.FuncMap{
 			return ""
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"month": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("January 2006")
 	},
 	"atLeast": func(have, want string) bool { return roleRank[have] >= roleRank[want] },
 	"addf":    func(a float64, b float64) float64 { return a + b },
@@ -41,4 +48,25 @@ func short(n int, s string) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// didLabel says what an analyst's decision did, in words.
+func didLabel(action string) string {
+	switch action {
+	case "accept":
+		return "accepted"
+	case "correct":
+		return "corrected"
+	case "not_relevant":
+		return "judged not relevant"
+	case "merge":
+		return "merged"
+	case "note":
+		return "noted"
+	case "rename":
+		return "renamed"
+	case "split":
+		return "split off"
+	}
+	return action
 }

@@ -45,15 +45,17 @@ type itemView struct {
 func dimLabel(dim string) string {
 	switch dim {
 	case rules.DimHorizon:
-		return "time to deployment"
+		return "Time to deployment"
 	case rules.DimWorkforceGroup:
-		return "workforce group"
+		return "Workforce group"
 	case rules.DimClinicalArea:
-		return "clinical area"
+		return "Clinical area"
 	case rules.DimPointOfCare:
-		return "point of care"
+		return "Point of care"
+	case "":
+		return ""
 	}
-	return dim
+	return strings.ToUpper(dim[:1]) + dim[1:]
 }
 
 func pathID(r *http.Request) (int64, bool) {
@@ -268,11 +270,80 @@ func (s *Server) technology(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	s.showTechnology(w, r, id, http.StatusOK, "", r.URL.Query().Get("done"))
+}
+
+// showTechnology renders technology id's page with an error or a notice.
+func (s *Server) showTechnology(w http.ResponseWriter, r *http.Request, id int64, status int, errMsg, flash string) {
 	t, err := s.store.Technology(r.Context(), id)
 	if !s.found(w, r, err) {
 		return
 	}
-	s.render(w, r, http.StatusOK, "technology.html", page{Title: "Technology #" + strconv.FormatInt(id, 10) + ": " + t.Name, Content: t})
+	switch flash {
+	case "renamed":
+		flash = "Saved: the name and developer are yours now; no automatic run changes them."
+	case "split":
+		flash = "Split: the documents you chose are a technology of their own."
+	default:
+		flash = ""
+	}
+	s.render(w, r, status, "technology.html", page{Title: t.Name, Content: t, Error: errMsg, Flash: flash})
+}
+
+// rename gives a technology the name and developer an analyst typed.
+func (s *Server) rename(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	se, _ := sessionFrom(r.Context())
+	err := s.store.Rename(r.Context(), id, se.User.Name, r.PostFormValue("name"), r.PostFormValue("vendor"),
+		strings.TrimSpace(r.PostFormValue("note")))
+	switch {
+	case errors.Is(err, store.ErrBadEdit):
+		s.showTechnology(w, r, id, http.StatusBadRequest, editError(err), "")
+		return
+	case !s.found(w, r, err):
+		return
+	}
+	s.log.Info("renamed", "technology", id, "analyst", se.User.Name)
+	http.Redirect(w, r, fmt.Sprintf("/technologies/%d?done=renamed", id), http.StatusSeeOther)
+}
+
+// split moves the documents an analyst ticked to a technology of their own.
+func (s *Server) split(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.showTechnology(w, r, id, http.StatusBadRequest, "The form could not be read.", "")
+		return
+	}
+	se, _ := sessionFrom(r.Context())
+	newID, err := s.store.Split(r.Context(), id, se.User.Name, r.PostForm["document"], r.PostFormValue("name"),
+		r.PostFormValue("vendor"), strings.TrimSpace(r.PostFormValue("note")))
+	switch {
+	case errors.Is(err, store.ErrBadEdit):
+		s.showTechnology(w, r, id, http.StatusBadRequest, editError(err), "")
+		return
+	case !s.found(w, r, err):
+		return
+	}
+	s.log.Info("split", "technology", id, "into", newID, "analyst", se.User.Name)
+	http.Redirect(w, r, fmt.Sprintf("/technologies/%d?done=split", newID), http.StatusSeeOther)
+}
+
+// editError is what an analyst is told of an edit refused: the reason,
+// without the technology's number and the error's kind.
+func editError(err error) string {
+	msg := strings.TrimSuffix(err.Error(), ": "+store.ErrBadEdit.Error())
+	if _, rest, ok := strings.Cut(msg, ": "); ok {
+		msg = rest
+	}
+	return "Not saved: " + msg + "."
 }
 
 // found answers a failed read of an item or technology: the not-found page

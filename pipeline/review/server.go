@@ -117,7 +117,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /items/{id}/claim", s.authenticated(store.RoleAnalyst, s.claim))
 	s.mux.HandleFunc("POST /items/{id}/release", s.authenticated(store.RoleAnalyst, s.release))
 	s.mux.HandleFunc("POST /items/{id}/decide", s.authenticated(store.RoleAnalyst, s.decide))
-	s.mux.HandleFunc("GET /technologies/{id}", s.authenticated(store.RoleAnalyst, s.technology))
+	s.mux.HandleFunc("GET /technologies/{id}", s.authenticated(store.RoleReader, s.technology))
+	s.mux.HandleFunc("POST /technologies/{id}/rename", s.authenticated(store.RoleAnalyst, s.rename))
+	s.mux.HandleFunc("POST /technologies/{id}/split", s.authenticated(store.RoleAnalyst, s.split))
 	s.mux.HandleFunc("GET /export/gold.jsonl", s.authenticated(store.RoleAnalyst, s.exportGold))
 	s.mux.HandleFunc("GET /export/documents.jsonl", s.authenticated(store.RoleAnalyst, s.exportDocuments))
 

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/review"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
@@ -244,7 +245,7 @@ func TestClaimCorrectAndTheDashboardMoves(t *testing.T) {
 		t.Errorf("neurology after the correction: %s, want 1", n)
 	}
 	_, body, _ := ana.get(loc)
-	for _, want := range []string{"Decided.", `data-code="NEUROLOGY"`, "clinical area → NEUROLOGY", "<b>ana</b> correct"} {
+	for _, want := range []string{"Decided.", `data-code="NEUROLOGY"`, "Clinical area → Neurology", "<b>ana</b> corrected"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("item page after the correction lacks %q", want)
 		}
@@ -453,7 +454,7 @@ func TestDashboardReadsThroughTheReadOnlyRole(t *testing.T) {
 		}
 	}
 	_, body, _ = rita.get("/dashboard?clinical_area=GERIATRIC_MEDICINE")
-	if !strings.Contains(body, "Virtual ward in Manchester") || strings.Contains(body, "Rota tool in Bristol") {
+	if !strings.Contains(body, "WardWatch") || strings.Contains(body, "Severn Rostering") {
 		t.Error("the clinical-area filter does not narrow the technologies")
 	}
 }
@@ -510,5 +511,58 @@ func TestRequestMetricsAreCountedByRoute(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("requests %q: %v, want %v (all: %v)", k, got[k], v, got)
 		}
+	}
+}
+
+func TestTechnologyPageRenameAndSplit(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	ctx := context.Background()
+	// A second announcement of the ward technology, so that one can be split off.
+	var tech int64
+	if err := a.store.Pool().QueryRow(ctx, `select technology_id from document_technologies where document_id = 'ward'`).Scan(&tech); err != nil {
+		t.Fatal(err)
+	}
+	more := seed()[2]
+	more.Document.ID, more.Document.URL = "ward-2", "https://example.org/ward-2"
+	if err := a.store.SaveClassifications(ctx, []message.Classification{more}); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/technologies/%d", tech)
+
+	rita := a.client(t)
+	rita.login("rita", password)
+	code, body, _ := rita.get(path)
+	if code != http.StatusOK || !strings.Contains(body, "Virtual ward in Manchester") || strings.Contains(body, `action="`+path+`/rename"`) {
+		t.Errorf("a reader sees the page (%d) without the forms", code)
+	}
+	if code, _, _ := rita.post(path+"/rename", url.Values{"csrf": {rita.csrf(path)}, "name": {"Hijack"}}); code != http.StatusForbidden {
+		t.Errorf("a reader renamed: %d", code)
+	}
+
+	ana := a.client(t)
+	ana.login("ana", password)
+	if code, _, _ := ana.post(path+"/rename", url.Values{"name": {"No token"}}); code != http.StatusForbidden {
+		t.Errorf("a rename without the CSRF token: %d", code)
+	}
+	code, body, _ = ana.post(path+"/rename", url.Values{"csrf": {ana.csrf(path)}, "name": {strings.Repeat("far too long ", 10)}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "Not saved") {
+		t.Errorf("an absurd name: %d", code)
+	}
+	code, _, loc := ana.post(path+"/rename", url.Values{"csrf": {ana.csrf(path)}, "name": {"WardWatch"}, "vendor": {"Docobo"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("rename: %d", code)
+	}
+	_, body, _ = ana.get(loc)
+	if !strings.Contains(body, "WardWatch") || !strings.Contains(body, "Developed by <b>Docobo</b>") || !strings.Contains(body, "named by an analyst") {
+		t.Error("the page does not show the new name and developer")
+	}
+	code, _, loc = ana.post(path+"/split", url.Values{"csrf": {ana.csrf(path)}, "document": {"ward-2"}, "name": {"WardWatch Home"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/technologies/") {
+		t.Fatalf("split: %d %s", code, loc)
+	}
+	_, body, _ = ana.get(loc)
+	if !strings.Contains(body, "WardWatch Home") || !strings.Contains(body, "https://example.org/ward-2") {
+		t.Error("the split technology's page does not show its name and document")
 	}
 }

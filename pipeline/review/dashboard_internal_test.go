@@ -1,0 +1,47 @@
+package review
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+func TestHeatLevel(t *testing.T) {
+	for _, c := range []struct {
+		n, max int64
+		want   int
+	}{
+		{0, 0, 0}, {0, 9, 0}, {1, 1, 5}, {9, 9, 5}, {1, 9, 1}, {5, 9, 3}, {8, 9, 5}, {2, 9, 2}, {1, 2, 1},
+	} {
+		if got := heatLevel(c.n, c.max); got != c.want {
+			t.Errorf("heatLevel(%d, %d) = %d, want %d", c.n, c.max, got, c.want)
+		}
+	}
+}
+
+func TestShownTablesNameNotCode(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   store.Table
+		cols []string
+		row  []string
+	}{
+		{"code beside its name is left to the CSV",
+			store.Table{Columns: []string{"dimension", "code", "name", "technologies"}, Rows: [][]string{{"clinical_area", "NEUROLOGY", "Neurology", "3"}}},
+			[]string{"Dimension", "Name", "Technologies"}, []string{"Clinical area", "Neurology", "3"}},
+		{"a code without a name stays",
+			store.Table{Columns: []string{"code", "technologies"}, Rows: [][]string{{"X", "1"}}},
+			[]string{"Code", "Technologies"}, []string{"X", "1"}},
+		{"headings in words",
+			store.Table{Columns: []string{"technology_id", "first_published"}, Rows: [][]string{{"7", "2026-01-01"}}},
+			[]string{"Technology", "First published"}, []string{"7", "2026-01-01"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := shown(c.in)
+			if !slices.Equal(got.Columns, c.cols) || !slices.Equal(got.Rows[0], c.row) {
+				t.Errorf("shown = %q %q, want %q %q", got.Columns, got.Rows[0], c.cols, c.row)
+			}
+		})
+	}
+}
