@@ -14,14 +14,19 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
-// Known is a product or developer a gazetteer knows.
+// Known is a product, developer or other organisation a gazetteer knows.
 type Known struct {
 	Name string
-	// Kind is "product" or "vendor".
+	// Kind is "product", "vendor" or KindOrganisation.
 	Kind string
 	// Vendor is a product's developer.
 	Vendor string
 }
+
+// KindOrganisation is an organisation a gazetteer knows that is not known
+// to make anything (an NHS trust): its name is read whole, and only the
+// words around it say whether it developed the technology.
+const KindOrganisation = "organisation"
 
 // Found is what a document names: at most one technology and its
 // developers, best first. Evidence rule ids are "names.<pattern>".
@@ -46,7 +51,16 @@ type Extractor struct {
 	// vocabularies: a disease or a place, not a developer ("Parkinson's
 	// disease", "London's hospitals").
 	isTerm func(string) bool
+	// places are the UK's places, lower case (names/uk_places.txt): a
+	// place is a developer only when the words say it made something
+	// ("researchers at Oxford"), not when it merely uses it ("a trust in
+	// Kent is using").
+	places map[string]bool
 }
+
+// makerPatterns say who made a technology, not who uses it or where.
+var makerPatterns = map[string]bool{"developed-by": true, "researchers-at": true, "researchers": true,
+	"maker-of": true, "possessive": true, "hyphen": true}
 
 type knownName struct {
 	toks []string
@@ -337,8 +351,12 @@ func (d *doc) key(f *field, sp span) string {
 // add records one sighting of a span as evidence that it is a technology
 // ("tech") or a developer ("vendor").
 func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
-	if d.x.isTerm(strings.ToLower(f.text(sp))) {
+	low := strings.ToLower(f.text(sp))
+	if d.x.isTerm(low) {
 		return // a place, a nationality, a disease: no name of a product or a developer
+	}
+	if (d.x.places[low] || d.knownOrganisation(f, sp)) && !(kind == "vendor" && makerPatterns[pattern]) {
+		return // a place or an NHS trust that is not said to have made it
 	}
 	key := d.key(f, sp)
 	c, ok := d.cands[key]
@@ -555,7 +573,7 @@ func (d *doc) read(f *field) {
 				// developer is named, not a name the text gives.
 				d.addName(f, sp, k.Vendor, "vendor", "known-vendor", wt["known-vendor"])
 			}
-		default:
+		case k.Kind == "vendor":
 			d.add(f, sp, "vendor", "known-vendor", wt["known-vendor"])
 		}
 		last := f.toks[sp.to-1].low
@@ -590,6 +608,9 @@ func (d *doc) readAt(f *field, i int) {
 		if !ok {
 			continue
 		}
+		if p == "developed-by" {
+			d.readMadeBy(f, i)
+		}
 		if _, found := d.spanAfter(f, end, true); !found && p == "developed-by" {
 			// "created by physician-scientists in the Smidt Heart
 			// Institute at Cedars-Sinai": the first name of the clause.
@@ -597,7 +618,17 @@ func (d *doc) readAt(f *field, i int) {
 				end = j
 			}
 		}
-		for _, s := range d.listAfter(f, end) {
+		list := d.listAfter(f, end)
+		if p != "firm" && len(list) > 0 {
+			// "developed by the Oxford spin-out Histonova": the name before
+			// the firm word says where the firm is; the firm is named after.
+			if firmEnd, ok := d.cueAt(f, "firm", list[0].to); ok {
+				if _, ok := d.spanAfter(f, firmEnd, true); ok {
+					list = nil
+				}
+			}
+		}
+		for _, s := range list {
 			d.add(f, s, "vendor", p, wt[p])
 		}
 	}
@@ -620,7 +651,7 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	if end, ok := d.cueAt(f, "uses", i); ok {
-		if sp, ok := d.spanBefore(f, i); ok {
+		if sp, ok := d.spanBefore(f, i); ok && !d.productAppositive(f, sp) {
 			if _, ok := clauseFind(f, end, 4, func(j int) bool { return d.aiWord(f, j) }); ok {
 				d.add(f, sp, "vendor", "uses", wt["uses"])
 			}
@@ -670,10 +701,7 @@ func (d *doc) readAt(f *field, i int) {
 			// "PDMonitor, a monitoring device" is a product; "Nines, a
 			// teleradiology startup" and "Therapixel, a company leading
 			// AI-based products" are organisations: the first word decides.
-			if j, ok := clauseFind(f, end, 8, func(j int) bool {
-				_, product := d.inList(f, "product", j)
-				return product || d.x.cues.Words["organisation"][f.toks[j].low]
-			}); ok {
+			if j, ok := d.headFind(f, end, 8); ok {
 				switch {
 				case d.x.cues.Words["organisation"][f.toks[j].low] || d.organisationWord(f, j+1):
 					d.add(f, sp, "vendor", "apposition", wt["apposition"])
@@ -681,6 +709,25 @@ func (d *doc) readAt(f *field, i int) {
 					// "Nadia Thalmann, a robot expert": a person.
 				default:
 					d.add(f, sp, "tech", "apposition", wt["apposition"])
+					// "HeartNote, an AI-enabled stethoscope from Auscura".
+					d.readMakerAfter(f, end, 8)
+				}
+			}
+		}
+	} else if sp, ok := d.spanBefore(f, i); ok && f.toks[i].text == "," && d.describedAfter(f, i+1) {
+		// "PolypGuard, computer vision software made by Endovision": the
+		// words after the comma say what the name is, without an article.
+		d.add(f, sp, "tech", "apposition", wt["apposition"])
+		d.readMakerAfter(f, i+1, 6)
+	}
+	// "FractureFind by Osteon Imaging", "HeartNote from Auscura": a made
+	// name beside its maker.
+	if _, ok := d.cueAt(f, "product-from", i); ok && i > 0 {
+		if sp, ok := f.endsAt[i]; ok && d.madeName(f, f.spans[sp]) {
+			if makers := d.listAfter(f, i+1); len(makers) > 0 && !d.madeName(f, makers[0]) {
+				d.add(f, f.spans[sp], "tech", "product-from", wt["product-from"])
+				for _, m := range makers {
+					d.add(f, m, "vendor", "product-from", wt["product-from"])
 				}
 			}
 		}
@@ -711,6 +758,130 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "tech", "trademark", wt["trademark"])
 		}
 	}
+}
+
+// beVerbs come between a product and "developed by": "X was developed by".
+var beVerbs = map[string]bool{"is": true, "was": true, "are": true, "were": true, "been": true, "being": true}
+
+// readMadeBy reads the product before "developed by" (cue at token i):
+// "RetinaGrade, developed by Optiq AI," and "DERM was developed by Skin
+// Analytics" name a technology; "a tool developed by" names none.
+func (d *doc) readMadeBy(f *field, i int) {
+	j := i
+	switch {
+	case j > 0 && f.toks[j-1].text == ",":
+		j--
+	default:
+		k := j
+		for k > 0 && beVerbs[f.toks[k-1].low] {
+			k--
+		}
+		if k == j || (k > 0 && f.toks[k-1].low == "has") {
+			return
+		}
+		j = k
+	}
+	if sp, ok := f.endsAt[j]; ok {
+		if s := f.spans[sp]; !d.hasInstitution(f, s) && !d.orgShaped(f, s) {
+			d.add(f, s, "tech", "developed-by", d.x.cues.Weights["developed-by"])
+		}
+	}
+}
+
+// orgShaped reports whether a name ends with a company word ("Ltd",
+// "Health").
+func (d *doc) orgShaped(f *field, sp span) bool {
+	return d.x.cues.Words["company"][f.toks[sp.to-1].low]
+}
+
+// productAppositive reports whether a name stands beside a product word
+// that names it: "The tool, Scribewell, uses" is the tool, not who uses
+// it.
+func (d *doc) productAppositive(f *field, sp span) bool {
+	i := sp.from
+	if i < 2 || f.toks[i-1].text != "," {
+		return false
+	}
+	w := f.toks[i-2]
+	return w.word && d.x.cues.Words["product"][w.low]
+}
+
+// headFind finds the word that says what a thing is in the words from
+// token i that describe it ("a pioneering monitoring device", "a
+// teleradiology startup"): a product word or a word of organisations,
+// before the description ends at a verb or a preposition ("a regulatory
+// sandbox for AI as a medical device" says no such thing).
+func (d *doc) headFind(f *field, i, within int) (int, bool) {
+	for j := i; j < len(f.toks) && j < i+within; j++ {
+		t := f.toks[j]
+		if !t.word && strings.ContainsAny(t.text, ".;:!?,()") {
+			return 0, false
+		}
+		if d.productWord(f, j) || d.x.cues.Words["organisation"][t.low] {
+			return j, true
+		}
+		if j > i && t.word && d.x.cues.Words["breaks"][t.low] {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// describedAfter reports whether the words from token i say what a thing
+// is, without an article: up to three words that describe ("computer
+// vision", "AI-enabled") and then a product word ("software").
+func (d *doc) describedAfter(f *field, i int) bool {
+	for j := i; j < len(f.toks) && j <= i+3; j++ {
+		t := f.toks[j]
+		if !t.word || d.x.cues.Words["breaks"][t.low] {
+			return false
+		}
+		if d.productWord(f, j) {
+			return j > i || j+1 < len(f.toks) && !f.toks[j+1].word
+		}
+		if t.capital && !d.aiWord(f, j) {
+			return false
+		}
+	}
+	return false
+}
+
+// productWord reports whether token i is a word of words.product, or its
+// plural ("sensors").
+func (d *doc) productWord(f *field, i int) bool {
+	if _, ok := d.inList(f, "product", i); ok {
+		return true
+	}
+	low := f.toks[i].low
+	return f.toks[i].word && strings.HasSuffix(low, "s") && d.x.cues.Words["product"][strings.TrimSuffix(low, "s")]
+}
+
+// readMakerAfter reads the developer after a product-from cue within the
+// next few tokens of the clause: "an AI system from Retinai Labs".
+func (d *doc) readMakerAfter(f *field, i, within int) {
+	j, ok := clauseFind(f, i, within, func(j int) bool {
+		_, ok := d.cueAt(f, "product-from", j)
+		if !ok {
+			_, ok = d.cueAt(f, "developed-by", j)
+		}
+		return ok
+	})
+	if !ok {
+		return
+	}
+	end, ok := d.cueAt(f, "product-from", j)
+	if !ok {
+		return // "developed by" reads its own developers
+	}
+	for _, s := range d.listAfter(f, end) {
+		d.add(f, s, "vendor", "product-from", d.x.cues.Weights["product-from"])
+	}
+}
+
+// madeName reports whether a name is one word made up the way products
+// are named: capitals or digits inside ("FractureFind", "Eye2Gene").
+func (d *doc) madeName(f *field, sp span) bool {
+	return sp.to-sp.from == 1 && f.toks[sp.from].shaped && !allUpper(f.toks[sp.from].text)
 }
 
 // organisationWord and personWord report whether token i is a word of
@@ -856,6 +1027,13 @@ func (d *doc) hasInstitution(f *field, sp span) bool {
 		}
 	}
 	return false
+}
+
+// knownOrganisation reports whether a name is an organisation the
+// gazetteers know makes nothing by itself (an NHS trust).
+func (d *doc) knownOrganisation(f *field, sp span) bool {
+	k := d.knownOf(f, sp)
+	return k != nil && k.Kind == KindOrganisation
 }
 
 // knownOf returns the gazetteer's name a span is, if any.

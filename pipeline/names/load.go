@@ -11,6 +11,7 @@ import (
 const (
 	CuesFile        = "names/cues.yaml"
 	CommonWordsFile = "names/common_words.txt"
+	PlacesFile      = "names/uk_places.txt"
 )
 
 // Load reads the cue file and the common words of a rules folder (label
@@ -30,7 +31,13 @@ func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*E
 	if err != nil {
 		return nil, err
 	}
-	return New(c, known, isTerm), nil
+	placesData, err := fs.ReadFile(fsys, PlacesFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path.Join(label, PlacesFile), err)
+	}
+	x := New(c, known, isTerm)
+	x.places = readWordList(placesData)
+	return x, nil
 }
 
 // File is the cue file the extractor was loaded from.

@@ -42,6 +42,12 @@ func tokenize(s string, hyphenCues map[string]bool) []token {
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			end := wordEnd(s, i)
+			// "Attend+", "Notepad++": a made name may end in plus signs.
+			if unicode.IsUpper(r) {
+				for end < len(s) && s[end] == '+' && end-i < 40 {
+					end++
+				}
+			}
 			toks = appendWord(toks, s, i, end, hyphenCues)
 			i = end
 		case strings.ContainsRune(marks, r):
@@ -121,7 +127,7 @@ func newWord(s string, start, end int) token {
 			}
 		}
 	}
-	if letters && digits {
+	if letters && (digits || strings.HasSuffix(w, "+")) {
 		t.shaped = true
 	}
 	return t

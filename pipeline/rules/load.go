@@ -100,7 +100,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		return nil, fmt.Errorf("listing %s: %w", path.Join(label, vocabularyDir), err)
 	}
 	names = append(names, vocabFiles...)
-	for _, f := range []string{namefinder.CuesFile, namefinder.CommonWordsFile, marks.File} {
+	for _, f := range []string{namefinder.CuesFile, namefinder.CommonWordsFile, namefinder.PlacesFile, marks.File} {
 		if _, err := fs.Stat(fsys, f); err == nil {
 			names = append(names, f)
 		}
@@ -130,6 +130,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 	// The name finder's files are read by package names, below.
 	delete(files, namefinder.CuesFile)
 	delete(files, namefinder.CommonWordsFile)
+	delete(files, namefinder.PlacesFile)
 	delete(files, marks.File)
 
 	var problems []error
@@ -247,8 +248,16 @@ func vocabularyTerms(vocabs map[string]*Vocabulary) func(string) bool {
 func knownNames(rules []*Rule) []namefinder.Known {
 	var out []namefinder.Known
 	for _, r := range rules {
-		if r.Org != nil && (r.Org.Kind == "product" || r.Org.Kind == "vendor") {
+		if r.Org == nil {
+			continue
+		}
+		switch r.Org.Kind {
+		case "product", "vendor":
 			out = append(out, namefinder.Known{Name: r.Org.Name, Kind: r.Org.Kind, Vendor: r.Org.Vendor})
+		case "nhs_trust", "nhs_icb":
+			// Read whole ("Guy's and St Thomas' NHS Foundation Trust"), as
+			// any other name: no evidence of a developer by itself.
+			out = append(out, namefinder.Known{Name: r.Org.Name, Kind: namefinder.KindOrganisation})
 		}
 	}
 	return out
