@@ -196,6 +196,15 @@ func (f *Finder) Find(title, text string) []message.Mark {
 	if specific {
 		out = slices.DeleteFunc(out, func(m message.Mark) bool { return m.Kind == "FDA" })
 	}
+	// "UKCA marking" in the headline and "UKCA marking as a class IIa
+	// device" in the text are one mark: the one with its reference.
+	referenced := map[string]bool{}
+	for _, m := range out {
+		if m.Reference != "" {
+			referenced[m.Kind] = true
+		}
+	}
+	out = slices.DeleteFunc(out, func(m message.Mark) bool { return m.Reference == "" && referenced[m.Kind] })
 	slices.SortStableFunc(out, func(a, b message.Mark) int { return f.order(a.Kind) - f.order(b.Kind) })
 	return out
 }

@@ -38,6 +38,8 @@ func TestFind(t *testing.T) {
 		{"a NICE guidance id", "", "NICE has recommended the technology (MTG74) for use in the NHS.", "NICE MTG74"},
 		{"sought, not had", "", "The company is preparing to submit for UKCA marking and expects FDA clearance soon.", ""},
 		{"one mark once", "FDA clearance for MammoScreen", "MammoScreen received FDA clearance.", "FDA"},
+		{"a mark with its class is that mark once", "Skin AI receives UKCA marking",
+			"DermaSight has received UKCA marking as a class IIa medical device.", "UKCA Class IIa"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
