@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 
 	"github.com/horizon-scan/horizon/internal/testenv"
@@ -91,7 +92,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if counts["dead_letters"] != 0 {
 		t.Errorf("dead letters after a clean run: %d", counts["dead_letters"])
 	}
-	wantPerSource := map[string]int{"demo-rss": 10, "demo-atom": 8, "demo-listing": 12, "demo-sitemap": 6}
+	wantPerSource := map[string]int{"demo-rss": 10, "demo-atom": 8, "demo-listing": 12, "demo-sitemap": 10}
 	for _, c := range first.Summary.BySource {
 		if wantPerSource[c.Name] != c.Count {
 			t.Errorf("source %s: %d documents, want %d", c.Name, c.Count, wantPerSource[c.Name])
@@ -138,6 +139,61 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%d documents for one article linked twice", n)
+		}
+	})
+
+	t.Run("every relevant document's technology is named by its product or its developer", func(t *testing.T) {
+		rows, err := b.st.Pool().Query(ctx, `select d.url, d.title, t.key, t.name
+			from report.documents d
+			join document_technologies dt on dt.document_id = d.document_id
+			join technologies t on t.id = dt.technology_id
+			where d.relevant order by d.url`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type named struct{ URL, Title, Key, Name string }
+		all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[named])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) < 30 {
+			t.Fatalf("%d relevant documents with a technology, want the site's 30 or more", len(all))
+		}
+		keys := map[string]bool{}
+		for _, n := range all {
+			keys[n.Key] = true
+		}
+		if len(keys) < len(all)-6 {
+			t.Errorf("%d relevant documents on only %d technologies: unrelated announcements joined", len(all), len(keys))
+		}
+		for _, n := range all {
+			by, _, _ := strings.Cut(n.Key, ":")
+			if (by != "product" && by != "vendor") || n.Name == n.Title || strings.Contains(n.Name, "(not named)") {
+				t.Errorf("%s: technology %q (key %s), named by neither a product nor a developer", n.URL, n.Name, n.Key)
+			}
+		}
+	})
+	t.Run("one product announced under several spellings is one technology", func(t *testing.T) {
+		for _, c := range []struct {
+			product string
+			slugs   []string
+		}{
+			{"RadiantRead", []string{"chest-xray-triage-leeds", "radiantread-bradford", "radiantread-ce-mark", "radiantread-fda"}},
+			{"Scribewell", []string{"ambient-scribe-pilot-manchester", "scribewell-expands-greater-manchester"}},
+		} {
+			var techs []string
+			for _, slug := range c.slugs {
+				var tech string
+				if err := b.st.Pool().QueryRow(ctx, `select t.id || ' ' || t.name from document_technologies dt
+					join technologies t on t.id = dt.technology_id
+					join documents d on d.id = dt.document_id where d.url like '%/' || $1 || '.html'`, slug).Scan(&tech); err != nil {
+					t.Fatalf("technology of %s: %v", slug, err)
+				}
+				techs = append(techs, tech)
+			}
+			if len(slices.Compact(slices.Clone(techs))) != 1 {
+				t.Errorf("%s: the announcements %v are on technologies %v, want one", c.product, c.slugs, techs)
+			}
 		}
 	})
 

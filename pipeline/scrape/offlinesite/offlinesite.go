@@ -24,7 +24,7 @@ var files embed.FS
 // Articles is the number of article pages the site links to from its feeds,
 // listing pages and sitemap (robots.txt forbids one more page, which must
 // never be fetched).
-const Articles = 36
+const Articles = 40
 
 // Site is a running offline site.
 type Site struct {

@@ -37,7 +37,7 @@ for i, (slug, title, date, paras) in enumerate(ARTICLES):
 """
     open(f"{out}/articles/{slug}.html", "w").write(page)
 
-rss, atom, listing, sitemap = ARTICLES[0:10], ARTICLES[10:18], ARTICLES[18:30], ARTICLES[30:36]
+rss, atom, listing, sitemap = ARTICLES[0:10], ARTICLES[10:18], ARTICLES[18:30], ARTICLES[30:]
 items = "".join(f"""
   <item><title>{e(t)}</title><link>/articles/{s}.html</link><guid isPermaLink="false">hit-{s}</guid>
     <pubDate>{format_datetime(dt(d))}</pubDate><description>{e(p[0])}</description></item>""" for s, t, d, p in rss)
