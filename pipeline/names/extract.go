@@ -124,8 +124,13 @@ type candidate struct {
 	textWeight   float64
 	first        int // order of first sighting
 	tech, vendor float64
-	counted      map[string]bool // kind + pattern: each pattern counts once
-	evidence     []message.Evidence
+	// deployer is the evidence that an NHS trust the gazetteer knows is
+	// named as the one using the technology, not as its maker ("UCLH uses
+	// machine learning"): it makes the trust a developer only when the
+	// document names no other.
+	deployer float64
+	counted  map[string]bool // kind + pattern: each pattern counts once
+	evidence []message.Evidence
 }
 
 // doc is the state of one extraction.
@@ -355,8 +360,13 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	if d.x.isTerm(low) {
 		return // a place, a nationality, a disease: no name of a product or a developer
 	}
-	if (d.x.places[low] || d.knownOrganisation(f, sp)) && !(kind == "vendor" && makerPatterns[pattern]) {
-		return // a place or an NHS trust that is not said to have made it
+	maker := kind == "vendor" && makerPatterns[pattern]
+	if d.x.places[low] && !maker {
+		return // a place that is not said to have made it
+	}
+	deployer := d.knownOrganisation(f, sp) && !maker
+	if deployer && kind == "tech" {
+		return
 	}
 	key := d.key(f, sp)
 	c, ok := d.cands[key]
@@ -373,9 +383,12 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 		return
 	}
 	c.counted[kind+pattern] = true
-	if kind == "tech" {
+	switch {
+	case kind == "tech":
 		c.tech += weight
-	} else {
+	case deployer:
+		c.deployer += weight
+	default:
 		c.vendor += weight
 	}
 	t := f.toks[sp.from]
@@ -1121,28 +1134,34 @@ func (d *doc) choose() Found {
 		t := techs[0]
 		out.Technology = &message.Name{Name: t.text, Score: t.tech, Evidence: t.evidence}
 	}
-	vendors := best(func(c *candidate) float64 {
+	score := func(c *candidate) float64 {
 		if c.vendor >= c.tech {
 			return c.vendor
 		}
 		return 0
-	})
+	}
+	vendors := best(score)
+	if len(vendors) == 0 {
+		// Only an NHS trust using it is named: it is taken to have made it.
+		score = func(c *candidate) float64 { return c.vendor + c.deployer }
+		vendors = best(score)
+	}
 	// The developers the headline names come first: one the text alone
 	// names must have more evidence than they have.
 	inTitle := 0.0
 	for _, v := range vendors {
 		if v.inTitle() {
-			inTitle = max(inTitle, v.vendor)
+			inTitle = max(inTitle, score(v))
 		}
 	}
 	for _, v := range vendors {
-		if len(out.Vendors) == maxVendors || v.vendor < vendors[0].vendor/2 {
+		if len(out.Vendors) == maxVendors || score(v) < score(vendors[0])/2 {
 			break
 		}
-		if !v.inTitle() && v.vendor <= inTitle {
+		if !v.inTitle() && score(v) <= inTitle {
 			continue
 		}
-		out.Vendors = append(out.Vendors, message.Name{Name: v.text, Score: v.vendor, Evidence: v.evidence})
+		out.Vendors = append(out.Vendors, message.Name{Name: v.text, Score: score(v), Evidence: v.evidence})
 	}
 	return out
 }

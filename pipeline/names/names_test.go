@@ -30,7 +30,8 @@ func TestCueFileExamples(t *testing.T) {
 
 func TestExtract(t *testing.T) {
 	x := shipped(t, names.Known{Name: "GI Genius", Kind: "product", Vendor: "Cosmo Intelligent Medical Devices"},
-		names.Known{Name: "Epic", Kind: "vendor"})
+		names.Known{Name: "Epic", Kind: "vendor"},
+		names.Known{Name: "Leeds Teaching Hospitals NHS Trust", Kind: names.KindOrganisation})
 	tests := []struct {
 		name, title, text string
 		tech              string
@@ -56,6 +57,14 @@ func TestExtract(t *testing.T) {
 			"AWS HealthScribe", []string{"Amazon Web Services"}},
 		{"a hyphenated developer", "", "The Google-developed model was tested in clinics.", "", []string{"Google"}},
 		{"a name known in lower case is a word", "", "It was an epic effort by nurses.", "", nil},
+		{"a trust using a product is no developer", "",
+			"Leeds Teaching Hospitals NHS Trust is using ScanSure, an AI tool from Voxel Works, to read X-rays.",
+			"ScanSure", []string{"Voxel Works"}},
+		{"a trust using AI of its own is its developer", "",
+			"Leeds Teaching Hospitals NHS Trust is using machine learning to forecast bed demand.",
+			"", []string{"Leeds Teaching Hospitals NHS Trust"}},
+		{"a place is no developer", "", "Doncaster is using an AI model to plan rotas.", "", nil},
+		{"a place said to have made it is", "", "Researchers at Oxford have built a model that reads scans.", "", []string{"Oxford"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

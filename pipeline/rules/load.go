@@ -257,7 +257,9 @@ func knownNames(rules []*Rule) []namefinder.Known {
 		case "nhs_trust", "nhs_icb":
 			// Read whole ("Guy's and St Thomas' NHS Foundation Trust"), as
 			// any other name: no evidence of a developer by itself.
-			out = append(out, namefinder.Known{Name: r.Org.Name, Kind: namefinder.KindOrganisation})
+			for _, name := range r.Any {
+				out = append(out, namefinder.Known{Name: name, Kind: namefinder.KindOrganisation})
+			}
 		}
 	}
 	return out
