@@ -28,6 +28,67 @@ type Kind struct {
 	reference  *regexp.Regexp
 	requires   *regexp.Regexp
 	Line       int
+	// lower are the phrases in lower case: a field none of them is in
+	// needs no regular expression.
+	lower []string
+}
+
+// mayOccur reports whether the kind can be in a field (lower is the field
+// in lower case; references: some kind's reference is in it): one of its
+// phrases is, or a reference that is a mark by itself or with a required
+// word.
+func (k Kind) mayOccur(field, lower string, references bool) bool {
+	for _, p := range k.lower {
+		if strings.Contains(lower, p) {
+			return true
+		}
+	}
+	return references && k.reference != nil && (k.requires != nil || referenceAlone(k) || k.phrases == nil) && k.reference.MatchString(field)
+}
+
+// wordsWithDigits returns the words of s that hold a digit ("K192854",
+// "MTG74", "GID-HTE10012"), joined by spaces: the only words a reference
+// that is a mark by itself can be. Scanning them is much cheaper than
+// scanning the text.
+func wordsWithDigits(s string) string {
+	var b strings.Builder
+	start, digit := -1, false
+	for i := 0; i <= len(s); i++ {
+		c := byte(' ')
+		if i < len(s) {
+			c = s[i]
+		}
+		word := c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' || c == '/' || c >= 0x80
+		switch {
+		case word && start < 0:
+			start, digit = i, c >= '0' && c <= '9'
+		case word:
+			digit = digit || c >= '0' && c <= '9'
+		case start >= 0:
+			if digit {
+				b.WriteString(s[start:i])
+				b.WriteByte(' ')
+			}
+			start = -1
+		}
+	}
+	return b.String()
+}
+
+// referenceKinds is one regular expression of the references of every
+// kind whose reference is a mark by itself: a field it does not match
+// needs no kind's reference sought.
+func referenceKinds(kinds []Kind) *regexp.Regexp {
+	var alts []string
+	for _, k := range kinds {
+		if k.reference != nil && (k.requires != nil || referenceAlone(k) || k.phrases == nil) {
+			alts = append(alts, "(?:"+k.reference.String()+")")
+		}
+	}
+	if len(alts) == 0 {
+		return nil
+	}
+	return regexp.MustCompile(strings.Join(alts, "|"))
 }
 
 // Finder finds marks. It is safe for concurrent use.
@@ -36,6 +97,8 @@ type Finder struct {
 	kinds    []Kind
 	notYet   *regexp.Regexp
 	examples []example
+	// references finds any kind's reference (referenceKinds).
+	references *regexp.Regexp
 }
 
 type example struct {
@@ -112,6 +175,7 @@ func Parse(file string, data []byte) (*Finder, error) {
 		fail(root.Content[0].Line, "no marks")
 	}
 	f.notYet = phraseRegexp(fy.NotYet)
+	f.references = referenceKinds(f.kinds)
 	for _, n := range fy.Examples {
 		var ex exampleYAML
 		if err := n.Decode(&ex); err != nil || strings.TrimSpace(ex.Text) == "" {
@@ -139,6 +203,9 @@ func compileKind(ky kindYAML, line int) (Kind, error) {
 		}
 	}
 	k.phrases = phraseRegexp(ky.Phrases)
+	for _, p := range ky.Phrases {
+		k.lower = append(k.lower, strings.ToLower(strings.TrimSpace(p)))
+	}
 	if ky.Reference != "" {
 		re, err := regexp.Compile(ky.Reference)
 		if err != nil {
@@ -176,8 +243,21 @@ func (f *Finder) Find(title, text string) []message.Mark {
 	var out []message.Mark
 	seen := map[string]int{}
 	for _, fld := range []struct{ name, s string }{{"title", title}, {"text", text}} {
+		// Most texts report no mark: the kinds that may be there are found
+		// with a substring search before any regular expression runs.
+		lower := strings.ToLower(fld.s)
+		references := f.references != nil && f.references.MatchString(wordsWithDigits(fld.s))
+		var kinds []Kind
+		for _, k := range f.kinds {
+			if k.mayOccur(fld.s, lower, references) {
+				kinds = append(kinds, k)
+			}
+		}
+		if len(kinds) == 0 {
+			continue
+		}
 		for _, sent := range sentences(fld.s) {
-			for _, k := range f.kinds {
+			for _, k := range kinds {
 				for _, m := range f.inSentence(k, fld.s, sent, fld.name) {
 					key := m.Kind + "\x00" + m.Reference
 					if i, ok := seen[key]; ok {

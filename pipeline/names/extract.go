@@ -56,6 +56,10 @@ type Extractor struct {
 	// ("researchers at Oxford"), not when it merely uses it ("a trust in
 	// Kent is using").
 	places map[string]bool
+	// cueIndex holds each pattern's cues by their first word; starts are
+	// the words (and marks) that start some cue.
+	cueIndex map[string]cueIndex
+	starts   map[string]bool
 }
 
 // makerPatterns say who made a technology, not who uses it or where.
@@ -73,7 +77,28 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 	if isTerm == nil {
 		isTerm = func(string) bool { return false }
 	}
-	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: map[string][]knownName{}, isTerm: isTerm}
+	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: map[string][]knownName{}, isTerm: isTerm,
+		cueIndex: map[string]cueIndex{}}
+	// The words a cue may start with, and the marks the patterns read
+	// without a cue (a comma before a description, a hyphen before
+	// "developed").
+	x.starts = map[string]bool{",": true, "-": true}
+	for p, cues := range c.Cues {
+		x.cueIndex[p] = indexCues(cues)
+		for _, cue := range cues {
+			list, isList := strings.CutPrefix(cue[0], "@")
+			if !isList {
+				x.starts[cue[0]] = true
+				continue
+			}
+			for w := range c.Words[list] {
+				x.starts[w] = true
+			}
+			for _, ws := range c.multi[list] {
+				x.starts[ws[0]] = true
+			}
+		}
+	}
 	for _, cue := range c.Cues["hyphen"] {
 		x.hyphen[strings.Join(cue, " ")] = true
 	}
@@ -399,12 +424,50 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 // cueAt reports whether a cue of the pattern starts at token i, and where
 // it ends.
 func (d *doc) cueAt(f *field, pattern string, i int) (int, bool) {
-	for _, cue := range d.x.cues.Cues[pattern] {
-		if end, ok := d.matchCue(f, cue, i); ok {
+	if i >= len(f.toks) {
+		return 0, false
+	}
+	ix := d.x.cueIndex[pattern]
+	cues, ok := ix.byFirst[f.toks[i].low]
+	if !ok {
+		cues = ix.lists
+	}
+	for _, c := range cues {
+		if end, ok := d.matchCue(f, d.x.cues.Cues[pattern][c], i); ok {
 			return end, true
 		}
 	}
 	return 0, false
+}
+
+// cueIndex finds a pattern's cues by the token they start with: those
+// starting with that word and those starting with a word list, in the
+// file's order.
+type cueIndex struct {
+	byFirst map[string][]int
+	lists   []int
+}
+
+func indexCues(cues [][]string) cueIndex {
+	ix := cueIndex{byFirst: map[string][]int{}}
+	for i, cue := range cues {
+		if len(cue) > 0 && strings.HasPrefix(cue[0], "@") {
+			ix.lists = append(ix.lists, i)
+		}
+	}
+	for i, cue := range cues {
+		if len(cue) == 0 || strings.HasPrefix(cue[0], "@") {
+			continue
+		}
+		if _, ok := ix.byFirst[cue[0]]; !ok {
+			ix.byFirst[cue[0]] = slices.Clone(ix.lists)
+		}
+		ix.byFirst[cue[0]] = append(ix.byFirst[cue[0]], i)
+	}
+	for w := range ix.byFirst {
+		slices.Sort(ix.byFirst[w])
+	}
+	return ix
 }
 
 func (d *doc) matchCue(f *field, cue []string, i int) (int, bool) {
@@ -614,6 +677,9 @@ func (d *doc) read(f *field) {
 
 // readAt applies the patterns whose cue starts at token i.
 func (d *doc) readAt(f *field, i int) {
+	if !d.x.starts[f.toks[i].low] {
+		return // most words start no cue
+	}
 	wt := d.x.cues.Weights
 	// The developer follows the cue.
 	for _, p := range []string{"developed-by", "researchers-at", "firm"} {
