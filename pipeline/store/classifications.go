@@ -253,6 +253,8 @@ where s.matched_by = 'vendor' and technology_name_key(s.vendor) = p.name_key
 	// the names are close and the developers do not conflict; a weaker
 	// likeness only tells the analyst. Either way the reason names the
 	// candidate.
+	// The likeness below which the trigram index offers no candidate.
+	{"setting the similarity to look for", `select set_config('pg_trgm.similarity_threshold', '` + noteSimilarity + `', true)`},
 	{"matching technologies by similar name", `
 update stage_technologies s
 set key = case when c.joins then c.key else s.key end,
@@ -261,16 +263,41 @@ set key = case when c.joins then c.key else s.key end,
         else '` + ReasonMaybeSame + ` ' || c.name || ' (similar name ' || to_char(c.sim, 'FM0.00') || ')' end],
     priority = s.priority + 1
 from (
-    select distinct on (s2.document_id) s2.document_id, t.key, t.name, x.sim, x.sim >= ` + joinSimilarity + ` as joins
+    select s2.document_id, t.key, t.name, t.sim, t.sim >= ` + joinSimilarity + ` as joins
     from stage_technologies s2
-    join technologies t on t.merged_into is null and split_part(t.key, ':', 1) = 'product'
-     and t.name_key % technology_name_key(s2.name)
-     and (t.vendor_key is null or technology_name_key(s2.vendor) is null
-          or t.vendor_key = technology_name_key(s2.vendor))
-    cross join lateral (select similarity(t.name_key, technology_name_key(s2.name))::numeric as sim) x
-    where s2.matched_by = 'product' and x.sim >= ` + noteSimilarity + `
+    cross join lateral (select technology_name_key(s2.name) as name_key, technology_name_key(s2.vendor) as vendor_key) k
+    -- One index probe per new product: the most alike known product.
+    cross join lateral (
+        select t.key, t.name, similarity(t.name_key, k.name_key)::numeric as sim
+        from technologies t
+        where t.merged_into is null and t.name_key % k.name_key and split_part(t.key, ':', 1) = 'product'
+          and (t.vendor_key is null or k.vendor_key is null or t.vendor_key = k.vendor_key)
+        order by sim desc, t.id limit 1
+    ) t
+    where s2.matched_by = 'product' and k.name_key is not null
       and not exists (select 1 from technologies e where e.key = s2.key)
-    order by s2.document_id, x.sim desc, t.id
+) c
+where s.document_id = c.document_id`},
+	// New products of one batch whose names are alike are one product: the
+	// one with the least key names it. Names are compared within blocks of
+	// the same first four letters ("RadiantRead CXR", "Radiant Read"), so a
+	// batch of thousands of new products costs a hash join, not every pair.
+	{"matching new products of the batch by similar name", `
+update stage_technologies s
+set key = c.key, reasons = s.reasons || array['` + ReasonSimilarName + `: ' || c.name || ' (' || to_char(c.sim, 'FM0.00') || ')'],
+    priority = s.priority + 1
+from (
+    select distinct on (a.document_id) a.document_id, b.key, b.name, similarity(a.name_key, b.name_key)::numeric as sim
+    from (select *, technology_name_key(name) as name_key, technology_name_key(vendor) as vendor_key
+          from stage_technologies where matched_by = 'product') a
+    join (select *, technology_name_key(name) as name_key, technology_name_key(vendor) as vendor_key
+          from stage_technologies where matched_by = 'product') b
+      on left(a.name_key, 4) = left(b.name_key, 4) and b.key < a.key
+     and (a.vendor_key is null or b.vendor_key is null or a.vendor_key = b.vendor_key)
+    where similarity(a.name_key, b.name_key) >= ` + joinSimilarity + `
+      and not exists (select 1 from technologies e where e.key = a.key)
+      and not exists (select 1 from technologies e where e.key = b.key)
+    order by a.document_id, b.key
 ) c
 where s.document_id = c.document_id`},
 	// Technologies: the first document to name one creates it.

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -59,6 +61,48 @@ func BenchmarkSaveClassifications(b *testing.B) {
 			b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "docs/s")
 		})
 	}
+}
+
+// BenchmarkSaveNamedClassifications is BenchmarkSaveClassifications at a
+// batch of 2,000 with every document naming a product nobody has named
+// before and its developer: the worst case for resolution by name, as each
+// product is sought by its normalised name and then by trigram similarity
+// among all the technologies stored so far. "unnamed" is the same batch
+// without names, in the same run.
+func BenchmarkSaveNamedClassifications(b *testing.B) {
+	for _, named := range []bool{false, true} {
+		b.Run(map[bool]string{false: "unnamed", true: "named"}[named], func(b *testing.B) {
+			st := testenv.Store(b)
+			ctx := context.Background()
+			next := 0
+			for b.Loop() {
+				cs := realistic(next, 2000)
+				if named {
+					for i := range cs {
+						cs[i].Technology = &message.Name{Name: madeName(next + i), Score: 2}
+						cs[i].Vendors = []message.Name{{Name: madeName(next+i) + " Health Ltd", Score: 2}}
+					}
+				}
+				next += len(cs)
+				if err := st.SaveClassifications(ctx, cs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
+}
+
+// madeName is a product name made of n: distinct letters, as product names
+// are, not numbers that all look alike to a trigram index.
+func madeName(n int) string {
+	sum := sha256.Sum256([]byte(strconv.Itoa(n)))
+	name := make([]byte, 9)
+	for i := range name {
+		name[i] = 'a' + sum[i]%26
+	}
+	name[0] -= 'a' - 'A'
+	return string(name)
 }
 
 // BenchmarkRawCopy writes the same rows into the same tables with COPY and

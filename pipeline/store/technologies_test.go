@@ -122,6 +122,19 @@ func TestVariantSpellingsJoinOneTechnologyAndDoubtfulOnesGoToReview(t *testing.T
 	if f, _ := techOf("f"); f != a {
 		t.Errorf("f (developer spelt MAMMOSCREEN) is on %d, want a's %d", f, a)
 	}
+	// Variant spellings in one batch are one product too.
+	save(named("i", "RadiantRead", "Northfield Imaging", t0.Add(8*time.Hour)),
+		named("j", "RadiantRead CXR", "Northfield Imaging Ltd", t0.Add(9*time.Hour)),
+		named("k", "Radiant Read", "", t0.Add(10*time.Hour)))
+	if i, _ := techOf("i"); i == a {
+		t.Error("i (RadiantRead) joined MammoScreen")
+	} else {
+		for _, doc := range []string{"j", "k"} {
+			if got, _ := techOf(doc); got != i {
+				t.Errorf("%s is on %d, want RadiantRead's %d (same batch, similar name)", doc, got, i)
+			}
+		}
+	}
 	save(named("g", "ChestView", "", t0.Add(6*time.Hour)), named("h", "", "Chestview", t0.Add(7*time.Hour)))
 	if g, _ := techOf("g"); g == a {
 		t.Error("g (ChestView) joined MammoScreen")
