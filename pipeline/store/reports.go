@@ -103,10 +103,12 @@ from report.point_of_care_by_horizon order by point_of_care, horizon`},
 	{Name: "overview_types", Title: "Filtered technologies by type", Params: OverviewFilters, SQL: `select coalesce(r.name, t.type, '') as type, count(*) as technologies
 from report.technologies t left join report.reference_codes r on r.dimension = 'type' and r.code = t.type
 where ` + overviewWhere + ` group by 1 order by 2 desc, 1`},
+	// The type's name is looked up in the select list, so only for the rows
+	// shown, after the limit (a join would compute every technology's type).
 	{Name: "technologies", Title: "Technologies", Params: OverviewFilters, SQL: `select t.technology_id, t.name, coalesce(t.vendor, '') as vendor,
-       coalesce(r.name, t.type, '') as type, t.documents, t.first_published, t.latest_published,
-       coalesce(t.regulatory_marks, '') as regulatory_marks
-from report.technologies t left join report.reference_codes r on r.dimension = 'type' and r.code = t.type
+       coalesce((select r.name from report.reference_codes r where r.dimension = 'type' and r.code = t.type), t.type, '') as type,
+       t.documents, t.first_published, t.latest_published, coalesce(t.regulatory_marks, '') as regulatory_marks
+from report.technologies t
 where ` + overviewWhere + `
 order by t.first_published desc nulls last, t.technology_id limit 1000`},
 	{Name: "sources", Title: "Sources", SQL: `select source_id, last_run_at, last_success_at, consecutive_failures, coalesce(last_error, '') as last_error,
