@@ -257,19 +257,11 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // and a phone's, and splits one announcement off.
 func TestBrowserTechnologyPage(t *testing.T) {
 	a := newApp(t, review.Config{})
-	ctx := context.Background()
-	var tech int64
-	if err := a.store.Pool().QueryRow(ctx, `select technology_id from document_technologies where document_id = 'leeds-xray'`).Scan(&tech); err != nil {
-		t.Fatal(err)
-	}
-	more := seed()[0]
-	more.Document.ID, more.Document.URL = "leeds-xray-2", "https://example.org/leeds-xray-2"
-	more.Document.Title = "Chest X-ray AI reaches a second Leeds hospital"
-	more.Marks = []message.Mark{{Kind: "CE", Reference: "Class IIa"}, {Kind: "FDA_510K", Reference: "K192854"}}
-	more.Organisations = []message.Organisation{{Kind: "nhs_trust", ID: "RR8", Name: "Leeds Teaching Hospitals NHS Trust", Region: "NHS_NORTH_EAST_YORKSHIRE"}}
-	if err := a.store.SaveClassifications(ctx, []message.Classification{more}); err != nil {
-		t.Fatal(err)
-	}
+	tech := a.announceAgain(t, 0, func(c *message.Classification) {
+		c.Document.Title = "Chest X-ray AI reaches a second Leeds hospital"
+		c.Marks = []message.Mark{{Kind: "CE", Reference: "Class IIa"}, {Kind: "FDA_510K", Reference: "K192854"}}
+		c.Organisations = []message.Organisation{{Kind: "nhs_trust", ID: "RR8", Name: "Leeds Teaching Hospitals NHS Trust", Region: "NHS_NORTH_EAST_YORKSHIRE"}}
+	})
 	b := browser(t)
 	signIn(t, b, a.URL, "ana")
 	page := a.URL + "/technologies/" + itoa(tech)

@@ -213,3 +213,25 @@ func reportsFor(t testing.TB, a *app) *store.Reports {
 	t.Cleanup(r.Close)
 	return r
 }
+
+// announceAgain stores a second announcement of seed document i's
+// technology, changed by edit, and returns the technology's id.
+func (a *app) announceAgain(t *testing.T, i int, edit func(*message.Classification)) int64 {
+	t.Helper()
+	ctx := context.Background()
+	first := seed()[i]
+	var tech int64
+	if err := a.store.Pool().QueryRow(ctx, `select technology_id from document_technologies where document_id = $1`,
+		first.Document.ID).Scan(&tech); err != nil {
+		t.Fatal(err)
+	}
+	more := first
+	more.Document.ID, more.Document.URL = first.Document.ID+"-2", first.Document.URL+"-2"
+	if edit != nil {
+		edit(&more)
+	}
+	if err := a.store.SaveClassifications(ctx, []message.Classification{more}); err != nil {
+		t.Fatal(err)
+	}
+	return tech
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
-	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/review"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
@@ -517,17 +516,8 @@ func TestRequestMetricsAreCountedByRoute(t *testing.T) {
 func TestTechnologyPageRenameAndSplit(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, review.Config{})
-	ctx := context.Background()
 	// A second announcement of the ward technology, so that one can be split off.
-	var tech int64
-	if err := a.store.Pool().QueryRow(ctx, `select technology_id from document_technologies where document_id = 'ward'`).Scan(&tech); err != nil {
-		t.Fatal(err)
-	}
-	more := seed()[2]
-	more.Document.ID, more.Document.URL = "ward-2", "https://example.org/ward-2"
-	if err := a.store.SaveClassifications(ctx, []message.Classification{more}); err != nil {
-		t.Fatal(err)
-	}
+	tech := a.announceAgain(t, 2, nil)
 	path := fmt.Sprintf("/technologies/%d", tech)
 
 	rita := a.client(t)

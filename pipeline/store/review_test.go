@@ -134,12 +134,7 @@ func TestTechnologyCodesFollowReclassificationAndMerges(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	estroke := message.Organisation{Kind: "product", ID: "e-stroke", Name: "e-Stroke", Vendor: "Brainomix"}
-	save := func(cs ...message.Classification) {
-		t.Helper()
-		if err := st.SaveClassifications(ctx, cs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	save := saver(t, st)
 	codes := func(key, dim string) []string {
 		t.Helper()
 		rows, err := st.Pool().Query(ctx, `select c.code from report.technology_codes c join technologies t on t.id = c.technology_id
@@ -201,12 +196,7 @@ func TestTechnologiesAreMatchedByNormalisedNamesAndFollowMerges(t *testing.T) {
 	st := testenv.Store(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	save := func(cs ...message.Classification) {
-		t.Helper()
-		if err := st.SaveClassifications(ctx, cs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	save := saver(t, st)
 	product := func(id, name, vendor string) message.Organisation {
 		return message.Organisation{Kind: "product", ID: id, Name: name, Vendor: vendor}
 	}

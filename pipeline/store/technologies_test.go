@@ -16,6 +16,17 @@ import (
 // named is a relevant classification of a document that names a
 // technology and its developer (either may be empty), with a subtype and a
 // clinical area.
+// saver returns a function that saves classifications in one batch, or
+// fails the test.
+func saver(t *testing.T, st *store.Store) func(...message.Classification) {
+	return func(cs ...message.Classification) {
+		t.Helper()
+		if err := st.SaveClassifications(context.Background(), cs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func named(id, tech, vendor string, at time.Time) message.Classification {
 	c := classification(id, "h", "r1", at, "DIAGNOSTIC")
 	c.Document.Published = &at
@@ -77,12 +88,7 @@ func TestVariantSpellingsJoinOneTechnologyAndDoubtfulOnesGoToReview(t *testing.T
 	st := testenv.Store(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	save := func(cs ...message.Classification) {
-		t.Helper()
-		if err := st.SaveClassifications(ctx, cs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	save := saver(t, st)
 	techOf := func(doc string) (int64, []string) {
 		t.Helper()
 		var id int64
