@@ -56,6 +56,11 @@ type Extractor struct {
 	// ("researchers at Oxford"), not when it merely uses it ("a trust in
 	// Kent is using").
 	places map[string]bool
+	// firstNames are common first names, lower case
+	// (names/first_names.txt): a name of a few words that starts with one
+	// and has no word of a company, an institution or a product in it is
+	// a person ("Elon Musk"), neither a product nor a developer.
+	firstNames map[string]bool
 	// cueIndex holds each pattern's cues by their first word; starts are
 	// the words (and marks) that start some cue.
 	cueIndex map[string]cueIndex
@@ -384,6 +389,9 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	low := strings.ToLower(f.text(sp))
 	if d.x.isTerm(low) {
 		return // a place, a nationality, a disease: no name of a product or a developer
+	}
+	if d.person(f, sp) {
+		return // someone speaking or quoted, not what they made
 	}
 	maker := kind == "vendor" && makerPatterns[pattern]
 	if d.x.places[low] && !maker {
@@ -955,6 +963,36 @@ func (d *doc) readMakerAfter(f *field, i, within int) {
 	for _, s := range d.listAfter(f, end) {
 		d.add(f, s, "vendor", "product-from", d.x.cues.Weights["product-from"])
 	}
+}
+
+// person reports whether a name is a person's: two or three capitalised
+// words, the first a first name, none a made word, an acronym or a word of
+// companies, institutions, organisations or products, and no gazetteer
+// knows it ("Elon Musk"; not "Ada Health", "Grace Hospital", "Owen
+// Mumford" when the gazetteer lists it).
+func (d *doc) person(f *field, sp span) bool {
+	if d.knownOf(f, sp) != nil {
+		return false
+	}
+	// A first name opening a sentence may have been left out of the span
+	// as a common word ("Martin Hale announces"): it still makes a person.
+	if sp.from > 0 {
+		if prev := f.toks[sp.from-1]; prev.word && prev.capital && d.x.firstNames[prev.low] {
+			sp.from--
+		}
+	}
+	n := sp.to - sp.from
+	if n < 2 || n > 3 || !d.x.firstNames[f.toks[sp.from].low] {
+		return false
+	}
+	w := d.x.cues.Words
+	for _, t := range f.toks[sp.from:sp.to] {
+		if !t.word || !t.capital || t.shaped || allUpper(t.text) || w["company"][t.low] ||
+			w["institution"][t.low] || w["organisation"][t.low] || w["product"][t.low] {
+			return false
+		}
+	}
+	return true
 }
 
 // madeName reports whether a name is one word made up the way products

@@ -12,7 +12,11 @@ const (
 	CuesFile        = "names/cues.yaml"
 	CommonWordsFile = "names/common_words.txt"
 	PlacesFile      = "names/uk_places.txt"
+	FirstNamesFile  = "names/first_names.txt"
 )
+
+// Files are the files of a rules folder that Load reads.
+var Files = []string{CuesFile, CommonWordsFile, PlacesFile, FirstNamesFile}
 
 // Load reads the cue file and the common words of a rules folder (label
 // names it in errors) and returns an extractor that also knows the
@@ -35,8 +39,13 @@ func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*E
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path.Join(label, PlacesFile), err)
 	}
+	firstData, err := fs.ReadFile(fsys, FirstNamesFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path.Join(label, FirstNamesFile), err)
+	}
 	x := New(c, known, isTerm)
 	x.places = readWordList(placesData)
+	x.firstNames = readWordList(firstData)
 	return x, nil
 }
 

@@ -31,7 +31,8 @@ func TestCueFileExamples(t *testing.T) {
 func TestExtract(t *testing.T) {
 	x := shipped(t, names.Known{Name: "GI Genius", Kind: "product", Vendor: "Cosmo Intelligent Medical Devices"},
 		names.Known{Name: "Epic", Kind: "vendor"},
-		names.Known{Name: "Leeds Teaching Hospitals NHS Trust", Kind: names.KindOrganisation})
+		names.Known{Name: "Leeds Teaching Hospitals NHS Trust", Kind: names.KindOrganisation},
+		names.Known{Name: "Owen Mumford", Kind: "vendor"})
 	tests := []struct {
 		name, title, text string
 		tech              string
@@ -65,6 +66,14 @@ func TestExtract(t *testing.T) {
 			"", []string{"Leeds Teaching Hospitals NHS Trust"}},
 		{"a place is no developer", "", "Doncaster is using an AI model to plan rotas.", "", nil},
 		{"a place said to have made it is", "", "Researchers at Oxford have built a model that reads scans.", "", []string{"Oxford"}},
+		{"a person announcing is no developer", "Martin Hale announces a chest X-ray reader", "Martin Hale announces LungLens, an app that reads chest X-rays.",
+			"LungLens", nil},
+		{"a first name with a company word is a company", "", "Ada Health launches SymptomSense, a symptom checker.",
+			"SymptomSense", []string{"Ada Health"}},
+		{"a first name with an institution word is an institution", "",
+			"Researchers at Grace Hospital have built a model that reads scans.", "", []string{"Grace Hospital"}},
+		{"a person the gazetteer knows as a developer stays one", "", "Owen Mumford launches GlucoPen.",
+			"GlucoPen", []string{"Owen Mumford"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

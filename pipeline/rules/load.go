@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -100,7 +101,7 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		return nil, fmt.Errorf("listing %s: %w", path.Join(label, vocabularyDir), err)
 	}
 	names = append(names, vocabFiles...)
-	for _, f := range []string{namefinder.CuesFile, namefinder.CommonWordsFile, namefinder.PlacesFile, marks.File} {
+	for _, f := range append(slices.Clone(namefinder.Files), marks.File) {
 		if _, err := fs.Stat(fsys, f); err == nil {
 			names = append(names, f)
 		}
@@ -128,9 +129,9 @@ func Load(fsys fs.FS, label string) (*RuleSet, error) {
 		return nil, fmt.Errorf("%s: no %s", label, taxonomyFile)
 	}
 	// The name finder's files are read by package names, below.
-	delete(files, namefinder.CuesFile)
-	delete(files, namefinder.CommonWordsFile)
-	delete(files, namefinder.PlacesFile)
+	for _, f := range namefinder.Files {
+		delete(files, f)
+	}
 	delete(files, marks.File)
 
 	var problems []error
