@@ -102,7 +102,7 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 	defer st.Close()
 
 	start := time.Now()
-	res, err := onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{}, Sources: sources, Rules: rs, Log: log})
+	res, err := onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{Log: log}, Sources: sources, Rules: rs, Log: log})
 	if err != nil {
 		return err
 	}

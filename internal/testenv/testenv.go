@@ -200,6 +200,7 @@ func BusConfig(t testing.TB) bus.Config {
 		_ = js.DeleteStream(context.Background(), cfg.Stream)
 		_ = js.DeleteKeyValue(context.Background(), cfg.Stream+"_scrape_state")
 		_ = js.DeleteKeyValue(context.Background(), cfg.Stream+"_seen_technologies")
+		_ = js.DeleteKeyValue(context.Background(), cfg.Stream+"_isolation")
 	})
 	return cfg
 }

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -61,7 +62,14 @@ type Config struct {
 	MaxAge          time.Duration // how long messages are kept for replay, default 30 days
 	DuplicateWindow time.Duration // Nats-Msg-Id de-duplication window, default 1h
 	AckWait         time.Duration // redelivery after this long without an ack, default 30s
-	MaxDeliver      int           // deliveries without being settled before a message is dead-lettered (crash-loop guard), default 5
+	MaxDeliver      int           // deliveries without being settled before a message is handled alone (crash-loop guard), default 5
+	// IsolatedAttempts is how many times a message handled alone may go
+	// unsettled (the process dies, or the handler hands it back) before it
+	// is dead-lettered, default 2.
+	IsolatedAttempts int
+	// Log receives the dead letters and the guard's warnings; default
+	// slog.Default().
+	Log *slog.Logger
 	RetryBackoff    time.Duration // first wait after a transient failure, doubling up to 10s; default 250ms
 }
 
@@ -74,13 +82,19 @@ func (c Config) withDefaults() Config {
 	c.AckWait = cmp.Or(c.AckWait, defaultAckWait)
 	c.MaxDeliver = cmp.Or(c.MaxDeliver, defaultMaxDeliver)
 	c.RetryBackoff = cmp.Or(c.RetryBackoff, 250*time.Millisecond)
+	c.IsolatedAttempts = cmp.Or(c.IsolatedAttempts, 2)
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
 	return c
 }
 
 // Bus is a JetStream context bound to Horizon's topology.
 type Bus struct {
-	js  jetstream.JetStream
-	cfg Config
+	js        jetstream.JetStream
+	cfg       Config
+	log       *slog.Logger
+	isolation jetstream.KeyValue // attempts at messages handled alone
 }
 
 // Open declares the stream and the durable consumers (idempotently: several
@@ -91,7 +105,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating jetstream context: %w", err)
 	}
-	b := &Bus{js: js, cfg: cfg}
+	b := &Bus{js: js, cfg: cfg, log: cfg.Log}
 	err = retryServerErrors(ctx, func() error {
 		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 			Name:        cfg.Stream,
@@ -133,6 +147,10 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 		if err != nil {
 			return nil, fmt.Errorf("declaring consumer %s: %w", name, err)
 		}
+	}
+	b.isolation, err = b.keyValue(ctx, b.IsolationBucket(), "Horizon: attempts at messages handled alone by the crash-loop guard")
+	if err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -185,6 +203,10 @@ func (b *Bus) StateBucket() string { return b.cfg.Stream + "_scrape_state" }
 func (b *Bus) StateStore(ctx context.Context) (jetstream.KeyValue, error) {
 	return b.keyValue(ctx, b.StateBucket(), "Horizon scraper: ETag, Last-Modified and content hash per URL")
 }
+
+// IsolationBucket names the key-value bucket where the crash-loop guard
+// counts its attempts at messages handled alone.
+func (b *Bus) IsolationBucket() string { return b.cfg.Stream + "_isolation" }
 
 // SeenBucket names the key-value bucket of the technologies the classifier
 // has seen named.
@@ -244,9 +266,11 @@ type Handler func(ctx context.Context, msgs []jetstream.Msg)
 // and hands each batch to h, until ctx is cancelled.
 //
 // A message already delivered more than MaxDeliver times without being
-// settled (the process handling it died, or kept handing it back) is
-// dead-lettered here instead of being handed out again, so that one message
-// cannot stop a stage for good.
+// settled (the process handling it died, or kept handing it back) is handed
+// out alone from then on, and dead-lettered after IsolatedAttempts alone
+// that did not settle it (see [Bus.isolate]): one message cannot stop a
+// stage for good, and the good messages that came with it are not
+// dead-lettered with it.
 func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait time.Duration, h Handler) error {
 	cons, err := b.js.Consumer(ctx, b.cfg.Stream, consumer)
 	if err != nil {
@@ -268,9 +292,10 @@ func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait ti
 			}
 			continue
 		}
-		var msgs []jetstream.Msg
+		var msgs, suspects []jetstream.Msg
 		for m := range batch.Messages() {
-			if b.overDelivered(ctx, consumer, m) {
+			if b.delivered(m) > b.cfg.MaxDeliver {
+				suspects = append(suspects, m)
 				continue
 			}
 			msgs = append(msgs, m)
@@ -278,21 +303,95 @@ func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait ti
 		if len(msgs) > 0 {
 			h(ctx, msgs)
 		}
+		b.isolate(ctx, consumer, suspects, h)
 	}
 	return nil
 }
 
-// overDelivered dead-letters a message that has been delivered too often.
-func (b *Bus) overDelivered(ctx context.Context, consumer string, m jetstream.Msg) bool {
+// delivered is how many times a message has been handed out.
+func (b *Bus) delivered(m jetstream.Msg) int {
 	meta, err := m.Metadata()
-	if err != nil || int(meta.NumDelivered) <= b.cfg.MaxDeliver {
-		return false
+	if err != nil {
+		return 0
 	}
-	reason := fmt.Errorf("delivered %d times to %s without being settled", meta.NumDelivered, consumer)
-	if err := b.DeadLetter(context.WithoutCancel(ctx), consumer, m, reason); err != nil {
-		return false // hand it out once more rather than lose it
+	return int(meta.NumDelivered)
+}
+
+// isolate handles messages delivered more than MaxDeliver times one at a
+// time, so that a message that kills the process (or that the handler
+// never settles) is found among the good ones it came with and
+// dead-lettered alone. Before each is handed out alone, an attempt is
+// counted in the isolation bucket; an attempt that ends with the message
+// acked or terminated clears the count, so only attempts the process did
+// not survive, or that left the message unsettled, accumulate. A message
+// that has had IsolatedAttempts of them is dead-lettered. The good
+// messages of a crash-looping batch are handled alone in turn and settle
+// as usual.
+func (b *Bus) isolate(ctx context.Context, consumer string, suspects []jetstream.Msg, h Handler) {
+	work := context.WithoutCancel(ctx)
+	for i, m := range suspects {
+		if ctx.Err() != nil {
+			for _, rest := range suspects[i:] {
+				_ = rest.NakWithDelay(time.Second)
+			}
+			return
+		}
+		for _, rest := range suspects[i+1:] {
+			_ = rest.InProgress() // still ours while the one before is handled
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			continue // not settled: it comes back
+		}
+		key := consumer + "." + strconv.FormatUint(meta.Sequence.Stream, 10)
+		attempts := 0
+		if e, err := b.isolation.Get(work, key); err == nil {
+			attempts, _ = strconv.Atoi(string(e.Value()))
+		}
+		if attempts >= b.cfg.IsolatedAttempts {
+			reason := fmt.Errorf("%s did not settle it in %d attempts alone (the process stopped or handed it back; delivered %d times)",
+				consumer, attempts, meta.NumDelivered)
+			if err := b.DeadLetter(work, consumer, m, reason); err == nil {
+				_ = b.isolation.Purge(work, key)
+			}
+			continue
+		}
+		if _, err := b.isolation.Put(work, key, []byte(strconv.Itoa(attempts+1))); err != nil {
+			b.log.Warn("counting an isolated attempt", "consumer", consumer, "seq", meta.Sequence.Stream, "err", err)
+		}
+		t := &tracked{Msg: m}
+		h(ctx, []jetstream.Msg{t})
+		if t.settled || ctx.Err() != nil {
+			// Done with, or handed back at shutdown: not the message's fault.
+			_ = b.isolation.Purge(work, key)
+		}
 	}
-	return true
+}
+
+// tracked records whether a handler settled a message for good.
+type tracked struct {
+	jetstream.Msg
+	settled bool
+}
+
+func (t *tracked) Ack() error {
+	t.settled = true
+	return t.Msg.Ack()
+}
+
+func (t *tracked) DoubleAck(ctx context.Context) error {
+	t.settled = true
+	return t.Msg.DoubleAck(ctx)
+}
+
+func (t *tracked) Term() error {
+	t.settled = true
+	return t.Msg.Term()
+}
+
+func (t *tracked) TermWithReason(reason string) error {
+	t.settled = true
+	return t.Msg.TermWithReason(reason)
 }
 
 // Hold waits out a transient failure (the database or the server is
@@ -344,6 +443,8 @@ func (b *Bus) DeadLetter(ctx context.Context, stage string, m jetstream.Msg, rea
 	if err := m.Term(); err != nil {
 		return fmt.Errorf("term: %w", err)
 	}
+	b.log.Warn("dead-lettered", "stage", stage, "subject", m.Subject(), "seq", meta.Sequence.Stream,
+		"msg_id", out.Header.Get(HeaderDLQMsgID), "reason", reason.Error())
 	return nil
 }
 

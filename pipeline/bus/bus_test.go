@@ -2,8 +2,10 @@ package bus_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,8 +64,8 @@ func TestPublishingTheSameMsgIDTwiceStoresItOnce(t *testing.T) {
 }
 
 // TestAMessageThatKeepsComingBackIsDeadLettered shows the crash-loop
-// guard: a message handed back again and again (as when the process handling
-// it dies each time) is handed out MaxDeliver times and then moved to the
+// guard: a message handed back again and again is handed out MaxDeliver
+// times, then alone IsolatedAttempts times, and then moved to the
 // dead-letter subject with its payload and the reason, not dropped and not
 // looped forever.
 func TestAMessageThatKeepsComingBackIsDeadLettered(t *testing.T) {
@@ -93,8 +95,8 @@ func TestAMessageThatKeepsComingBackIsDeadLettered(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got := deliveries.Load(); got != int32(b.Config().MaxDeliver) {
-		t.Errorf("handed out %d times, want MaxDeliver = %d", got, b.Config().MaxDeliver)
+	if got, want := deliveries.Load(), int32(b.Config().MaxDeliver+b.Config().IsolatedAttempts); got != want {
+		t.Errorf("handed out %d times, want MaxDeliver + IsolatedAttempts = %d", got, want)
 	}
 	cons, err := b.JetStream().Consumer(ctx, cfg.Stream, bus.DeadLetterConsumer)
 	if err != nil {
@@ -108,7 +110,8 @@ func TestAMessageThatKeepsComingBackIsDeadLettered(t *testing.T) {
 	if string(m.Data()) != `{"n":1}` {
 		t.Errorf("dead letter payload %q", m.Data())
 	}
-	if r := h.Get(bus.HeaderDLQReason); !strings.Contains(r, "delivered 6 times to classifier without being settled") {
+	if r := h.Get(bus.HeaderDLQReason); !strings.Contains(r, "classifier did not settle it in 2 attempts alone") ||
+		!strings.Contains(r, "delivered 8 times") {
 		t.Errorf("dead letter reason %q", r)
 	}
 	if h.Get(bus.HeaderDLQStage) != "classifier" || h.Get(bus.HeaderDLQSubject) != b.RawSubject("s") || h.Get(bus.HeaderDLQMsgID) != "m1" {
@@ -199,4 +202,98 @@ func TestConsumeFinishesTheBatchInHandOnShutdown(t *testing.T) {
 	if n, err := b.Pending(ctx, bus.ClassifierConsumer); err != nil || n != 0 {
 		t.Errorf("%d still pending after shutdown (%v)", n, err)
 	}
+}
+
+// TestACrashLoopDeadLettersTheCulpritAlone publishes 500 messages, one of
+// which kills the process that handles it (a panic the test recovers from,
+// then a fresh Consume, as a restarted process would). The batches it comes
+// in crash until the guard hands their messages out alone: the culprit is
+// dead-lettered with its reason, and the other 499 are handled, none of
+// them dead-lettered.
+func TestACrashLoopDeadLettersTheCulpritAlone(t *testing.T) {
+	t.Parallel()
+	nc := testenv.NATS(t)
+	cfg := testenv.BusConfig(t)
+	cfg.AckWait = time.Second
+	cfg.MaxDeliver = 2
+	b, err := bus.Open(context.Background(), nc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const n, poison = 500, 137
+	for i := range n {
+		if _, err := b.PublishJSON(ctx, b.RawSubject("s"), fmt.Sprint("m", i), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	handled := map[string]int{}
+	crashes := 0
+	handler := func(ctx context.Context, msgs []jetstream.Msg) {
+		for _, m := range msgs {
+			if string(m.Data()) == fmt.Sprint(poison) {
+				mu.Lock()
+				crashes++
+				mu.Unlock()
+				panic("the process dies on this message")
+			}
+		}
+		for _, m := range msgs {
+			if err := m.DoubleAck(context.WithoutCancel(ctx)); err != nil {
+				t.Error(err)
+				continue
+			}
+			mu.Lock()
+			handled[string(m.Data())]++
+			mu.Unlock()
+		}
+	}
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for wctx.Err() == nil { // a supervisor restarting the process
+			func() {
+				defer func() { _ = recover() }()
+				_ = b.Consume(wctx, bus.ClassifierConsumer, 100, 100*time.Millisecond, handler)
+			}()
+		}
+	}()
+	testenv.Eventually(t, 50*time.Second, "the culprit dead-lettered and the rest handled", func() bool {
+		dl, err := b.Pending(ctx, bus.DeadLetterConsumer)
+		if err != nil || dl == 0 {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return len(handled) == n-1
+	})
+	stop()
+	<-done
+	if dl, err := b.Pending(ctx, bus.DeadLetterConsumer); err != nil || dl != 1 {
+		t.Errorf("%d dead letters (%v), want the culprit alone", dl, err)
+	}
+	cons, err := b.JetStream().Consumer(ctx, cfg.Stream, bus.DeadLetterConsumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(m.Data()) != fmt.Sprint(poison) {
+		t.Errorf("dead-lettered %s, want the culprit %d", m.Data(), poison)
+	}
+	if r := m.Headers().Get(bus.HeaderDLQReason); !strings.Contains(r, "attempts alone") {
+		t.Errorf("reason %q", r)
+	}
+	if _, ok := handled[fmt.Sprint(poison)]; ok {
+		t.Error("the culprit was handled")
+	}
+	if n, err := b.Pending(ctx, bus.ClassifierConsumer); err != nil || n != 0 {
+		t.Errorf("%d still pending (%v)", n, err)
+	}
+	t.Logf("%d crashes before the culprit was dead-lettered", crashes)
 }

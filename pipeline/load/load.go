@@ -189,9 +189,7 @@ func (l *Loader) deadLetter(ctx context.Context, m jetstream.Msg, reason error) 
 	if err := l.bus.DeadLetter(ctx, Stage, m, reason); err != nil {
 		// Not acked: it comes back after AckWait and is tried again.
 		l.log.Error("dead-lettering", "subject", m.Subject(), "err", err)
-		return
 	}
-	l.log.Warn("dead-lettered", "subject", m.Subject(), "reason", reason)
 }
 
 func (l *Loader) ackAll(msgs []jetstream.Msg) {

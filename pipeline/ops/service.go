@@ -150,7 +150,9 @@ func (f *Flags) Start(ctx context.Context, name string) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := bus.Open(ctx, nc, f.Bus())
+	cfg := f.Bus()
+	cfg.Log = log
+	b, err := bus.Open(ctx, nc, cfg)
 	if err != nil {
 		nc.Close()
 		return nil, err
