@@ -69,8 +69,8 @@ type Config struct {
 	IsolatedAttempts int
 	// Log receives the dead letters and the guard's warnings; default
 	// slog.Default().
-	Log *slog.Logger
-	RetryBackoff    time.Duration // first wait after a transient failure, doubling up to 10s; default 250ms
+	Log          *slog.Logger
+	RetryBackoff time.Duration // first wait after a transient failure, doubling up to 10s; default 250ms
 }
 
 func (c Config) withDefaults() Config {
