@@ -95,6 +95,7 @@ type Bus struct {
 	cfg       Config
 	log       *slog.Logger
 	isolation jetstream.KeyValue // attempts at messages handled alone
+	nc        *nats.Conn
 }
 
 // Open declares the stream and the durable consumers (idempotently: several
@@ -105,7 +106,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating jetstream context: %w", err)
 	}
-	b := &Bus{js: js, cfg: cfg, log: cfg.Log}
+	b := &Bus{js: js, cfg: cfg, log: cfg.Log, nc: nc}
 	err = retryServerErrors(ctx, func() error {
 		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 			Name:        cfg.Stream,
@@ -253,6 +254,47 @@ func (b *Bus) PublishJSON(ctx context.Context, subject, msgID string, v any) (du
 		return false, fmt.Errorf("publishing to %s: %w", subject, err)
 	}
 	return ack.Duplicate, nil
+}
+
+// ErrTooLarge is returned for a message larger than the server takes
+// (its max_payload, less room for headers), whatever was cut from it.
+var ErrTooLarge = errors.New("message larger than the server's max payload")
+
+// headroom is kept below the server's max payload for the headers
+// (message id, dead-letter reasons).
+const headroom = 8 << 10
+
+// MaxMessageBytes is the largest message body the server takes, less room
+// for headers.
+func (b *Bus) MaxMessageBytes() int {
+	return max(int(b.nc.MaxPayload())-headroom, 1024)
+}
+
+// PublishFitting publishes v like [Bus.PublishJSON], keeping it under the
+// server's max payload: while its JSON is too large it calls shrink with
+// the number of bytes over, and shrink cuts v (a document's text, say) and
+// reports whether it could. cut says that shrink was called; when v cannot
+// be made small enough the error is ErrTooLarge and nothing is published.
+func (b *Bus) PublishFitting(ctx context.Context, subject, msgID string, v any, shrink func(over int) bool) (duplicate, cut bool, err error) {
+	limit := b.MaxMessageBytes()
+	for range 8 {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return false, cut, fmt.Errorf("encoding message for %s: %w", subject, err)
+		}
+		if len(data) <= limit {
+			ack, err := b.js.Publish(ctx, subject, data, jetstream.WithMsgID(msgID))
+			if err != nil {
+				return false, cut, fmt.Errorf("publishing to %s: %w", subject, err)
+			}
+			return ack.Duplicate, cut, nil
+		}
+		if !shrink(len(data) - limit) {
+			return false, cut, fmt.Errorf("%s: %d bytes, at most %d: %w", subject, len(data), limit, ErrTooLarge)
+		}
+		cut = true
+	}
+	return false, cut, fmt.Errorf("%s: still over %d bytes after cutting: %w", subject, limit, ErrTooLarge)
 }
 
 // Handler processes a batch of messages. It must settle every message (ack,

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -176,8 +177,22 @@ func (w *Worker) handleOne(ctx, work context.Context, m jetstream.Msg) bool {
 	}
 	c := Classify(w.rules, d, w.clock())
 	w.firstSightings(work, &c)
+	shrink := func(over int) bool {
+		// The classification carries the document: cut its text, which
+		// the labels' evidence does not need, and say so.
+		c.Truncated = true
+		return c.Document.CutText(over)
+	}
 	for attempt := 0; ; attempt++ {
-		_, err := w.bus.PublishJSON(work, w.bus.ClassifiedSubject(d.Source), c.MsgID(), c)
+		_, _, err := w.bus.PublishFitting(work, w.bus.ClassifiedSubject(d.Source), c.MsgID(), &c, shrink)
+		if errors.Is(err, bus.ErrTooLarge) || errors.Is(err, nats.ErrMaxPayload) {
+			// It will never fit: dead-letter it rather than retry forever.
+			w.metrics.failed.Inc()
+			if dlErr := w.bus.DeadLetter(work, Stage, m, err); dlErr != nil {
+				w.log.Error("dead-lettering", "subject", m.Subject(), "err", dlErr)
+			}
+			return true
+		}
 		if err == nil {
 			break
 		}

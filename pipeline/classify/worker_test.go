@@ -78,3 +78,70 @@ func TestTheFirstDocumentNamingATechnologyGoesToReview(t *testing.T) {
 		t.Errorf("redelivered first document lost its first sighting: %v", again.Review.Reasons)
 	}
 }
+
+// TestAClassificationOverTheMaxPayloadIsCutNotRetried sends a document just
+// under the server's max payload, whose classification (the document again
+// and its labels) would be over it, among ordinary ones. Its
+// classification is published once with the text cut and flagged
+// truncated, and the documents after it flow.
+func TestAClassificationOverTheMaxPayloadIsCutNotRetried(t *testing.T) {
+	nc := testenv.NATS(t)
+	b, cfg := testenv.Bus(t, nc)
+	ctx := context.Background()
+	w := NewWorker(b, ruleSet(t), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	sentence := "An AI tool developed by researchers detects lung cancer on CT scans of NHS patients. "
+	big := strings.Repeat(sentence, (int(nc.MaxPayload())-2048)/len(sentence))
+	docs := []message.Document{{SchemaVersion: message.DocumentVersion, ID: "big", ContentHash: "h", Source: "s",
+		URL: "https://example.org/big", Title: "AI reads lung scans", Text: big, FetchedAt: time.Now()}}
+	for i := range 5 {
+		id := "after" + string(rune('a'+i))
+		docs = append(docs, message.Document{SchemaVersion: message.DocumentVersion, ID: id, ContentHash: "h",
+			Source: "s", URL: "https://example.org/" + id, Title: "AI reads lung scans", Text: sentence, FetchedAt: time.Now()})
+	}
+	for _, d := range docs {
+		if _, err := b.PublishJSON(ctx, b.RawSubject("s"), d.MsgID(), d); err != nil {
+			t.Fatalf("publishing %s (%d bytes of text): %v", d.ID, len(d.Text), err)
+		}
+	}
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	testenv.Eventually(t, 30*time.Second, "every document classified", func() bool {
+		n, err := b.Pending(ctx, bus.ClassifierConsumer)
+		return err == nil && n == 0
+	})
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	cons, err := b.JetStream().OrderedConsumer(ctx, cfg.Stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.ClassifiedSubject(">")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]message.Classification{}
+	for range docs {
+		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("%d classifications, want %d: %v", len(got), len(docs), err)
+		}
+		if len(m.Data()) > int(nc.MaxPayload()) {
+			t.Errorf("a classification of %d bytes", len(m.Data()))
+		}
+		c, err := message.DecodeClassification(m.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[c.Document.ID] = c
+	}
+	c := got["big"]
+	if !c.Truncated || !c.Document.Truncated || len(c.Document.Text) >= len(big) || len(c.Document.Text) < len(big)/2 {
+		t.Errorf("the big document's classification: truncated %v/%v, %d of %d bytes of text",
+			c.Truncated, c.Document.Truncated, len(c.Document.Text), len(big))
+	}
+	if !c.Relevant {
+		t.Error("the big document was not classified on its text")
+	}
+	if n, err := b.Pending(ctx, bus.DeadLetterConsumer); err != nil || n != 0 {
+		t.Errorf("%d dead letters (%v)", n, err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Schema versions understood by this build.
@@ -54,6 +55,24 @@ type Document struct {
 	Language string `json:"language,omitempty"`
 	// FetchedAt is when the scraper fetched it.
 	FetchedAt time.Time `json:"fetched_at"`
+	// Truncated says Text was cut to keep the message under the server's
+	// max payload; ContentHash is still that of the whole text.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// CutText shortens the text by at least over bytes (and a little more, for
+// the characters JSON escapes), at a character boundary, and marks the
+// document truncated. It reports false when there is no text left to cut.
+func (d *Document) CutText(over int) bool {
+	if d.Text == "" {
+		return false
+	}
+	n := max(len(d.Text)-over-over/8-64, 0)
+	for n > 0 && !utf8.RuneStart(d.Text[n]) {
+		n--
+	}
+	d.Text, d.Truncated = d.Text[:n], true
+	return true
 }
 
 // MsgID is the JetStream de-duplication id of the document: the same

@@ -25,6 +25,7 @@ import (
 	"github.com/temoto/robotstxt"
 	"golang.org/x/net/html/charset"
 
+	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
@@ -34,6 +35,9 @@ type Publisher interface {
 	RawSubject(source string) string
 	RunSubject(source string) string
 	PublishJSON(ctx context.Context, subject, msgID string, v any) (duplicate bool, err error)
+	// PublishFitting publishes v, calling shrink while it is over the
+	// server's max payload (see [bus.Bus.PublishFitting]).
+	PublishFitting(ctx context.Context, subject, msgID string, v any, shrink func(over int) bool) (duplicate, cut bool, err error)
 }
 
 // Options tunes a Scraper. The zero value is usable: every limit has a
@@ -435,10 +439,29 @@ func (r *run) article(resp *colly.Response) {
 		r.saveState(u, next)
 		return
 	}
-	if _, err := r.s.pub.PublishJSON(context.WithoutCancel(r.ctx), r.s.pub.RawSubject(r.src.ID), d.MsgID(), d); err != nil {
+	_, cut, err := r.s.pub.PublishFitting(context.WithoutCancel(r.ctx), r.s.pub.RawSubject(r.src.ID), d.MsgID(), &d, d.CutText)
+	if errors.Is(err, bus.ErrTooLarge) {
+		// Never publishable as it is: recorded once, and tried again
+		// only when the page changes.
+		r.fail("too_large", nil)
+		r.log.Warn("page too large to publish", "url", u, "err", err)
+		r.saveState(u, next)
+		return
+	}
+	if err != nil {
 		r.fail("publish", nil)
 		r.log.Error("publish failed", "url", u, "err", err)
 		return // state not saved: the page is tried again next run
+	}
+	if cut {
+		// Published, its text cut to the server's max payload.
+		r.count(func(rec *message.SourceRun) {
+			if rec.Errors == nil {
+				rec.Errors = map[string]int{}
+			}
+			rec.Errors["truncated"]++
+		})
+		r.log.Warn("page text cut to fit a message", "url", u, "kept_bytes", len(d.Text))
 	}
 	r.count(func(rec *message.SourceRun) {
 		if seen && prev.ContentHash != "" {

@@ -649,3 +649,47 @@ func TestASourceWithSeveralStartURLs(t *testing.T) {
 		t.Errorf("new=%d err=%v, want both feeds' articles", rec.New, err)
 	}
 }
+
+// TestA3MBPageIsPublishedOnceCutToTheMaxPayload serves a 3 MB article
+// among ordinary ones. It is published once, its text cut under the
+// server's max payload and flagged truncated, the run records it, the
+// pages after it are published, and a second run publishes nothing again.
+func TestA3MBPageIsPublishedOnceCutToTheMaxPayload(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	para := "<p>" + strings.Repeat("The artificial intelligence tool reads chest scans for the radiology team. ", 40) + "</p>\n"
+	huge := "<html><head><title>Huge</title></head><body><article><h1>Huge</h1>" +
+		strings.Repeat(para, 3<<20/len(para)) + "</article></body></html>"
+	s.page("/feed", `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+		<item><title>A</title><link>/a/1</link></item><item><title>Huge</title><link>/a/huge</link></item>
+		<item><title>B</title><link>/a/2</link></item></channel></rss>`)
+	s.page("/a/1", article("First AI tool", ""))
+	s.page("/a/huge", huge)
+	s.page("/a/2", article("Second AI tool", ""))
+	e := setup(t, scrape.Options{})
+	src := source(t, "feed", s.URL+"/feed", "")
+	rec, err := e.s.Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := e.published(t)
+	if rec.New != 3 || len(docs) != 3 || rec.Errors["truncated"] != 1 {
+		t.Fatalf("new=%d published=%d truncated=%d, want 3, 3, 1 (%+v)", rec.New, len(docs), rec.Errors["truncated"], rec)
+	}
+	for _, d := range docs {
+		big := strings.HasSuffix(d.URL, "/a/huge")
+		if d.Truncated != big {
+			t.Errorf("%s: truncated %v", d.URL, d.Truncated)
+		}
+		if big && (len(d.Text) < 500<<10 || len(d.Text) > e.b.MaxMessageBytes()) {
+			t.Errorf("the huge page kept %d bytes of text", len(d.Text))
+		}
+	}
+	rec, err = e.s.Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.New+rec.Changed != 0 || len(e.published(t)) != 3 {
+		t.Errorf("the second run published again: %+v", rec)
+	}
+}
