@@ -1,6 +1,6 @@
 // Command loader writes classifications and dead letters from NATS
-// JetStream into Postgres (run, the default), or applies the schema
-// migrations (migrate).
+// JetStream into Postgres (run, the default), applies the schema migrations
+// (migrate), or lists, shows and redrives dead letters (deadletters).
 package main
 
 import (
@@ -22,6 +22,9 @@ Commands:
   run       load classifications and dead letters into Postgres (default);
             migrates the schema first
   migrate   apply the schema migrations and exit
+  deadletters list|show|redrive
+            list dead letters, show one with its payload, or send them
+            back to the stage that gave up on them (after a fix)
 
 Run "loader COMMAND -h" for a command's flags.
 `
@@ -36,6 +39,8 @@ func dispatch(args []string) int {
 	switch cmd {
 	case "run", "migrate":
 		return run(cmd, args)
+	case "deadletters":
+		return deadLetters(args)
 	case "help":
 		fmt.Print(usage)
 		return 0

@@ -249,11 +249,7 @@ func (b *Bus) PublishJSON(ctx context.Context, subject, msgID string, v any) (du
 	if err != nil {
 		return false, fmt.Errorf("encoding message for %s: %w", subject, err)
 	}
-	ack, err := b.js.Publish(ctx, subject, data, jetstream.WithMsgID(msgID))
-	if err != nil {
-		return false, fmt.Errorf("publishing to %s: %w", subject, err)
-	}
-	return ack.Duplicate, nil
+	return b.PublishRaw(ctx, subject, msgID, data)
 }
 
 // ErrTooLarge is returned for a message larger than the server takes
@@ -283,11 +279,8 @@ func (b *Bus) PublishFitting(ctx context.Context, subject, msgID string, v any, 
 			return false, cut, fmt.Errorf("encoding message for %s: %w", subject, err)
 		}
 		if len(data) <= limit {
-			ack, err := b.js.Publish(ctx, subject, data, jetstream.WithMsgID(msgID))
-			if err != nil {
-				return false, cut, fmt.Errorf("publishing to %s: %w", subject, err)
-			}
-			return ack.Duplicate, cut, nil
+			duplicate, err := b.PublishRaw(ctx, subject, msgID, data)
+			return duplicate, cut, err
 		}
 		if !shrink(len(data) - limit) {
 			return false, cut, fmt.Errorf("%s: %d bytes, at most %d: %w", subject, len(data), limit, ErrTooLarge)
@@ -295,6 +288,17 @@ func (b *Bus) PublishFitting(ctx context.Context, subject, msgID string, v any, 
 		cut = true
 	}
 	return false, cut, fmt.Errorf("%s: still over %d bytes after cutting: %w", subject, limit, ErrTooLarge)
+}
+
+// PublishRaw publishes data as it is with msgID as Nats-Msg-Id and waits
+// for the server's acknowledgement. duplicate reports that the server
+// already had a message with that id.
+func (b *Bus) PublishRaw(ctx context.Context, subject, msgID string, data []byte) (duplicate bool, err error) {
+	ack, err := b.js.Publish(ctx, subject, data, jetstream.WithMsgID(msgID))
+	if err != nil {
+		return false, fmt.Errorf("publishing to %s: %w", subject, err)
+	}
+	return ack.Duplicate, nil
 }
 
 // Handler processes a batch of messages. It must settle every message (ack,
