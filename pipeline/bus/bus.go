@@ -56,11 +56,20 @@ const (
 // production topology; tests set Stream and Prefix to run side by side on one
 // server.
 type Config struct {
-	Stream          string        // stream name, default "HORIZON"
-	Prefix          string        // subject prefix, default "horizon"
-	Replicas        int           // stream replicas, default 1 (3 on a cluster)
+	Stream string // stream name, default "HORIZON"
+	Prefix string // subject prefix, default "horizon"
+	// The stream's and the buckets' settings. Each is used to create them;
+	// once they exist, one left at zero is whatever the server has (an
+	// operator's change stays), and one set differently is only logged,
+	// unless UpdateStream (see [Bus.declareStream]).
+	Replicas        int           // stream and bucket replicas, default 1 (3 on a cluster)
 	MaxAge          time.Duration // how long messages are kept for replay, default 30 days
+	MaxBytes        int64         // the stream's size limit in bytes, default unlimited (-1)
+	Discard         string        // at MaxBytes: "old" drops the oldest messages (default), "new" refuses new ones
 	DuplicateWindow time.Duration // Nats-Msg-Id de-duplication window, default 1h
+	// UpdateStream applies the settings above to an existing stream and
+	// buckets that differ from them.
+	UpdateStream bool
 	AckWait         time.Duration // redelivery after this long without an ack, default 30s
 	MaxDeliver      int           // deliveries without being settled before a message is handled alone (crash-loop guard), default 5
 	// IsolatedAttempts is how many times a message handled alone may go
@@ -96,32 +105,23 @@ type Bus struct {
 	log       *slog.Logger
 	isolation jetstream.KeyValue // attempts at messages handled alone
 	nc        *nats.Conn
+	// explicit is the configuration as given: the stream and bucket
+	// settings it leaves at zero are the server's once they exist.
+	explicit Config
 }
 
 // Open declares the stream and the durable consumers (idempotently: several
 // processes may call it at once, at every start) and returns a Bus.
 func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Bus, error) {
+	explicit := cfg
 	cfg = cfg.withDefaults()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("creating jetstream context: %w", err)
 	}
-	b := &Bus{js: js, cfg: cfg, log: cfg.Log, nc: nc}
-	err = retryServerErrors(ctx, func() error {
-		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name:        cfg.Stream,
-			Description: "Horizon pipeline: raw documents, classifications, dead letters",
-			Subjects:    []string{b.subject("raw", ">"), b.subject("classified", ">"), b.subject("runs", ">"), b.subject("dlq", ">")},
-			Retention:   jetstream.LimitsPolicy,
-			Storage:     jetstream.FileStorage,
-			Replicas:    cfg.Replicas,
-			MaxAge:      cfg.MaxAge,
-			Duplicates:  cfg.DuplicateWindow,
-		})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("declaring stream %s: %w", cfg.Stream, err)
+	b := &Bus{js: js, cfg: cfg, log: cfg.Log, nc: nc, explicit: explicit}
+	if err := b.declareStream(ctx); err != nil {
+		return nil, err
 	}
 	consumers := map[string]string{
 		ClassifierConsumer: b.subject("raw", ">"),
@@ -219,24 +219,6 @@ func (b *Bus) SeenStore(ctx context.Context) (jetstream.KeyValue, error) {
 	return b.keyValue(ctx, b.SeenBucket(), "Horizon classifier: the first document to name each known technology")
 }
 
-func (b *Bus) keyValue(ctx context.Context, bucket, description string) (jetstream.KeyValue, error) {
-	var kv jetstream.KeyValue
-	err := retryServerErrors(ctx, func() error {
-		var err error
-		kv, err = b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:      bucket,
-			Description: description,
-			History:     1,
-			Storage:     jetstream.FileStorage,
-			Replicas:    b.cfg.Replicas,
-		})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("declaring key-value bucket %s: %w", bucket, err)
-	}
-	return kv, nil
-}
 
 // DLQSubject is where a stage sends messages it can never process.
 func (b *Bus) DLQSubject(stage string) string { return b.subject("dlq", stage) }

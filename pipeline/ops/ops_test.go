@@ -78,6 +78,11 @@ func TestFlagsValidateNamesTheKey(t *testing.T) {
 		{"an http nats url", Flags{NATSURL: "http://x", DatabaseURL: "postgres://x", LogFlags: LogFlags{LogLevel: "info"}, AckWait: time.Minute}, "--nats-url: scheme \"http\""},
 		{"an unknown log level", Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogFlags: LogFlags{LogLevel: "chatty"}, AckWait: time.Minute}, "--log-level"},
 		{"a tiny ack wait", Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogFlags: LogFlags{LogLevel: "info"}, AckWait: time.Millisecond}, "--ack-wait: 1ms is too short"},
+		{"seven replicas", good(func(f *Flags) { f.Replicas = 7 }), "--stream-replicas: 7"},
+		{"a size that is no size", good(func(f *Flags) { f.MaxBytes = "lots" }), `--stream-max-bytes: "lots"`},
+		{"a tiny stream", good(func(f *Flags) { f.MaxBytes = "10KB" }), `--stream-max-bytes: "10KB"`},
+		{"an unknown discard policy", good(func(f *Flags) { f.Discard = "oldest" }), `--stream-discard: "oldest"`},
+		{"a negative duplicate window", good(func(f *Flags) { f.DuplicateWindow = -time.Second }), "--duplicate-window"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,5 +91,25 @@ func TestFlagsValidateNamesTheKey(t *testing.T) {
 				t.Errorf("Validate() = %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// good returns valid flags with one change.
+func good(change func(*Flags)) Flags {
+	f := Flags{NATSURL: "nats://x", DatabaseURL: "postgres://x", LogFlags: LogFlags{LogLevel: "info"}, AckWait: time.Minute}
+	change(&f)
+	return f
+}
+
+func TestStreamFlagsReachTheBusConfig(t *testing.T) {
+	f := good(func(f *Flags) {
+		f.Replicas, f.MaxBytes, f.Discard, f.UpdateStream = 3, "10GiB", "new", true
+	})
+	if err := f.Validate(true); err != nil {
+		t.Fatal(err)
+	}
+	c := f.Bus()
+	if c.Replicas != 3 || c.MaxBytes != 10<<30 || c.Discard != "new" || !c.UpdateStream {
+		t.Errorf("bus config %+v", c)
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
@@ -57,11 +59,21 @@ type Flags struct {
 	Stream      string
 	Prefix      string
 	AckWait     time.Duration
+	// The stream's and buckets' settings (see bus.Config): zero leaves an
+	// existing stream's as they are.
+	Replicas        int
+	MaxBytes        string // a size: 10GB, 512MiB, 1000000
+	MaxAge          time.Duration
+	Discard         string
+	DuplicateWindow time.Duration
+	UpdateStream    bool
+	maxBytes        int64
 }
 
 // Bus returns the JetStream topology the flags name.
 func (f *Flags) Bus() bus.Config {
-	return bus.Config{Stream: f.Stream, Prefix: f.Prefix, AckWait: f.AckWait}
+	return bus.Config{Stream: f.Stream, Prefix: f.Prefix, AckWait: f.AckWait, Replicas: f.Replicas, MaxBytes: f.maxBytes,
+		MaxAge: f.MaxAge, Discard: f.Discard, DuplicateWindow: f.DuplicateWindow, UpdateStream: f.UpdateStream}
 }
 
 // Register adds the flags to fs. withDB adds --database-url.
@@ -74,6 +86,12 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
 	fs.StringVar(&f.Stream, "stream", Env("HORIZON_STREAM", "HORIZON"), "JetStream stream name (env HORIZON_STREAM)")
 	fs.StringVar(&f.Prefix, "subject-prefix", Env("HORIZON_SUBJECT_PREFIX", "horizon"), "prefix of the pipeline's subjects (env HORIZON_SUBJECT_PREFIX)")
 	fs.DurationVar(&f.AckWait, "ack-wait", envDuration("HORIZON_ACK_WAIT", 30*time.Second), "redeliver a message not acknowledged within this long; the same for every binary of a deployment (env HORIZON_ACK_WAIT)")
+	fs.IntVar(&f.Replicas, "stream-replicas", envInt("HORIZON_STREAM_REPLICAS", 0), "replicas of the stream and buckets (1, 3 or 5); 0 keeps an existing stream's, and creates with 1 (env HORIZON_STREAM_REPLICAS)")
+	fs.StringVar(&f.MaxBytes, "stream-max-bytes", Env("HORIZON_STREAM_MAX_BYTES", ""), "the stream's size limit (10GB, 512MiB); empty keeps an existing stream's, and creates unlimited (env HORIZON_STREAM_MAX_BYTES)")
+	fs.DurationVar(&f.MaxAge, "stream-max-age", envDuration("HORIZON_STREAM_MAX_AGE", 0), "how long the stream keeps messages; 0 keeps an existing stream's, and creates with 720h (env HORIZON_STREAM_MAX_AGE)")
+	fs.StringVar(&f.Discard, "stream-discard", Env("HORIZON_STREAM_DISCARD", ""), "at the size limit: old drops the oldest messages, new refuses new ones; empty keeps an existing stream's, and creates with old (env HORIZON_STREAM_DISCARD)")
+	fs.DurationVar(&f.DuplicateWindow, "duplicate-window", envDuration("HORIZON_DUPLICATE_WINDOW", 0), "the stream's de-duplication window; 0 keeps an existing stream's, and creates with 1h (env HORIZON_DUPLICATE_WINDOW)")
+	fs.BoolVar(&f.UpdateStream, "update-stream", Env("HORIZON_UPDATE_STREAM", "") == "true", "apply the stream settings above to an existing stream and buckets that differ; without it a difference is only logged (env HORIZON_UPDATE_STREAM=true)")
 	f.RegisterLogging(fs)
 }
 
@@ -91,10 +109,43 @@ func (f *Flags) Validate(withDB bool) error {
 	if f.AckWait < time.Second {
 		errs = append(errs, fmt.Errorf("--ack-wait: %s is too short (at least 1s)", f.AckWait))
 	}
+	if f.Replicas < 0 || f.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("--stream-replicas: %d is not between 0 and 5", f.Replicas))
+	}
+	if f.MaxBytes != "" {
+		n, err := humanize.ParseBytes(f.MaxBytes)
+		if err != nil || n < 1<<20 || n > 1<<62 {
+			errs = append(errs, fmt.Errorf("--stream-max-bytes: %q is not a size of at least 1MB (10GB, 512MiB)", f.MaxBytes))
+		}
+		f.maxBytes = int64(min(n, 1<<62))
+	}
+	if f.MaxAge < 0 || (f.MaxAge > 0 && f.MaxAge < time.Minute) {
+		errs = append(errs, fmt.Errorf("--stream-max-age: want a duration of at least 1m, or 0"))
+	}
+	if f.Discard != "" && f.Discard != "old" && f.Discard != "new" {
+		errs = append(errs, fmt.Errorf("--stream-discard: %q is not old or new", f.Discard))
+	}
+	if f.DuplicateWindow < 0 || (f.DuplicateWindow > 0 && f.DuplicateWindow < time.Second) {
+		errs = append(errs, fmt.Errorf("--duplicate-window: want a duration of at least 1s, or 0"))
+	}
 	if err := f.ValidateLogging(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// envInt reads an integer from the environment; a value that does not
+// parse is kept as -1 so that Validate reports it.
+func envInt(key string, def int) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // envDuration reads a duration from the environment; a value that does not
