@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/classify"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/rules"
@@ -106,6 +107,7 @@ func runWorker(args []string) int {
 		return 1
 	}
 	w := classify.NewWorker(svc.Bus, rs, svc.Log, svc.Registry).WithSeen(seen)
+	svc.WatchConsumers(bus.ClassifierConsumer)
 	if err := svc.Run(ctx, w.Run); err != nil {
 		svc.Log.Error("classifier stopped", "err", err)
 		return 1

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/load"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/rules"
@@ -105,6 +106,7 @@ func run(cmd string, args []string) int {
 		return 1
 	}
 	svc.AddCheck("postgres", st.Ping)
+	svc.WatchConsumers(bus.LoaderConsumer, bus.SourceRunConsumer, bus.DeadLetterConsumer)
 	l := load.New(svc.Bus, st, log, svc.Registry, load.Options{BatchSize: *batch, MaxWait: *wait, Writers: *writers})
 	if err := svc.Run(ctx, l.Run, l.RunSourceRuns, l.RunDeadLetters); err != nil {
 		log.Error("loader stopped", "err", err)

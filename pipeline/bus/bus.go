@@ -70,8 +70,8 @@ type Config struct {
 	// UpdateStream applies the settings above to an existing stream and
 	// buckets that differ from them.
 	UpdateStream bool
-	AckWait         time.Duration // redelivery after this long without an ack, default 30s
-	MaxDeliver      int           // deliveries without being settled before a message is handled alone (crash-loop guard), default 5
+	AckWait      time.Duration // redelivery after this long without an ack, default 30s
+	MaxDeliver   int           // deliveries without being settled before a message is handled alone (crash-loop guard), default 5
 	// IsolatedAttempts is how many times a message handled alone may go
 	// unsettled (the process dies, or the handler hands it back) before it
 	// is dead-lettered, default 2.
@@ -108,6 +108,7 @@ type Bus struct {
 	// explicit is the configuration as given: the stream and bucket
 	// settings it leaves at zero are the server's once they exist.
 	explicit Config
+	watch    *Watch // nil until [Bus.Watch]
 }
 
 // Open declares the stream and the durable consumers (idempotently: several
@@ -219,7 +220,6 @@ func (b *Bus) SeenStore(ctx context.Context) (jetstream.KeyValue, error) {
 	return b.keyValue(ctx, b.SeenBucket(), "Horizon classifier: the first document to name each known technology")
 }
 
-
 // DLQSubject is where a stage sends messages it can never process.
 func (b *Bus) DLQSubject(stage string) string { return b.subject("dlq", stage) }
 
@@ -330,6 +330,7 @@ func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait ti
 		}
 		if len(msgs) > 0 {
 			h(ctx, msgs)
+			b.watch.handled(consumer)
 		}
 		b.isolate(ctx, consumer, suspects, h)
 	}
@@ -389,6 +390,7 @@ func (b *Bus) isolate(ctx context.Context, consumer string, suspects []jetstream
 		}
 		t := &tracked{Msg: m}
 		h(ctx, []jetstream.Msg{t})
+		b.watch.handled(consumer)
 		if t.settled || ctx.Err() != nil {
 			// Done with, or handed back at shutdown: not the message's fault.
 			_ = b.isolation.Purge(work, key)
@@ -476,16 +478,25 @@ func (b *Bus) DeadLetter(ctx context.Context, stage string, m jetstream.Msg, rea
 	return nil
 }
 
-// Pending reports how many messages a consumer has yet to deliver or to see
-// acknowledged. Zero means the stage has caught up with the stream.
-func (b *Bus) Pending(ctx context.Context, consumer string) (uint64, error) {
+// consumerInfo asks the server for a consumer's state.
+func (b *Bus) consumerInfo(ctx context.Context, consumer string) (*jetstream.ConsumerInfo, error) {
 	cons, err := b.js.Consumer(ctx, b.cfg.Stream, consumer)
 	if err != nil {
-		return 0, fmt.Errorf("binding consumer %s: %w", consumer, err)
+		return nil, fmt.Errorf("binding consumer %s: %w", consumer, err)
 	}
 	info, err := cons.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("consumer %s info: %w", consumer, err)
+		return nil, fmt.Errorf("consumer %s info: %w", consumer, err)
+	}
+	return info, nil
+}
+
+// Pending reports how many messages a consumer has yet to deliver or to see
+// acknowledged. Zero means the stage has caught up with the stream.
+func (b *Bus) Pending(ctx context.Context, consumer string) (uint64, error) {
+	info, err := b.consumerInfo(ctx, consumer)
+	if err != nil {
+		return 0, err
 	}
 	return info.NumPending + uint64(info.NumAckPending), nil
 }

@@ -222,4 +222,3 @@ func (b *Bus) StreamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
 	}
 	return s.Info(ctx)
 }
-

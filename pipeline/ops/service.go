@@ -68,6 +68,9 @@ type Flags struct {
 	DuplicateWindow time.Duration
 	UpdateStream    bool
 	maxBytes        int64
+	// StallAfter is how long a consumer may have work pending and make no
+	// progress before /readyz fails; 0 turns the check off.
+	StallAfter time.Duration
 }
 
 // Bus returns the JetStream topology the flags name.
@@ -91,6 +94,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
 	fs.DurationVar(&f.MaxAge, "stream-max-age", envDuration("HORIZON_STREAM_MAX_AGE", 0), "how long the stream keeps messages; 0 keeps an existing stream's, and creates with 720h (env HORIZON_STREAM_MAX_AGE)")
 	fs.StringVar(&f.Discard, "stream-discard", Env("HORIZON_STREAM_DISCARD", ""), "at the size limit: old drops the oldest messages, new refuses new ones; empty keeps an existing stream's, and creates with old (env HORIZON_STREAM_DISCARD)")
 	fs.DurationVar(&f.DuplicateWindow, "duplicate-window", envDuration("HORIZON_DUPLICATE_WINDOW", 0), "the stream's de-duplication window; 0 keeps an existing stream's, and creates with 1h (env HORIZON_DUPLICATE_WINDOW)")
+	fs.DurationVar(&f.StallAfter, "stall-after", envDuration("HORIZON_STALL_AFTER", 5*time.Minute), "fail /readyz when a consumer has work pending and makes no progress for this long; 0 turns the check off (env HORIZON_STALL_AFTER)")
 	fs.BoolVar(&f.UpdateStream, "update-stream", Env("HORIZON_UPDATE_STREAM", "") == "true", "apply the stream settings above to an existing stream and buckets that differ; without it a difference is only logged (env HORIZON_UPDATE_STREAM=true)")
 	f.RegisterLogging(fs)
 }
@@ -121,6 +125,9 @@ func (f *Flags) Validate(withDB bool) error {
 	}
 	if f.MaxAge < 0 || (f.MaxAge > 0 && f.MaxAge < time.Minute) {
 		errs = append(errs, fmt.Errorf("--stream-max-age: want a duration of at least 1m, or 0"))
+	}
+	if f.StallAfter < 0 || (f.StallAfter > 0 && f.StallAfter < time.Second) {
+		errs = append(errs, fmt.Errorf("--stall-after: want a duration of at least 1s, or 0"))
 	}
 	if f.Discard != "" && f.Discard != "old" && f.Discard != "new" {
 		errs = append(errs, fmt.Errorf("--stream-discard: %q is not old or new", f.Discard))
@@ -192,6 +199,9 @@ type Service struct {
 	Registry *prometheus.Registry
 	addr     string
 	checks   map[string]Check
+	// stallAfter and background: see WatchConsumers.
+	stallAfter time.Duration
+	background []func(context.Context) error
 }
 
 // Start connects to NATS as name and declares the topology the flags name.
@@ -209,7 +219,15 @@ func (f *Flags) Start(ctx context.Context, name string) (*Service, error) {
 		return nil, err
 	}
 	return &Service{Log: log, NATS: nc, Bus: b, Registry: NewRegistry(), addr: f.HTTPAddr,
-		checks: map[string]Check{"nats": NATSCheck(nc)}}, nil
+		checks: map[string]Check{"nats": NATSCheck(nc)}, stallAfter: f.StallAfter}, nil
+}
+
+// WatchConsumers exports the backlog of the consumers this service reads
+// as metrics and adds the stall check to /readyz. Call it before Run.
+func (s *Service) WatchConsumers(consumers ...string) {
+	w := s.Bus.Watch(consumers, s.stallAfter, s.Registry)
+	s.checks["progress"] = w.Check
+	s.background = append(s.background, w.Run)
 }
 
 // AddCheck adds a readiness check to /readyz.
@@ -220,5 +238,5 @@ func (s *Service) AddCheck(name string, c Check) { s.checks[name] = c }
 func (s *Service) Run(ctx context.Context, workers ...func(context.Context) error) error {
 	defer Drain(s.NATS, 10*time.Second)
 	serve := func(ctx context.Context) error { return Serve(ctx, s.addr, s.Registry, s.Log, s.checks) }
-	return Run(ctx, append(workers, serve)...)
+	return Run(ctx, append(append(workers, serve), s.background...)...)
 }
