@@ -76,7 +76,9 @@ func run(cmd string, args []string) int {
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
 
-	st, err := store.Open(ctx, f.DatabaseURL)
+	st, err := ops.WaitFor(ctx, log, "postgres", f.WaitFor, store.Refused, func(ctx context.Context) (*store.Store, error) {
+		return store.Open(ctx, f.DatabaseURL)
+	})
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1

@@ -4,17 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/devstack"
 	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
@@ -179,4 +184,132 @@ func TestFlagsAreValidatedWithTheKeyNamed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTheLoaderWaitsForNATSAndPostgresAtStart starts the loader while its
+// Postgres is stopped and nothing listens at its NATS address, then starts
+// them: the loader comes up and loads, instead of exiting. With --wait-for 0
+// it exits 1 at once.
+func TestTheLoaderWaitsForNATSAndPostgresAtStart(t *testing.T) {
+	bin := buildLoader(t)
+	ctx := context.Background()
+	pg := testenv.OwnPostgres(t)
+	if err := pg.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	cfg := testenv.BusConfig(t)
+	args := []string{"run", "--database-url", pg.URL(), "--nats-url", natsURL, "--stream", cfg.Stream,
+		"--subject-prefix", cfg.Prefix, "--http-addr", "", "--log-level", "info"}
+
+	quick := exec.Command(bin, append(args, "--wait-for", "0")...)
+	if out, err := quick.CombinedOutput(); err == nil || quick.ProcessState.ExitCode() != 1 {
+		t.Errorf("--wait-for 0 with Postgres down: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(bin, append(args, "--wait-for", "2m")...)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("loader output:\n%s", out.String())
+		}
+	})
+	time.Sleep(2 * time.Second)
+	select {
+	case err := <-exited:
+		t.Fatalf("the loader exited while its servers were down: %v", err)
+	default:
+	}
+	if err := pg.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, time.Minute, "the loader to find Postgres and wait for NATS", func() bool {
+		return strings.Contains(out.String(), "waiting for nats")
+	})
+	select {
+	case err := <-exited:
+		t.Fatalf("the loader exited while NATS was down: %v", err)
+	default:
+	}
+	srv, err := devstack.StartNATS(t.TempDir(), port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	var b *bus.Bus
+	testenv.Eventually(t, time.Minute, "the loader to declare the stream", func() bool {
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return false
+		}
+		if _, err := js.Stream(ctx, cfg.Stream); err != nil {
+			return false
+		}
+		b, err = bus.Open(ctx, nc, cfg)
+		return err == nil
+	})
+	now := time.Now().UTC()
+	d := message.Document{SchemaVersion: message.DocumentVersion, ID: "late", ContentHash: "h", Source: "s",
+		URL: "https://example.org/late", Title: "t", Text: "x", FetchedAt: now}
+	c := message.Classification{SchemaVersion: message.ClassificationVersion, Document: d, RuleSetVersion: "r",
+		ClassifiedAt: now}
+	if _, err := b.PublishJSON(ctx, b.ClassifiedSubject("s"), c.MsgID(), c); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testenv.Eventually(t, time.Minute, "the document to load", func() bool {
+		var n int
+		err := st.Pool().QueryRow(ctx, "select count(*) from documents").Scan(&n)
+		return err == nil && n == 1
+	})
+	for _, want := range []string{"waiting for postgres", "postgres is up", "waiting for nats", "nats is up"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the log does not say %q", want)
+		}
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer is a process's output that a test reads while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

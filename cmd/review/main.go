@@ -54,11 +54,12 @@ type flags struct {
 	ops.LogFlags
 	databaseURL, reportsURL, addr, httpAddr string
 	secure                                  bool
-	lease                                   time.Duration
+	lease, waitFor                          time.Duration
 }
 
 func (f *flags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.databaseURL, "database-url", ops.Env("HORIZON_DATABASE_URL", ""), "Postgres URL (env HORIZON_DATABASE_URL)")
+	ops.RegisterWaitFor(fs, &f.waitFor)
 	f.RegisterLogging(fs)
 }
 
@@ -101,7 +102,9 @@ func run(args []string) int {
 	log := f.Logger()
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
-	st, err := store.Open(ctx, f.databaseURL)
+	st, err := ops.WaitFor(ctx, log, "postgres", f.waitFor, store.Refused, func(ctx context.Context) (*store.Store, error) {
+		return store.Open(ctx, f.databaseURL)
+	})
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1

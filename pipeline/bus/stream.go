@@ -9,6 +9,21 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// ErrConfig marks a configuration the server's stream or this process
+// refuses: waiting will not fix it.
+var ErrConfig = errors.New("configuration refused")
+
+// Refused reports whether an error from [Open] will recur however long one
+// waits: a refused configuration, or a request the server rejects as
+// malformed (rather than a server that is not up or has no leader yet).
+func Refused(err error) bool {
+	if errors.Is(err, ErrConfig) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == 400
+}
+
 // streamSubjects are the subjects the stream must take.
 func (b *Bus) streamSubjects() []string {
 	return []string{b.subject("raw", ">"), b.subject("classified", ">"), b.subject("runs", ">"), b.subject("dlq", ">")}
@@ -21,7 +36,7 @@ func discardPolicy(s string) (jetstream.DiscardPolicy, error) {
 	case "new":
 		return jetstream.DiscardNew, nil
 	}
-	return 0, fmt.Errorf("discard %q: want old or new", s)
+	return 0, fmt.Errorf("%w: discard %q: want old or new", ErrConfig, s)
 }
 
 // declareStream creates the stream when it is missing. An existing stream
@@ -86,7 +101,7 @@ func (b *Bus) declareStream(ctx context.Context) error {
 	}
 	if !b.cfg.UpdateStream {
 		if len(missing) > 0 {
-			return fmt.Errorf("stream %s does not take the subjects %v; start once with --update-stream to add them", b.cfg.Stream, missing)
+			return fmt.Errorf("%w: stream %s does not take the subjects %v; start once with --update-stream to add them", ErrConfig, b.cfg.Stream, missing)
 		}
 		b.log.Warn("the stream's settings differ from the configuration; keeping the server's (--update-stream applies them)",
 			"stream", b.cfg.Stream, "differences", diffs)

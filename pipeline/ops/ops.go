@@ -176,3 +176,35 @@ func Drain(nc *nats.Conn, timeout time.Duration) {
 	}
 	nc.Close()
 }
+
+// WaitFor calls try until it succeeds, waiting out a server that is not up
+// yet (NATS or Postgres starting after the service): between attempts it
+// waits with a backoff that doubles from 250ms to 10s, logging each
+// failure. It gives up with the last error when within has passed (0: after
+// the first attempt), when ctx is cancelled, or at once when permanent
+// reports that the error will not go away by waiting (a wrong password, a
+// database that does not exist).
+func WaitFor[T any](ctx context.Context, log *slog.Logger, what string, within time.Duration,
+	permanent func(error) bool, try func(context.Context) (T, error)) (T, error) {
+	deadline := time.Now().Add(within)
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		v, err := try(ctx)
+		if err == nil {
+			if attempt > 1 {
+				log.Info(what+" is up", "attempts", attempt)
+			}
+			return v, nil
+		}
+		if (permanent != nil && permanent(err)) || time.Now().Add(wait).After(deadline) || ctx.Err() != nil {
+			return v, err
+		}
+		log.Warn("waiting for "+what, "attempt", attempt, "retry_in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}

@@ -113,3 +113,38 @@ func TestStreamFlagsReachTheBusConfig(t *testing.T) {
 		t.Errorf("bus config %+v", c)
 	}
 }
+
+func TestWaitForRetriesUntilUpAndStopsOnWhatWaitingWillNotFix(t *testing.T) {
+	errDown, errRefused := errors.New("connection refused"), errors.New("password authentication failed")
+	tests := []struct {
+		name     string
+		within   time.Duration
+		failures int // attempts that fail before one succeeds
+		err      error
+		tries    int
+		ok       bool
+	}{
+		{"up at once", time.Minute, 0, errDown, 1, true},
+		{"up on the third attempt", time.Minute, 2, errDown, 3, true},
+		{"refused: no retry", time.Minute, 5, errRefused, 1, false},
+		{"no waiting asked for", 0, 5, errDown, 1, false},
+		{"gives up after within", 600 * time.Millisecond, 100, errDown, 2, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tries := 0
+			_, err := WaitFor(context.Background(), slog.New(slog.DiscardHandler), "the server", tc.within,
+				func(err error) bool { return err == errRefused },
+				func(context.Context) (int, error) {
+					tries++
+					if tries <= tc.failures {
+						return 0, tc.err
+					}
+					return 1, nil
+				})
+			if (err == nil) != tc.ok || tries != tc.tries {
+				t.Errorf("err %v after %d tries, want ok=%v after %d", err, tries, tc.ok, tc.tries)
+			}
+		})
+	}
+}

@@ -71,6 +71,9 @@ type Flags struct {
 	// StallAfter is how long a consumer may have work pending and make no
 	// progress before /readyz fails; 0 turns the check off.
 	StallAfter time.Duration
+	// WaitFor is how long start-up waits for NATS (and Postgres) to
+	// answer before it gives up; 0 gives up at the first failure.
+	WaitFor time.Duration
 }
 
 // Bus returns the JetStream topology the flags name.
@@ -95,6 +98,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string, withDB bool) {
 	fs.StringVar(&f.Discard, "stream-discard", Env("HORIZON_STREAM_DISCARD", ""), "at the size limit: old drops the oldest messages, new refuses new ones; empty keeps an existing stream's, and creates with old (env HORIZON_STREAM_DISCARD)")
 	fs.DurationVar(&f.DuplicateWindow, "duplicate-window", envDuration("HORIZON_DUPLICATE_WINDOW", 0), "the stream's de-duplication window; 0 keeps an existing stream's, and creates with 1h (env HORIZON_DUPLICATE_WINDOW)")
 	fs.DurationVar(&f.StallAfter, "stall-after", envDuration("HORIZON_STALL_AFTER", 5*time.Minute), "fail /readyz when a consumer has work pending and makes no progress for this long; 0 turns the check off (env HORIZON_STALL_AFTER)")
+	RegisterWaitFor(fs, &f.WaitFor)
 	fs.BoolVar(&f.UpdateStream, "update-stream", Env("HORIZON_UPDATE_STREAM", "") == "true", "apply the stream settings above to an existing stream and buckets that differ; without it a difference is only logged (env HORIZON_UPDATE_STREAM=true)")
 	f.RegisterLogging(fs)
 }
@@ -129,6 +133,9 @@ func (f *Flags) Validate(withDB bool) error {
 	if f.StallAfter < 0 || (f.StallAfter > 0 && f.StallAfter < time.Second) {
 		errs = append(errs, fmt.Errorf("--stall-after: want a duration of at least 1s, or 0"))
 	}
+	if f.WaitFor < 0 {
+		errs = append(errs, fmt.Errorf("--wait-for: want a duration, or 0"))
+	}
 	if f.Discard != "" && f.Discard != "old" && f.Discard != "new" {
 		errs = append(errs, fmt.Errorf("--stream-discard: %q is not old or new", f.Discard))
 	}
@@ -139,6 +146,12 @@ func (f *Flags) Validate(withDB bool) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// RegisterWaitFor adds --wait-for to fs: how long start-up waits for its
+// servers (see [WaitFor]).
+func RegisterWaitFor(fs *flag.FlagSet, d *time.Duration) {
+	fs.DurationVar(d, "wait-for", envDuration("HORIZON_WAIT_FOR", 2*time.Minute), "at start, wait this long for NATS and Postgres to answer, retrying with backoff; 0 fails at once (env HORIZON_WAIT_FOR)")
 }
 
 // envInt reads an integer from the environment; a value that does not
@@ -207,13 +220,19 @@ type Service struct {
 // Start connects to NATS as name and declares the topology the flags name.
 func (f *Flags) Start(ctx context.Context, name string) (*Service, error) {
 	log := f.Logger()
-	nc, err := ConnectNATS(f.NATSURL, name, log)
+	nc, err := WaitFor(ctx, log, "nats", f.WaitFor, nil, func(context.Context) (*nats.Conn, error) {
+		return ConnectNATS(f.NATSURL, name, log)
+	})
 	if err != nil {
 		return nil, err
 	}
 	cfg := f.Bus()
 	cfg.Log = log
-	b, err := bus.Open(ctx, nc, cfg)
+	// A stream whose replicas have not come up yet answers with errors
+	// for a while too.
+	b, err := WaitFor(ctx, log, "the jetstream stream", f.WaitFor, bus.Refused, func(ctx context.Context) (*bus.Bus, error) {
+		return bus.Open(ctx, nc, cfg)
+	})
 	if err != nil {
 		nc.Close()
 		return nil, err

@@ -5,9 +5,11 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 )
@@ -30,7 +32,7 @@ type Store struct {
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parsing database url: %w", err)
+		return nil, fmt.Errorf("%w: %w", errBadURL, err)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -42,6 +44,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	return &Store{pool: pool}, nil
 }
+
+// Refused reports whether an error from [Open] will recur however long one
+// waits: the server answered, and refused (a wrong password, a database
+// that does not exist), or the URL does not parse.
+func Refused(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) || errors.Is(err, errBadURL)
+}
+
+var errBadURL = errors.New("bad database url")
 
 // Pool returns the underlying pool, for queries this package does not wrap.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
