@@ -268,13 +268,17 @@ func decode(data []byte, v any, want int) error {
 }
 
 // SourceRun records one run of one source, published by the scraper on
-// horizon.runs.<source> so that the loader keeps each source's health.
+// horizon.runs.<source> so that the loader keeps each source's health. A
+// run is published twice: when it starts (Finished zero: an opening
+// record), and when it ends. A run whose end never comes (the scraper was
+// killed) stays open until the next run of its source starts, which marks
+// it abandoned.
 type SourceRun struct {
 	SchemaVersion int       `json:"schema_version"`
 	RunID         string    `json:"run_id"`
 	Source        string    `json:"source"`
 	Started       time.Time `json:"started"`
-	Finished      time.Time `json:"finished"`
+	Finished      time.Time `json:"finished"` // zero in an opening record
 	// Fetched counts responses with a body; NotModified 304s.
 	Fetched     int `json:"fetched"`
 	NotModified int `json:"not_modified"`
@@ -296,7 +300,15 @@ type SourceRun struct {
 }
 
 // MsgID is the de-duplication id of a run record.
-func (r SourceRun) MsgID() string { return "run:" + r.RunID }
+func (r SourceRun) MsgID() string {
+	if r.Opening() {
+		return "run:" + r.RunID + ":start"
+	}
+	return "run:" + r.RunID
+}
+
+// Opening reports whether the record is a run's opening record.
+func (r SourceRun) Opening() bool { return r.Finished.IsZero() }
 
 // DecodeSourceRun parses and checks a run record.
 func DecodeSourceRun(data []byte) (SourceRun, error) {

@@ -330,7 +330,7 @@ func codeNames(t store.Table) map[string]map[string]string {
 }
 
 // headings are column headings in words where the generic rule reads badly.
-var headings = map[string]string{"technology_id": "Technology", "source_id": "Source"}
+var headings = map[string]string{"technology_id": "Technology", "source_id": "Source", "open": "Not yet redriven"}
 
 // shown is table t as the page shows it: headings in words, the code
 // columns left to the CSV file (a name column says the same), and

@@ -158,6 +158,10 @@ func (s *Scraper) Run(ctx context.Context, src Source) (message.SourceRun, error
 	r := &run{s: s, src: src, ctx: ctx, log: s.log.With("source", src.ID), indexes: map[string]PageState{},
 		bytes0: s.rt.bytes.Load()}
 	r.rec = message.SourceRun{SchemaVersion: message.SourceRunVersion, RunID: newRunID(), Source: src.ID, Started: s.opts.Clock().UTC()}
+	// The opening record: a run killed before its end stays visible.
+	if _, err := s.pub.PublishJSON(context.WithoutCancel(ctx), s.pub.RunSubject(src.ID), r.rec.MsgID(), r.rec); err != nil {
+		r.log.Error("publishing the run's opening record", "err", err)
+	}
 
 	for _, start := range src.URLs {
 		if u, err := url.Parse(start); err == nil {

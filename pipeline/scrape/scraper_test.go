@@ -693,3 +693,53 @@ func TestA3MBPageIsPublishedOnceCutToTheMaxPayload(t *testing.T) {
 		t.Errorf("the second run published again: %+v", rec)
 	}
 }
+
+// TestARunIsRecordedWhenItStarts reads the run subject while a run is held
+// up by a slow page: the run's opening record is already there (a scraper
+// killed now leaves a run the next one marks abandoned), and the end record
+// of the same run follows it.
+func TestARunIsRecordedWhenItStarts(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	release := make(chan struct{})
+	s.page("/feed", `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+		<item><title>A</title><link>/a/1</link></item></channel></rss>`)
+	s.handle("GET /a/1", func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		fmt.Fprint(w, article("First AI tool", ""))
+	})
+	e := setup(t, scrape.Options{})
+	done := make(chan message.SourceRun, 1)
+	go func() {
+		rec, _ := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", ""))
+		done <- rec
+	}()
+	ctx := context.Background()
+	cons, err := e.b.JetStream().OrderedConsumer(ctx, e.cfg.Stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{e.b.RunSubject(">")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() message.SourceRun {
+		t.Helper()
+		m, err := cons.Next(jetstream.FetchMaxWait(10 * time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := message.DecodeSourceRun(m.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	opening := next()
+	if !opening.Opening() || opening.Source != "test" || opening.Started.IsZero() {
+		t.Errorf("the first record %+v is not the run's opening", opening)
+	}
+	close(release)
+	rec := <-done
+	end := next()
+	if end.Opening() || end.RunID != opening.RunID || end.RunID != rec.RunID || end.New != 1 {
+		t.Errorf("end record %+v, want the same run %s ended with one new document", end, opening.RunID)
+	}
+}

@@ -112,13 +112,13 @@ from report.technologies t
 where ` + overviewWhere + `
 order by t.first_published desc nulls last, t.technology_id limit 1000`},
 	{Name: "sources", Title: "Sources", SQL: `select source_id, last_run_at, last_success_at, consecutive_failures, coalesce(last_error, '') as last_error,
-       documents, newest_document_at
+       documents, newest_document_at, running_since, abandoned_runs
 from report.source_health order by consecutive_failures desc, source_id`},
 	{Name: "review_backlog", Title: "Review backlog", SQL: `select state, reason, items, oldest
 from report.review_backlog order by state, items desc, reason`},
 	{Name: "codes", Title: "Reference codes", SQL: `select dimension, code, name
 from report.reference_codes order by dimension, code`},
-	{Name: "dead_letters", Title: "Dead letters", SQL: `select stage, reason, messages, deliveries, last_seen
+	{Name: "dead_letters", Title: "Dead letters", SQL: `select stage, reason, messages, open, deliveries, last_seen
 from report.dead_letter_summary order by last_seen desc`},
 }
 

@@ -139,6 +139,9 @@ func TestSourceRunsKeepEachSourcesHealth(t *testing.T) {
 		return message.SourceRun{SchemaVersion: message.SourceRunVersion, RunID: id, Source: "nhs", Started: at,
 			Finished: at.Add(time.Minute), Fetched: 3, New: 1, Error: failure, Errors: map[string]int{"http_404": 1}}
 	}
+	opening := func(id string, at time.Time) message.SourceRun {
+		return message.SourceRun{SchemaVersion: message.SourceRunVersion, RunID: id, Source: "nhs", Started: at}
+	}
 	type health struct {
 		failures    int
 		lastSuccess *time.Time
@@ -164,6 +167,12 @@ func TestSourceRunsKeepEachSourcesHealth(t *testing.T) {
 		{"two failures count up", []message.SourceRun{run("r2", t0.Add(time.Hour), "fetching feed: http_503"), run("r3", t0.Add(2*time.Hour), "fetching feed: timeout")}, 2, 3},
 		{"a redelivered run changes nothing", []message.SourceRun{run("r3", t0.Add(2*time.Hour), "fetching feed: timeout")}, 2, 3},
 		{"a good run resets the count", []message.SourceRun{run("r4", t0.Add(3*time.Hour), "")}, 0, 4},
+		{"a run that starts is recorded open", []message.SourceRun{opening("r5", t0.Add(4*time.Hour))}, 0, 5},
+		{"the next run's start abandons it: a failure", []message.SourceRun{opening("r6", t0.Add(5*time.Hour))}, 1, 6},
+		{"a redelivered start changes nothing", []message.SourceRun{opening("r6", t0.Add(5*time.Hour))}, 1, 6},
+		{"its end closes it, a good run", []message.SourceRun{run("r6", t0.Add(5*time.Hour), "")}, 0, 6},
+		{"a redelivered end changes nothing", []message.SourceRun{run("r6", t0.Add(5*time.Hour), "")}, 0, 6},
+		{"a start after an end is no abandonment", []message.SourceRun{opening("r7", t0.Add(6*time.Hour))}, 0, 7},
 	}
 	for _, s := range steps {
 		if err := st.SaveSourceRuns(ctx, s.runs); err != nil {
@@ -175,7 +184,15 @@ func TestSourceRunsKeepEachSourcesHealth(t *testing.T) {
 		}
 	}
 	h := read()
-	if h.lastSuccess == nil || !h.lastSuccess.Equal(t0.Add(3*time.Hour+time.Minute)) || h.lastError == nil || *h.lastError != "fetching feed: timeout" {
+	if h.lastSuccess == nil || !h.lastSuccess.Equal(t0.Add(5*time.Hour+time.Minute)) || h.lastError == nil || *h.lastError != store.AbandonedRun {
 		t.Errorf("last success %v, last error %v", h.lastSuccess, h.lastError)
+	}
+	var abandoned int
+	var running *time.Time
+	if err := st.Pool().QueryRow(ctx, `select abandoned_runs, running_since from report.source_health where source_id = 'nhs'`).Scan(&abandoned, &running); err != nil {
+		t.Fatal(err)
+	}
+	if abandoned != 1 || running == nil || !running.Equal(t0.Add(6*time.Hour)) {
+		t.Errorf("abandoned runs %d, running since %v; want 1 and r7's start", abandoned, running)
 	}
 }
