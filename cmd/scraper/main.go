@@ -71,7 +71,7 @@ func run(args []string) int {
 		return 1
 	}
 	state := scrape.NewKVState(kv)
-	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, scrape.Options{})
+	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, scrape.Options{Metrics: scrape.NewMetrics(svc.Registry)})
 	work := func(ctx context.Context) error {
 		if *once {
 			s.RunAll(ctx, srcs)

@@ -52,6 +52,7 @@ type Options struct {
 	RetryBackoff   time.Duration // first retry delay, doubling with jitter; default 1s
 	MaxRetryAfter  time.Duration // longest Retry-After honoured within a run; default 2m
 	Clock          func() time.Time
+	Metrics        *Metrics // per-source metrics of every run; nil: none
 }
 
 const defaultUserAgent = "HorizonBot/0.2 (+https://github.com/horizon-scan/horizon; horizon scanning of AI health technologies)"
@@ -201,6 +202,7 @@ func (s *Scraper) Run(ctx context.Context, src Source) (message.SourceRun, error
 	if _, err := s.pub.PublishJSON(context.WithoutCancel(ctx), s.pub.RunSubject(src.ID), r.rec.MsgID(), r.rec); err != nil {
 		r.log.Error("publishing run record", "err", err)
 	}
+	s.opts.Metrics.observe(r.rec)
 	if r.rec.Error != "" {
 		return r.rec, errors.New(r.rec.Error)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/bus"
@@ -741,5 +742,50 @@ func TestARunIsRecordedWhenItStarts(t *testing.T) {
 	end := next()
 	if end.Opening() || end.RunID != opening.RunID || end.RunID != rec.RunID || end.New != 1 {
 		t.Errorf("end record %+v, want the same run %s ended with one new document", end, opening.RunID)
+	}
+}
+
+// TestRunsUpdateTheScraperMetrics runs a source with one good page and
+// one missing, and reads the per-source metrics.
+func TestRunsUpdateTheScraperMetrics(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.page("/feed", `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+		<item><title>A</title><link>/a/1</link></item><item><title>B</title><link>/a/missing</link></item></channel></rss>`)
+	s.page("/a/1", article("First AI tool", ""))
+	reg := prometheus.NewRegistry()
+	e := setup(t, scrape.Options{Metrics: scrape.NewMetrics(reg)})
+	if _, err := e.s.Run(context.Background(), source(t, "feed", s.URL+"/feed", "")); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			key := f.GetName()
+			for _, l := range m.GetLabel() {
+				if l.GetName() != "source" {
+					key += "{" + l.GetValue() + "}"
+				}
+			}
+			got[key] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	for key, want := range map[string]float64{
+		"horizon_scraper_runs_total{ok}":         1,
+		"horizon_scraper_pages_total{new}":       1,
+		"horizon_scraper_pages_total{failed}":    1,
+		"horizon_scraper_errors_total{http_404}": 1,
+		"horizon_scraper_received_bytes_total":   got["horizon_scraper_received_bytes_total"],
+	} {
+		if got[key] != want || want == 0 {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
+	}
+	if got["horizon_scraper_last_success_timestamp_seconds"] < float64(time.Now().Add(-time.Minute).Unix()) {
+		t.Errorf("last success %v", got["horizon_scraper_last_success_timestamp_seconds"])
 	}
 }
