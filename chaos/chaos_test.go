@@ -72,12 +72,12 @@ func binaries(t *testing.T) string {
 // proc is a child process whose output the test keeps.
 type proc struct {
 	cmd *exec.Cmd
-	out *syncBuffer
+	out *testenv.Output
 }
 
 func start(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, args...), out: &syncBuffer{}}
+	p := &proc{cmd: exec.Command(bin, args...), out: &testenv.Output{}}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func cluster(t *testing.T, bin string, n int) ([]*node, string) {
 	nodes := make([]*node, n)
 	var urls []string
 	for i := range nodes {
-		nodes[i] = &node{name: fmt.Sprintf("n%d", i), bin: bin, dir: t.TempDir(), port: freePort(t), cport: freePort(t)}
+		nodes[i] = &node{name: fmt.Sprintf("n%d", i), bin: bin, dir: t.TempDir(), port: testenv.FreePort(t), cport: testenv.FreePort(t)}
 		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", nodes[i].port))
 	}
 	for i, nd := range nodes {
@@ -301,7 +301,7 @@ func TestAFullStreamTurnsReadinessRedThenRecovers(t *testing.T) {
 		}
 	}
 	t.Logf("the stream took %d raw documents before it was full", n)
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	start(t, filepath.Join(bins, "classifier"), "run", "--nats-url", testenv.NATSURL(t), "--stream", cfg.Stream,
 		"--subject-prefix", cfg.Prefix, "--ack-wait", "5s", "--stall-after", "3s", "--http-addr", addr, "--log-level", "warn")
 	ready := func() (int, string) {
@@ -341,37 +341,9 @@ func TestAFullStreamTurnsReadinessRedThenRecovers(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
 	}
 	return s
-}
-
-// syncBuffer is a process's output the test reads while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -197,7 +195,7 @@ func TestTheLoaderWaitsForNATSAndPostgresAtStart(t *testing.T) {
 	if err := pg.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	cfg := testenv.BusConfig(t)
 	args := []string{"run", "--database-url", pg.URL(), "--nats-url", natsURL, "--stream", cfg.Stream,
@@ -209,7 +207,7 @@ func TestTheLoaderWaitsForNATSAndPostgresAtStart(t *testing.T) {
 	}
 
 	cmd := exec.Command(bin, append(args, "--wait-for", "2m")...)
-	var out syncBuffer
+	var out testenv.Output
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -284,32 +282,4 @@ func TestTheLoaderWaitsForNATSAndPostgresAtStart(t *testing.T) {
 			t.Errorf("the log does not say %q", want)
 		}
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer is a process's output that a test reads while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

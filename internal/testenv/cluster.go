@@ -26,7 +26,7 @@ func NewCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
 	ports := make([]int, n)
 	for i := range ports {
-		ports[i] = freePort(t)
+		ports[i] = FreePort(t)
 	}
 	c := &Cluster{t: t}
 	for i := range n {
@@ -74,7 +74,7 @@ func (c *Cluster) Start(i int) {
 	}
 	opts := *c.opts[i]
 	if c.opts[i].Port == server.RANDOM_PORT {
-		c.opts[i].Port = freePort(c.t) // the client port stays the same across restarts
+		c.opts[i].Port = FreePort(c.t) // the client port stays the same across restarts
 		opts.Port = c.opts[i].Port
 	}
 	s, err := server.NewServer(&opts)
@@ -118,7 +118,8 @@ func (c *Cluster) StreamLeader(stream string) int {
 	return -1
 }
 
-func freePort(t testing.TB) int {
+// FreePort returns a loopback port nothing listens on now.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -98,14 +98,7 @@ func TestAMessageThatKeepsComingBackIsDeadLettered(t *testing.T) {
 	if got, want := deliveries.Load(), int32(b.Config().MaxDeliver+b.Config().IsolatedAttempts); got != want {
 		t.Errorf("handed out %d times, want MaxDeliver + IsolatedAttempts = %d", got, want)
 	}
-	cons, err := b.JetStream().Consumer(ctx, cfg.Stream, bus.DeadLetterConsumer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := nextDeadLetter(t, b, cfg)
 	h := m.Headers()
 	if string(m.Data()) != `{"n":1}` {
 		t.Errorf("dead letter payload %q", m.Data())
@@ -275,14 +268,7 @@ func TestACrashLoopDeadLettersTheCulpritAlone(t *testing.T) {
 	if dl, err := b.Pending(ctx, bus.DeadLetterConsumer); err != nil || dl != 1 {
 		t.Errorf("%d dead letters (%v), want the culprit alone", dl, err)
 	}
-	cons, err := b.JetStream().Consumer(ctx, cfg.Stream, bus.DeadLetterConsumer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := nextDeadLetter(t, b, cfg)
 	if string(m.Data()) != fmt.Sprint(poison) {
 		t.Errorf("dead-lettered %s, want the culprit %d", m.Data(), poison)
 	}
@@ -296,4 +282,18 @@ func TestACrashLoopDeadLettersTheCulpritAlone(t *testing.T) {
 		t.Errorf("%d still pending (%v)", n, err)
 	}
 	t.Logf("%d crashes before the culprit was dead-lettered", crashes)
+}
+
+// nextDeadLetter reads the next message of the dead-letter consumer.
+func nextDeadLetter(t *testing.T, b *bus.Bus, cfg bus.Config) jetstream.Msg {
+	t.Helper()
+	cons, err := b.JetStream().Consumer(context.Background(), cfg.Stream, bus.DeadLetterConsumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -1,11 +1,9 @@
 package bus_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,24 +12,6 @@ import (
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/bus"
 )
-
-// logBuffer is a slog handler's output a test reads.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // TestStartingNeverSilentlyChangesAnOperatorsStream creates the stream,
 // lets an operator raise its limits, and starts again three ways: with no
@@ -63,7 +43,7 @@ func TestStartingNeverSilentlyChangesAnOperatorsStream(t *testing.T) {
 
 	open := func(c bus.Config) (jetstream.StreamConfig, string) {
 		t.Helper()
-		var logs logBuffer
+		var logs testenv.Output
 		c.Log = slog.New(slog.NewTextHandler(&logs, nil))
 		b, err := bus.Open(ctx, nc, c)
 		if err != nil {

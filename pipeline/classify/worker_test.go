@@ -34,32 +34,10 @@ func TestTheFirstDocumentNamingATechnologyGoesToReview(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
-	testenv.Eventually(t, 30*time.Second, "both documents classified", func() bool {
-		n, err := b.Pending(ctx, bus.ClassifierConsumer)
-		return err == nil && n == 0
-	})
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runUntilClassified(t, w, b)
 
-	cons, err := b.JetStream().OrderedConsumer(ctx, cfg.Stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.ClassifiedSubject(">")}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	reasons := map[string]string{}
-	for range 2 {
-		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := message.DecodeClassification(m.Data())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range classified(t, b, cfg, 2, 0) {
 		reasons[c.Document.ID] = strings.Join(c.Review.Reasons, "; ")
 	}
 	for _, want := range []string{"first sighting of vendor Brainomix", "first sighting of product e-Stroke"} {
@@ -103,34 +81,9 @@ func TestAClassificationOverTheMaxPayloadIsCutNotRetried(t *testing.T) {
 			t.Fatalf("publishing %s (%d bytes of text): %v", d.ID, len(d.Text), err)
 		}
 	}
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
-	testenv.Eventually(t, 30*time.Second, "every document classified", func() bool {
-		n, err := b.Pending(ctx, bus.ClassifierConsumer)
-		return err == nil && n == 0
-	})
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	cons, err := b.JetStream().OrderedConsumer(ctx, cfg.Stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.ClassifiedSubject(">")}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	runUntilClassified(t, w, b)
 	got := map[string]message.Classification{}
-	for range docs {
-		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if err != nil {
-			t.Fatalf("%d classifications, want %d: %v", len(got), len(docs), err)
-		}
-		if len(m.Data()) > int(nc.MaxPayload()) {
-			t.Errorf("a classification of %d bytes", len(m.Data()))
-		}
-		c, err := message.DecodeClassification(m.Data())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range classified(t, b, cfg, len(docs), int(nc.MaxPayload())) {
 		got[c.Document.ID] = c
 	}
 	c := got["big"]
@@ -144,4 +97,48 @@ func TestAClassificationOverTheMaxPayloadIsCutNotRetried(t *testing.T) {
 	if n, err := b.Pending(ctx, bus.DeadLetterConsumer); err != nil || n != 0 {
 		t.Errorf("%d dead letters (%v)", n, err)
 	}
+}
+
+// runUntilClassified runs the worker until the classifier consumer has
+// nothing pending, then stops it.
+func runUntilClassified(t *testing.T, w *Worker, b *bus.Bus) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	testenv.Eventually(t, 30*time.Second, "every document classified", func() bool {
+		n, err := b.Pending(context.Background(), bus.ClassifierConsumer)
+		return err == nil && n == 0
+	})
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// classified reads n classifications from the stream, checking that none
+// is over maxBytes (0: no check).
+func classified(t *testing.T, b *bus.Bus, cfg bus.Config, n, maxBytes int) []message.Classification {
+	t.Helper()
+	cons, err := b.JetStream().OrderedConsumer(context.Background(), cfg.Stream,
+		jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.ClassifiedSubject(">")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []message.Classification
+	for range n {
+		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("%d classifications, want %d: %v", len(out), n, err)
+		}
+		if maxBytes > 0 && len(m.Data()) > maxBytes {
+			t.Errorf("a classification of %d bytes, over %d", len(m.Data()), maxBytes)
+		}
+		c, err := message.DecodeClassification(m.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
 }
