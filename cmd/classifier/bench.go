@@ -1,13 +1,13 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"sort"
 	"testing"
 
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
@@ -19,15 +19,15 @@ import (
 // --runs times, rule sets taking turns, and the median is reported: the
 // machine is noisy.
 func runBench(args []string) int {
-	fs := flag.NewFlagSet("classifier bench", flag.ContinueOnError)
+	fs := cli.FlagSet("classifier bench", "[flags]", "Measures matching speed of the rules, side by side with --baseline-rules.")
 	corpus := fs.String("corpus", "../shared/extraction-benchmark/ground-truth.json", "texts to classify: a JSON object of {\"articleBody\": text}")
 	phrases := fs.Int("phrases", 10000, "phrases in the generated rule set")
 	naiveDocs := fs.Int("naive-docs", 20, "documents the naive baseline reads (it is slow)")
 	dir := fs.String("rules", "", "rules folder to measure; empty for the rules built into this binary")
 	baselineDir := fs.String("baseline-rules", "", "a second rules folder to measure in the same run (an earlier version)")
 	runs := fs.Int("runs", 5, "measurements of each engine, taking turns; the median is reported")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	docs, err := rules.BenchCorpus(*corpus)
 	if err != nil {

@@ -3,21 +3,21 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/cli"
 )
 
 // runClassify reads JSON lines with id, title and text and writes one
 // prediction per line, in the contract of ../shared/corpus/README.md.
 func runClassify(args []string, in io.Reader, out io.Writer) int {
-	fs := flag.NewFlagSet("classifier classify", flag.ContinueOnError)
+	fs := cli.FlagSet("classifier classify", "[flags] [FILE…]", "Classifies JSON lines ({\"id\",\"title\",\"text\"}) from each FILE, or standard input, and writes one classification a line to standard output.")
 	dir := rulesFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	rs, err := loadRules(*dir)
 	if err != nil {
@@ -27,12 +27,44 @@ func runClassify(args []string, in io.Reader, out io.Writer) int {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	enc := json.NewEncoder(w)
-	err = classify.EachItem(in, "stdin", func(it classify.Item) error { return enc.Encode(classify.PredictItem(rs, it)) })
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "classifier:", err)
-		return 1
+	bad := 0
+	each := func(r io.Reader, name string) error {
+		return classify.EachItemSkipping(r, name, func(it classify.Item) error { return enc.Encode(classify.PredictItem(rs, it)) },
+			func(err error) {
+				bad++
+				fmt.Fprintln(os.Stderr, "classifier classify: skipped", err)
+			})
 	}
-	return 0
+	files := fs.Args()
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	for _, name := range files {
+		if name == "-" {
+			err = each(in, "stdin")
+		} else {
+			err = eachFile(name, each)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "classifier classify:", err)
+			return cli.ExitError
+		}
+	}
+	if bad > 0 {
+		fmt.Fprintf(os.Stderr, "classifier classify: %d lines skipped\n", bad)
+		return cli.ExitError
+	}
+	return cli.ExitOK
+}
+
+// eachFile opens a file and hands it to each.
+func eachFile(name string, each func(io.Reader, string) error) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return each(f, name)
 }
 
 // runEval classifies the documents of --input and scores them against
@@ -40,14 +72,14 @@ func runClassify(args []string, in io.Reader, out io.Writer) int {
 // on the whole gold or on one part of it (--split), and with --errors every
 // code missed or given falsely, with its evidence.
 func runEval(args []string, out io.Writer) int {
-	fs := flag.NewFlagSet("classifier eval", flag.ContinueOnError)
+	fs := cli.FlagSet("classifier eval", "--gold G --input D [flags]", "Classifies --input and scores it against --gold, per dimension; --split tune|check|both scores the hash split, --errors lists the tuning part's errors.")
 	dir := rulesFlag(fs)
 	goldPath := fs.String("gold", "", "gold labels, JSON lines (../shared/corpus/dev-labels.jsonl format)")
 	input := fs.String("input", "", "the documents, JSON lines with id, title, text")
 	split := fs.String("split", "", "score only one part of the gold, split by a stable hash of the id: tune (70%), check (30%), or both, side by side; empty for all")
 	errs := fs.Bool("errors", false, "list every code missed or given falsely, with its evidence (of --split tune or all, never check)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if *goldPath == "" || *input == "" {
 		fmt.Fprintln(os.Stderr, "classifier eval: --gold and --input are required")
@@ -105,7 +137,7 @@ func runEval(args []string, out io.Writer) int {
 
 // runRulesTest runs the examples written in the rule files.
 func runRulesTest(args []string) int {
-	rs, _, code := loadRulesFolder("classifier rules test", args)
+	rs, _, code := loadRulesFolder("classifier rules test", "Loads the rules folder and runs the examples written in its files.", args)
 	if rs == nil {
 		return code
 	}

@@ -10,59 +10,39 @@ import (
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
-const usage = `Usage: classifier [command] [flags]
+func main() { os.Exit(program().Run(os.Args[1:])) }
 
-Commands:
-  run           classify documents from JetStream and publish the results (default)
-  classify      classify JSON lines ({"id","title","text"}) from stdin to stdout
-  eval          classify --input and score it against --gold, per dimension
-  bench         measure matching speed against a naive regexp-per-rule baseline
-  reclassify    classify every stored document with the current rules, for the loader
-  rules check   load and validate the rules, report every problem
-  rules test    run the examples written in the rule files
-  rules suggest mine phrases from gold-labelled documents that would add a code the rules miss
-
-Run "classifier COMMAND -h" for a command's flags.
-`
-
-func main() { os.Exit(dispatch(os.Args[1:])) }
-
-func dispatch(args []string) int {
-	cmd := "run"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+func program() *cli.Program {
+	rulesCmds := &cli.Program{
+		Name:  "classifier rules",
+		About: "The analysts' rules: validate them, run their examples, and mine new phrases from labelled documents.",
+		Commands: []cli.Command{
+			{Name: "check", Summary: "load and validate the rules, report every problem with file:line", Run: runRulesCheck},
+			{Name: "test", Summary: "run the examples written in the rule files", Run: runRulesTest},
+			{Name: "suggest", Summary: "mine phrases from gold-labelled documents that would add a code the rules miss",
+				Run: func(args []string) int { return runRulesSuggest(args, os.Stdout) }},
+		},
 	}
-	switch cmd {
-	case "run":
-		return runWorker(args)
-	case "classify":
-		return runClassify(args, os.Stdin, os.Stdout)
-	case "eval":
-		return runEval(args, os.Stdout)
-	case "bench":
-		return runBench(args)
-	case "reclassify":
-		return runReclassify(args)
-	case "rules":
-		if len(args) > 0 && args[0] == "check" {
-			return runRulesCheck(args[1:])
-		}
-		if len(args) > 0 && args[0] == "test" {
-			return runRulesTest(args[1:])
-		}
-		if len(args) > 0 && args[0] == "suggest" {
-			return runRulesSuggest(args[1:], os.Stdout)
-		}
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-		return 0
+	return &cli.Program{
+		Name:    "classifier",
+		About:   "Applies Horizon's rules to documents: as a NATS worker, or to files for analysts.",
+		Default: "run",
+		Commands: []cli.Command{
+			{Name: "run", Summary: "classify documents from JetStream and publish the results (a service)", Run: runWorker},
+			{Name: "classify", Summary: `classify JSON lines ({"id","title","text"}) from files or standard input to standard output`,
+				Run: func(args []string) int { return runClassify(args, os.Stdin, os.Stdout) }},
+			{Name: "eval", Summary: "classify --input and score it against --gold, per dimension",
+				Run: func(args []string) int { return runEval(args, os.Stdout) }},
+			{Name: "bench", Summary: "measure matching speed against a baseline rule set", Run: runBench},
+			{Name: "reclassify", Summary: "classify every stored document with the current rules, for the loader", Run: runReclassify},
+			{Name: "rules", Summary: "check, test or suggest rules (classifier help rules)", Run: rulesCmds.Run},
+		},
 	}
-	fmt.Fprint(os.Stderr, usage)
-	return 2
 }
 
 // loadRules loads the rules in dir, or the built-in rules when dir is empty.
@@ -78,12 +58,12 @@ func rulesFlag(fs *flag.FlagSet) *string {
 }
 
 func runWorker(args []string) int {
-	fs := flag.NewFlagSet("classifier run", flag.ContinueOnError)
+	fs := cli.FlagSet("classifier run", "[flags]", "Classifies the documents of the classifier consumer and publishes the classifications (a service).")
 	var f ops.Flags
 	f.Register(fs, ":9102", false)
 	dir := rulesFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if err := f.Validate(false); err != nil {
 		fmt.Fprintln(os.Stderr, "classifier:", err)
@@ -117,11 +97,11 @@ func runWorker(args []string) int {
 
 // loadRulesFolder parses the --rules flag of the rules commands and loads
 // the folder; code is the exit code when it fails.
-func loadRulesFolder(name string, args []string) (rs *rules.RuleSet, dir string, code int) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+func loadRulesFolder(name, summary string, args []string) (rs *rules.RuleSet, dir string, code int) {
+	fs := cli.FlagSet(name, "[--rules DIR]", summary)
 	d := fs.String("rules", "rules", "rules folder")
-	if err := fs.Parse(args); err != nil {
-		return nil, "", 2
+	if code, done := cli.Parse(fs, args); done {
+		return nil, "", code
 	}
 	rs, err := rules.LoadDir(*d)
 	if err != nil {
@@ -132,7 +112,7 @@ func loadRulesFolder(name string, args []string) (rs *rules.RuleSet, dir string,
 }
 
 func runRulesCheck(args []string) int {
-	rs, dir, code := loadRulesFolder("classifier rules check", args)
+	rs, dir, code := loadRulesFolder("classifier rules check", "Loads the rules folder and validates it, reporting every problem with file:line.", args)
 	if rs == nil {
 		return code
 	}

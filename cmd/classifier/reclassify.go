@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
@@ -15,12 +15,12 @@ import (
 // runReclassify classifies every stored document with the current rules and
 // publishes the results for the loader.
 func runReclassify(args []string) int {
-	fs := flag.NewFlagSet("classifier reclassify", flag.ContinueOnError)
+	fs := cli.FlagSet("classifier reclassify", "[flags]", "Classifies every stored document with the current rules and publishes the classifications for the loader.")
 	var f ops.Flags
 	f.Register(fs, "", true)
 	dir := rulesFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if err := f.Validate(true); err != nil {
 		fmt.Fprintln(os.Stderr, "classifier reclassify:", err)

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/horizon-scan/horizon/pipeline/classify"
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/suggest"
 )
@@ -18,7 +18,7 @@ import (
 // it and the rules did not, with their precision and recall on the gold,
 // and a rule made of the precise ones to paste.
 func runRulesSuggest(args []string, out io.Writer) int {
-	fs := flag.NewFlagSet("classifier rules suggest", flag.ContinueOnError)
+	fs := cli.FlagSet("classifier rules suggest", "--gold G --input D --code DIM:CODE [flags]", "Mines phrases from gold-labelled documents that would add a code the rules miss, with the precision and recall each would have.")
 	dir := rulesFlag(fs)
 	goldPath := fs.String("gold", "", "gold labels, JSON lines (dev-labels.jsonl, or the review app's /export/gold.jsonl)")
 	input := fs.String("input", "", "the documents, JSON lines with id, title, text (or /export/documents.jsonl)")
@@ -29,8 +29,8 @@ func runRulesSuggest(args []string, out io.Writer) int {
 	fs.IntVar(&opt.MinSupport, "min-support", 2, "fewest missed documents a phrase must add")
 	fs.Float64Var(&opt.MinPrecision, "min-precision", 0.7, "least precision on the gold for a phrase to go into the rule")
 	fs.IntVar(&opt.Top, "top", 20, "candidates to list")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if *goldPath == "" || *input == "" || *codeFlag == "" {
 		fmt.Fprintln(os.Stderr, "classifier rules suggest: --gold, --input and --code are required")

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/devstack"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 )
@@ -26,10 +26,10 @@ const (
 // throwaway Postgres cluster and an embedded NATS server that live as long
 // as the command.
 func runEnv(args []string) int {
-	fs := flag.NewFlagSet("horizon env", flag.ContinueOnError)
+	fs := cli.FlagSet("horizon env", "[flags] -- COMMAND [ARG…]", "Starts (or finds) Postgres and NATS, then runs COMMAND with HORIZON_TEST_DATABASE_URL and HORIZON_TEST_NATS_URL set.")
 	fresh := fs.Bool("fresh", false, "start throwaway servers even when others answer (as on a new machine)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	cmdArgs := fs.Args()
 	if len(cmdArgs) == 0 {

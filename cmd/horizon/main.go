@@ -5,36 +5,21 @@
 package main
 
 import (
-	"fmt"
 	"os"
+
+	"github.com/horizon-scan/horizon/pipeline/cli"
 )
 
-const usage = `Usage: horizon [command] [flags]
+func main() { os.Exit(program().Run(os.Args[1:])) }
 
-Commands:
-  run    scrape the sources once, classify and load everything, print a summary (default)
-  env    start (or find) Postgres and NATS, then run a command with
-         HORIZON_TEST_DATABASE_URL and HORIZON_TEST_NATS_URL set:
-         horizon env -- go test ./...
-
-Run "horizon COMMAND -h" for a command's flags.
-`
-
-func main() {
-	args := os.Args[1:]
-	cmd := "run"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+func program() *cli.Program {
+	return &cli.Program{
+		Name:    "horizon",
+		About:   "Runs the whole pipeline on one machine, with an embedded NATS server and a throwaway Postgres when no URLs are given.",
+		Default: "run",
+		Commands: []cli.Command{
+			{Name: "run", Summary: "scrape the sources once, classify and load everything, print a summary", Run: runPipeline},
+			{Name: "env", Summary: "start (or find) Postgres and NATS, then run a command with their URLs set (horizon env -- go test ./...)", Run: runEnv},
+		},
 	}
-	switch cmd {
-	case "run":
-		os.Exit(runPipeline(args))
-	case "env":
-		os.Exit(runEnv(args))
-	case "help":
-		fmt.Print(usage)
-		os.Exit(0)
-	}
-	fmt.Fprint(os.Stderr, usage)
-	os.Exit(2)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +12,9 @@ import (
 	"time"
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/devstack"
+	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/onebox"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/review"
@@ -24,7 +25,7 @@ import (
 )
 
 func runPipeline(args []string) int {
-	fs := flag.NewFlagSet("horizon run", flag.ContinueOnError)
+	fs := cli.FlagSet("horizon run", "[flags]", "Scrapes the sources once (the bundled offline site by default), classifies and loads everything, and prints a summary (exit 0: every source ok; 3: some failed; 4: all failed).")
 	natsURL := fs.String("nats-url", ops.Env("HORIZON_NATS_URL", ""), "NATS URL; empty starts an embedded server (env HORIZON_NATS_URL)")
 	dbURL := fs.String("database-url", ops.Env("HORIZON_DATABASE_URL", ""), "Postgres URL; empty starts a throwaway cluster (env HORIZON_DATABASE_URL)")
 	dataDir := fs.String("data-dir", ops.Env("HORIZON_DATA_DIR", ".horizon"), "where the embedded NATS and throwaway Postgres keep their data")
@@ -32,8 +33,8 @@ func runPipeline(args []string) int {
 	siteAddr := fs.String("site-addr", "127.0.0.1:18765", "where the bundled offline site is served (a fixed address keeps its URLs, and so its document ids, the same from run to run)")
 	logLevel := fs.String("log-level", ops.Env("HORIZON_LOG_LEVEL", "warn"), "debug, info, warn or error")
 	reviewAddr := fs.String("review", "", "after the run, serve the review app and dashboard on this address (e.g. 127.0.0.1:8080) until interrupted, with an admin account whose new password is printed")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	log, err := ops.NewLogger(os.Stderr, *logLevel, false)
 	if err != nil {
@@ -42,24 +43,78 @@ func runPipeline(args []string) int {
 	}
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
-	if err := pipeline(ctx, os.Stdout, log, *natsURL, *dbURL, *dataDir, *sourcesFile, *siteAddr, *reviewAddr); err != nil {
-		fmt.Fprintln(os.Stderr, "horizon:", err)
-		return 1
+	res, err := pipeline(ctx, os.Stdout, log, *natsURL, *dbURL, *dataDir, *sourcesFile, *siteAddr, *reviewAddr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "horizon:", ops.Redact(err.Error()))
+		return cli.ExitError
 	}
-	return 0
+	return sourcesExit(os.Stderr, res.Reports)
 }
 
-func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbURL, dataDir, sourcesFile, siteAddr, reviewAddr string) error {
+// Exit codes of a run beyond cli's: some sources failed, or all of them.
+const (
+	exitSomeSourcesFailed = 3
+	exitAllSourcesFailed  = 4
+)
+
+// sourcesExit says on w which sources failed and returns the exit code a
+// scheduler reads: 0 when every source worked, 3 when some failed, 4 when
+// all did.
+func sourcesExit(w io.Writer, runs []message.SourceRun) int {
+	failed := 0
+	for _, r := range runs {
+		if r.Error != "" {
+			failed++
+			fmt.Fprintf(w, "horizon: source %s failed: %s\n", r.Source, ops.Redact(r.Error))
+		}
+	}
+	switch {
+	case failed == 0:
+		return cli.ExitOK
+	case failed == len(runs):
+		return exitAllSourcesFailed
+	}
+	return exitSomeSourcesFailed
+}
+
+func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbURL, dataDir, sourcesFile, siteAddr, reviewAddr string) (onebox.Result, error) {
+	var res onebox.Result
 	var where []string
+	// Everything that can be wrong with the command line is checked before
+	// anything starts: the sources file, the URLs, the review address.
+	sources, err := loadSources(sourcesFile, siteAddr)
+	if err != nil {
+		return res, err
+	}
+	for _, u := range []struct {
+		key, url string
+		schemes  []string
+	}{
+		{"--nats-url", natsURL, []string{"nats", "tls", "ws", "wss"}},
+		{"--database-url", dbURL, []string{"postgres", "postgresql"}},
+	} {
+		if u.url != "" {
+			if err := ops.CheckURL(u.key, u.url, u.schemes...); err != nil {
+				return res, err
+			}
+		}
+	}
+	if reviewAddr != "" {
+		ln, err := net.Listen("tcp", reviewAddr)
+		if err != nil {
+			return res, fmt.Errorf("--review: %w", err)
+		}
+		ln.Close()
+	}
 	// Searchable by others: a throwaway Postgres runs as its own user.
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return fmt.Errorf("--data-dir: %w", err)
+		return res, fmt.Errorf("--data-dir: %w", err)
 	}
 	if natsURL == "" {
 		dir := filepath.Join(dataDir, "nats")
 		n, err := devstack.StartNATS(dir, 0)
 		if err != nil {
-			return err
+			return res, err
 		}
 		defer n.Close()
 		natsURL = n.URL()
@@ -68,7 +123,7 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 	if dbURL == "" {
 		pg, err := devstack.StartPostgres(ctx, filepath.Join(dataDir, "pg"), devstack.PostgresOptions{Durable: true, Install: true}, log)
 		if err != nil {
-			return err
+			return res, err
 		}
 		defer func() {
 			if err := pg.Stop(context.WithoutCancel(ctx)); err != nil {
@@ -79,39 +134,35 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 		where = append(where,
 			fmt.Sprintf("Postgres  throwaway cluster in %s (stopped on exit); to look inside, start it with\n            %s\n          then: psql %s", pg.Dir, pg.StartCommand(), pg.URL()))
 	} else {
-		where = append(where, "Postgres  "+dbURL)
+		where = append(where, "Postgres  "+ops.RedactURL(dbURL))
 	}
 
-	sources, err := loadSources(sourcesFile, siteAddr)
-	if err != nil {
-		return err
-	}
 	rs, err := rules.Default()
 	if err != nil {
-		return fmt.Errorf("rules: %w", err)
+		return res, fmt.Errorf("rules: %w", err)
 	}
 	nc, err := ops.ConnectNATS(natsURL, "horizon-run", log)
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer ops.Drain(nc, 5*time.Second)
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer st.Close()
 
 	start := time.Now()
-	res, err := onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{Log: log}, Sources: sources, Rules: rs, Log: log})
+	res, err = onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{Log: log}, Sources: sources, Rules: rs, Log: log})
 	if err != nil {
-		return err
+		return res, err
 	}
 	printSummary(out, res, time.Since(start), rs.Version, where)
 	if reviewAddr == "" {
 		fmt.Fprintln(out, "\nTo review the results in a browser, run again with --review 127.0.0.1:8080.")
-		return nil
+		return res, nil
 	}
-	return serveReview(ctx, out, log, st, dbURL, reviewAddr)
+	return res, serveReview(ctx, out, log, st, dbURL, reviewAddr)
 }
 
 // serveReview serves the review app on the run's database until ctx ends,
@@ -167,8 +218,8 @@ func printSummary(w io.Writer, res onebox.Result, took time.Duration, rulesVersi
 	fmt.Fprintf(w, "\nHorizon run finished in %s (rules %s)\n", took.Round(time.Millisecond), rulesVersion)
 	fmt.Fprintf(w, "  scraped   %d sources: %d new or changed documents published, %d already known, %d failures\n",
 		len(res.Reports), published, known, failed)
-	fmt.Fprintf(w, "  stored    %d documents (%d relevant, %d for review), %d classifications, %d labels, %d dead letters\n",
-		s.Documents, s.Relevant, s.NeedsReview, s.Classifications, s.Labels, s.DeadLetters)
+	fmt.Fprintf(w, "  stored    %d documents (%d relevant), %d in the review queue, %d classifications, %d labels, %d dead letters\n",
+		s.Documents, s.Relevant, s.InReviewQueue, s.Classifications, s.Labels, s.DeadLetters)
 	fmt.Fprintln(w, "\nDocuments per source:")
 	for _, c := range s.BySource {
 		fmt.Fprintf(w, "  %4d  %s\n", c.Count, c.Name)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,35 +12,38 @@ import (
 	"text/tabwriter"
 	"unicode"
 
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/load"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
-const deadLettersUsage = `Usage: loader deadletters list|show|redrive [flags] [ID ...]
-
-  list      the open dead letters (--all: the redriven ones too)
-  show ID   one dead letter whole: stage, subject, reason, payload
-  redrive   send dead letters back to the subject they were read from, for
-            their stage to try again; select them by ID, --stage or
-            --reason (at least one); --dry-run lists what would be sent
-
-Flags (each subcommand): --database-url, --nats-url (redrive), --stage,
---reason, --all, --limit, --dry-run.
-`
-
-// deadLetters runs "loader deadletters SUB".
+// deadLetters runs "loader deadletters COMMAND".
 func deadLetters(args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Print(deadLettersUsage)
-		return 0
+	p := &cli.Program{
+		Name:  "loader deadletters",
+		About: "Dead letters: messages a stage could never process, kept with their payload and reason.",
+		Commands: []cli.Command{
+			{Name: "list", Summary: "the open dead letters (--all: the redriven ones too)",
+				Run: func(args []string) int { return deadLettersSub("list", "[flags] [ID…]", args) }},
+			{Name: "show", Summary: "one dead letter whole: stage, subject, reason, payload",
+				Run: func(args []string) int { return deadLettersSub("show", "[flags] ID", args) }},
+			{Name: "redrive", Summary: "send dead letters back to the subject they were read from (by ID, --stage or --reason)",
+				Run: func(args []string) int { return deadLettersSub("redrive", "[flags] [ID…]", args) }},
+		},
 	}
-	sub, args := args[0], args[1:]
-	if sub != "list" && sub != "show" && sub != "redrive" {
-		fmt.Fprintf(os.Stderr, "loader deadletters: unknown subcommand %q\n%s", sub, deadLettersUsage)
-		return 2
-	}
-	fs := flag.NewFlagSet("loader deadletters "+sub, flag.ContinueOnError)
+	return p.Run(args)
+}
+
+var deadLetterSummaries = map[string]string{
+	"list":    "Lists the open dead letters, or with --all the redriven ones too.",
+	"show":    "Shows one dead letter whole: stage, subject, reason, and its payload (control characters escaped).",
+	"redrive": "Sends dead letters back to the subject they were read from, for their stage to try again after a fix; select them by ID, --stage or --reason (at least one); --dry-run lists what would be sent.",
+}
+
+// deadLettersSub runs one of list, show and redrive.
+func deadLettersSub(sub, usage string, args []string) int {
+	fs := cli.FlagSet("loader deadletters "+sub, usage, deadLetterSummaries[sub])
 	var f ops.Flags
 	f.Register(fs, "", true)
 	var filter store.DeadLetterFilter
@@ -50,11 +52,8 @@ func deadLetters(args []string) int {
 	fs.BoolVar(&filter.Redriven, "all", false, "the redriven dead letters too")
 	fs.IntVar(&filter.Limit, "limit", 1000, "at most this many")
 	dryRun := fs.Bool("dry-run", false, "redrive: list what would be sent, send nothing")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	for _, a := range fs.Args() {
 		id, err := strconv.ParseInt(a, 10, 64)

@@ -5,60 +5,48 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/load"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
-const usage = `Usage: loader [command] [flags]
+func main() { os.Exit(program().Run(os.Args[1:])) }
 
-Commands:
-  run       load classifications and dead letters into Postgres (default);
-            migrates the schema first
-  migrate   apply the schema migrations and exit
-  deadletters list|show|redrive
-            list dead letters, show one with its payload, or send them
-            back to the stage that gave up on them (after a fix)
-
-Run "loader COMMAND -h" for a command's flags.
-`
-
-func main() { os.Exit(dispatch(os.Args[1:])) }
-
-func dispatch(args []string) int {
-	cmd := "run"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+func program() *cli.Program {
+	return &cli.Program{
+		Name:    "loader",
+		About:   "Writes classifications, run records and dead letters from NATS JetStream into Postgres.",
+		Default: "run",
+		Commands: []cli.Command{
+			{Name: "run", Summary: "load into Postgres (a service); migrates the schema first",
+				Run: func(args []string) int { return run("run", args) }},
+			{Name: "migrate", Summary: "apply the schema migrations and exit",
+				Run: func(args []string) int { return run("migrate", args) }},
+			{Name: "deadletters", Summary: "list dead letters, show one with its payload, or send them back after a fix", Run: deadLetters},
+		},
 	}
-	switch cmd {
-	case "run", "migrate":
-		return run(cmd, args)
-	case "deadletters":
-		return deadLetters(args)
-	case "help":
-		fmt.Print(usage)
-		return 0
-	}
-	fmt.Fprint(os.Stderr, usage)
-	return 2
 }
 
 func run(cmd string, args []string) int {
-	fs := flag.NewFlagSet("loader "+cmd, flag.ContinueOnError)
+	summary := "Loads classifications, run records and dead letters from JetStream into Postgres (a service); migrates the schema first."
+	if cmd == "migrate" {
+		summary = "Applies the schema migrations and exits."
+	}
+	fs := cli.FlagSet("loader "+cmd, "[flags]", summary)
 	var f ops.Flags
 	f.Register(fs, ":9103", true)
 	batch := fs.Int("batch-size", 1000, "classifications per transaction")
 	wait := fs.Duration("batch-wait", 500*time.Millisecond, "longest wait to fill a batch")
 	writers := fs.Int("writers", 2, "batches written at once, each on its own connection")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if err := f.Validate(true); err != nil {
 		fmt.Fprintln(os.Stderr, "loader:", err)

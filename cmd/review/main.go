@@ -14,40 +14,26 @@ import (
 	"strings"
 	"time"
 
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/review"
 	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
-const usage = `Usage: review [command] [flags]
+func main() { os.Exit(program(os.Stdin).Run(os.Args[1:])) }
 
-Commands:
-  run                     serve the review app and dashboard (default)
-  user NAME --role ROLE   create an account or reset its password and role;
-                          the password is read from --password-file or the
-                          first line of standard input
-Run "review COMMAND -h" for a command's flags.
-`
-
-func main() { os.Exit(dispatch(os.Args[1:], os.Stdin)) }
-
-func dispatch(args []string, stdin io.Reader) int {
-	cmd := "run"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+func program(stdin io.Reader) *cli.Program {
+	return &cli.Program{
+		Name:    "review",
+		About:   "Serves the analysts' review app and the dashboard, and manages their accounts.",
+		Default: "run",
+		Commands: []cli.Command{
+			{Name: "run", Summary: "serve the review app and dashboard (a service)", Run: run},
+			{Name: "user", Summary: "create an account or reset its password and role (review user NAME --role ROLE)",
+				Run: func(args []string) int { return user(args, stdin) }},
+		},
 	}
-	switch cmd {
-	case "run":
-		return run(args)
-	case "user":
-		return user(args, stdin)
-	case "help":
-		fmt.Print(usage)
-		return 0
-	}
-	fmt.Fprint(os.Stderr, usage)
-	return 2
 }
 
 type flags struct {
@@ -83,7 +69,7 @@ func (f *flags) validate() error {
 }
 
 func run(args []string) int {
-	fs := flag.NewFlagSet("review run", flag.ContinueOnError)
+	fs := cli.FlagSet("review run", "[flags]", "Serves the analysts' review app and the dashboard (a service); migrates the schema first.")
 	var f flags
 	f.register(fs)
 	fs.StringVar(&f.reportsURL, "reports-database-url", ops.Env("HORIZON_REPORTS_DATABASE_URL", ""),
@@ -92,8 +78,8 @@ func run(args []string) int {
 	fs.StringVar(&f.httpAddr, "http-addr", ops.Env("HORIZON_HTTP_ADDR", ":9104"), "address for /healthz, /readyz and /metrics; empty to disable (env HORIZON_HTTP_ADDR)")
 	fs.DurationVar(&f.lease, "lease", 15*time.Minute, "how long a claim on a review item lasts without renewal")
 	fs.BoolVar(&f.secure, "secure-cookies", ops.Env("HORIZON_SECURE_COOKIES", "") == "true", "mark cookies Secure: set when served over HTTPS (env HORIZON_SECURE_COOKIES=true)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if err := f.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "review:", err)
@@ -142,7 +128,7 @@ func run(args []string) int {
 }
 
 func user(args []string, stdin io.Reader) int {
-	fs := flag.NewFlagSet("review user", flag.ContinueOnError)
+	fs := cli.FlagSet("review user", "NAME --role ROLE [--password-file FILE] [flags]", "Creates an account or resets its password and role; the password is read from --password-file or the first line of standard input.")
 	var f flags
 	f.register(fs)
 	role := fs.String("role", store.RoleAnalyst, "reader (dashboards), analyst (review queue) or admin (accounts)")
@@ -152,8 +138,8 @@ func user(args []string, stdin io.Reader) int {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	var errs []error
 	if name == "" {

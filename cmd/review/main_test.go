@@ -29,7 +29,7 @@ func TestUserCommand(t *testing.T) {
 		{"role changed", []string{"user", "ana", "--role", "analyst", "--database-url", db}, "another long passphrase", 0},
 	}
 	for _, c := range cases {
-		if got := dispatch(c.args, strings.NewReader(c.stdin)); got != c.want {
+		if got := program(strings.NewReader(c.stdin)).Run(c.args); got != c.want {
 			t.Errorf("%s: exit %d, want %d", c.name, got, c.want)
 		}
 	}

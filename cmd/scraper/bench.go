@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/devstack"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 	"github.com/horizon-scan/horizon/pipeline/scrape/benchsite"
@@ -31,11 +31,11 @@ import (
 // then a re-crawl of the unchanged site. The site and an embedded NATS run
 // in a child process so that the peak memory reported is the scraper's own.
 func runBench(args []string) int {
-	fs := flag.NewFlagSet("scraper bench", flag.ContinueOnError)
+	fs := cli.FlagSet("scraper bench", "[flags]", "Measures fetching, extraction and publishing of a local site of generated pages, against a plain GET of the same pages.")
 	pages := fs.Int("pages", 10000, "pages on the synthetic site")
 	conc := fs.Int("concurrency", 4, "parallel requests to the site")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	child, siteURL, natsURL, err := startBenchSite(*pages)
 	if err != nil {
@@ -162,10 +162,10 @@ func startBenchSite(pages int) (*exec.Cmd, string, string, error) {
 // runBenchSite is the child: the synthetic site and an embedded NATS, until
 // killed.
 func runBenchSite(args []string) int {
-	fs := flag.NewFlagSet("scraper bench-site", flag.ContinueOnError)
+	fs := cli.FlagSet("scraper bench-site", "[flags]", "Serves the bench's local site and an embedded NATS server (started by scraper bench).")
 	pages := fs.Int("pages", 10000, "pages")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	dir, err := os.MkdirTemp("", "horizon-bench-nats-")
 	if err != nil {

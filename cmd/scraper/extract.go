@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 
+	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 )
 
@@ -14,10 +14,10 @@ import (
 // production extraction path finds in every page of a folder:
 // {"<file id>": {"articleBody": "..."}, ...}.
 func runExtract(args []string) int {
-	fs := flag.NewFlagSet("scraper extract", flag.ContinueOnError)
+	fs := cli.FlagSet("scraper extract", "[--json] DIR", "Prints the main text the scraper extracts from every *.html(.gz) in DIR.")
 	asJSON := fs.Bool("json", false, "print JSON (the only format)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if !*asJSON || fs.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: scraper extract --json DIR")

@@ -5,42 +5,49 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
+	"github.com/horizon-scan/horizon/pipeline/cli"
+	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 )
 
-func main() {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "extract":
-			os.Exit(runExtract(os.Args[2:]))
-		case "bench":
-			os.Exit(runBench(os.Args[2:]))
-		case "bench-site":
-			os.Exit(runBenchSite(os.Args[2:]))
-		}
+func main() { os.Exit(program().Run(os.Args[1:])) }
+
+func program() *cli.Program {
+	return &cli.Program{
+		Name:    "scraper",
+		About:   "Gathers announcements from the sources in sources.yaml and publishes new or changed documents to NATS JetStream.",
+		Default: "run",
+		Commands: []cli.Command{
+			{Name: "run", Summary: "scrape each source on its schedule (a service), or every source once with --once", Run: run},
+			{Name: "extract", Summary: "print the main text extracted from every *.html(.gz) in a folder", Run: runExtract},
+			{Name: "bench", Summary: "measure fetching, extraction and publishing against a local site", Run: runBench},
+			{Name: "bench-site", Summary: "serve the bench's local site (used by bench)", Run: runBenchSite},
+		},
 	}
-	os.Exit(run(os.Args[1:]))
 }
 
+// Exit codes of "scraper run --once" beyond cli's: some sources failed, or
+// all of them did.
+const (
+	exitSomeSourcesFailed = 3
+	exitAllSourcesFailed  = 4
+)
+
 func run(args []string) int {
-	fs := flag.NewFlagSet("scraper", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: scraper [flags]\n       scraper extract --json DIR\n       scraper bench [--pages N] [--concurrency C]\n\nScrapes the sources in --sources and publishes new or changed documents to JetStream.\n\"extract\" prints the main text the scraper extracts from every *.html(.gz) in DIR.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := cli.FlagSet("scraper run", "[flags]", "Scrapes the sources in --sources on their schedules, or each once with --once (exit 0: every source ok;\n3: some failed; 4: all failed; a summary on standard error).")
 	var f ops.Flags
 	f.Register(fs, ":9101", false)
 	sources := fs.String("sources", ops.Env("HORIZON_SOURCES", "deploy/sources.yaml"), "sources file (env HORIZON_SOURCES)")
 	once := fs.Bool("once", false, "scrape every enabled source once and exit (for an external scheduler)")
 	jitter := fs.Duration("jitter", 30*time.Second, "largest random delay before a scheduled run")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args); done {
+		return code
 	}
 	if err := f.Validate(false); err != nil {
 		fmt.Fprintln(os.Stderr, "scraper:", err)
@@ -72,16 +79,44 @@ func run(args []string) int {
 	}
 	state := scrape.NewKVState(kv)
 	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, scrape.Options{Metrics: scrape.NewMetrics(svc.Registry)})
+	var runs []message.SourceRun
 	work := func(ctx context.Context) error {
 		if *once {
-			s.RunAll(ctx, srcs)
+			runs = s.RunAll(ctx, srcs)
 			return nil
 		}
 		return s.Schedule(ctx, srcs, *jitter)
 	}
 	if err := svc.Run(ctx, work); err != nil {
 		log.Error("scraper stopped", "err", err)
-		return 1
+		return cli.ExitError
 	}
-	return 0
+	if !*once {
+		return cli.ExitOK
+	}
+	return onceExit(os.Stderr, runs)
+}
+
+// onceExit writes the summary of a run of every source to w and returns
+// the exit code a scheduler reads: 0 when every source worked, 3 when some
+// failed, 4 when all did (or none ran).
+func onceExit(w io.Writer, runs []message.SourceRun) int {
+	failed := 0
+	for _, r := range runs {
+		status := "ok"
+		if r.Error != "" {
+			failed++
+			status = "FAILED: " + r.Error
+		}
+		fmt.Fprintf(w, "%-24s new %d, changed %d, unchanged %d, failed pages %d: %s\n", r.Source, r.New, r.Changed,
+			r.Unchanged, r.Failed, status)
+	}
+	fmt.Fprintf(w, "%d sources, %d failed\n", len(runs), failed)
+	switch {
+	case len(runs) == 0 || failed == len(runs):
+		return exitAllSourcesFailed
+	case failed > 0:
+		return exitSomeSourcesFailed
+	}
+	return cli.ExitOK
 }

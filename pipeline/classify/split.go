@@ -58,6 +58,21 @@ type Item struct {
 // EachItem calls fn for every JSON line of r (blank lines are skipped),
 // naming the line of a bad one.
 func EachItem(r io.Reader, name string, fn func(Item) error) error {
+	return eachItem(r, name, fn, func(err error) error { return err })
+}
+
+// EachItemSkipping is EachItem that reports a line that does not parse to
+// bad (with its file and line) and goes on with the next.
+func EachItemSkipping(r io.Reader, name string, fn func(Item) error, bad func(error)) error {
+	return eachItem(r, name, fn, func(err error) error {
+		bad(err)
+		return nil
+	})
+}
+
+// eachItem reads items; onBad decides whether a line that does not parse
+// ends the reading (it returns the error) or not (nil).
+func eachItem(r io.Reader, name string, fn func(Item) error, onBad func(error) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	line := 0
@@ -68,7 +83,10 @@ func EachItem(r io.Reader, name string, fn func(Item) error) error {
 		}
 		var it Item
 		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			return fmt.Errorf("%s:%d: %w", name, line, err)
+			if err := onBad(fmt.Errorf("%s:%d: %w", name, line, err)); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := fn(it); err != nil {
 			return err

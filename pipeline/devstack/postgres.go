@@ -250,10 +250,13 @@ func version(binDir string) int {
 
 func aptInstall(ctx context.Context) error {
 	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "postgresql"}} {
+		// Another apt (unattended upgrades, a second run) may hold the lock:
+		// wait for it rather than fail.
+		args = append([]string{"-o", "DPkg::Lock::Timeout=600"}, args...)
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("apt-get %s: %w\n%s", args[0], err, lastLines(out, 20))
+			return fmt.Errorf("apt-get %s: %w\n%s", args[2], err, lastLines(out, 20))
 		}
 	}
 	return nil

@@ -99,6 +99,15 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	}
 
+	t.Run("the summary counts the review queue the app shows", func(t *testing.T) {
+		_, total, err := b.st.Queue(ctx, store.QueueFilter{}, 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Summary.InReviewQueue != total || total == 0 {
+			t.Errorf("summary: %d in the review queue; the queue shows %d", first.Summary.InReviewQueue, total)
+		}
+	})
 	t.Run("every source run is recorded and the sources are healthy", func(t *testing.T) {
 		var runs, unhealthy int
 		err := b.st.Pool().QueryRow(ctx, `select (select count(*) from source_runs),

@@ -43,7 +43,7 @@ func NewLogger(w io.Writer, level string, json bool) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
 	}
-	opts := &slog.HandlerOptions{Level: l}
+	opts := &slog.HandlerOptions{Level: l, ReplaceAttr: redactAttr}
 	if json {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
@@ -57,7 +57,8 @@ func CheckURL(key, value string, schemes ...string) error {
 	}
 	u, err := url.Parse(value)
 	if err != nil {
-		return fmt.Errorf("%s: %w", key, err)
+		// url's error quotes the whole URL, password and all.
+		return fmt.Errorf("%s: %s does not parse", key, RedactURL(value))
 	}
 	for _, s := range schemes {
 		if u.Scheme == s {

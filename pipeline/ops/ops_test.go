@@ -148,3 +148,31 @@ func TestWaitForRetriesUntilUpAndStopsOnWhatWaitingWillNotFix(t *testing.T) {
 		})
 	}
 }
+
+func TestSecretsAreRedacted(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://horizon:s3cret@db:5432/horizon", "postgres://horizon:xxxxx@db:5432/horizon"},
+		{`connecting: parse "postgres://u:p%zz@h/db": invalid URL escape "%zz"`, `connecting: parse "postgres://u:xxxxx@h/db": invalid URL escape "%zz"`},
+		{"nats://tok:abc@n1:4222,nats://tok:abc@n2:4222", "nats://tok:xxxxx@n1:4222,nats://tok:xxxxx@n2:4222"},
+		{"host=db user=u password=s3cret dbname=x", "host=db user=u password=xxxxx dbname=x"},
+		{"postgres://u@db/x and https://example.org/a:b", "postgres://u@db/x and https://example.org/a:b"},
+	}
+	for _, tc := range tests {
+		if got := Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if err := CheckURL("--database-url", "postgres://u:s3cret%zz@db/x", "postgres"); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("CheckURL error %v shows the password", err)
+	}
+	var out strings.Builder
+	log, err := NewLogger(&out, "info", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Error("connecting to postgres://u:s3cret@db/x", "url", "postgres://u:s3cret@db/x",
+		"err", errors.New(`dial postgres://u:s3cret@db/x: refused`))
+	if strings.Contains(out.String(), "s3cret") {
+		t.Errorf("the log shows the password: %s", out.String())
+	}
+}

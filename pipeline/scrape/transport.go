@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -228,7 +230,7 @@ func (t *transport) fetch(req *http.Request) (*http.Response, error) {
 		wait := time.Duration(0)
 		switch {
 		case err != nil:
-			if ctx.Err() != nil || req.Method != http.MethodGet {
+			if ctx.Err() != nil || req.Method != http.MethodGet || permanentNetError(err) {
 				return nil, err
 			}
 			lastErr = err
@@ -258,6 +260,23 @@ func (t *transport) fetch(req *http.Request) (*http.Response, error) {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// permanentNetError reports whether a request failed in a way that trying
+// again within the run will not change: the host does not exist (NXDOMAIN)
+// or its certificate is not to be trusted.
+func permanentNetError(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+		return true
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var record tls.RecordHeaderError
+	return errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &record)
 }
 
 // limit makes the body fail with ErrTooLarge past the cap, decompressing

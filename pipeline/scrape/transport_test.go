@@ -2,8 +2,12 @@ package scrape
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -54,5 +58,31 @@ func TestAHostWithNoTurnLeftInTheBudgetSaysSo(t *testing.T) {
 	release()
 	if _, _, err := h.acquire(ctx, "example.org"); err != errOutOfBudget {
 		t.Errorf("second turn: %v, want errOutOfBudget", err)
+	}
+}
+
+// TestAnUntrustedCertificateIsNotRetried fetches from a TLS server whose
+// certificate no one vouches for: the request fails at the first
+// handshake, where a refused connection would be tried again.
+func TestAnUntrustedCertificateIsNotRetried(t *testing.T) {
+	var handshakes atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		handshakes.Add(1)
+		return nil, nil
+	}}
+	srv.StartTLS()
+	defer srv.Close()
+	rt := &transport{next: newHTTPTransport(5 * time.Second), hosts: NewHosts(), maxBody: 1 << 20, maxRetries: 3,
+		backoff: 10 * time.Millisecond, maxWait: time.Second}
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/feed", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.RoundTrip(req); err == nil || !permanentNetError(err) {
+		t.Fatalf("got %v, want a certificate error", err)
+	}
+	if n := handshakes.Load(); n != 1 {
+		t.Errorf("%d handshakes, want 1: a certificate error was retried", n)
 	}
 }

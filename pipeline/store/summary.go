@@ -15,9 +15,11 @@ type Count struct {
 
 // Summary is the short account of the database the all-in-one run prints.
 type Summary struct {
-	Documents       int
-	Relevant        int
-	NeedsReview     int
+	Documents int
+	Relevant  int
+	// InReviewQueue counts the review queue's items not yet decided, as
+	// the review app shows them.
+	InReviewQueue   int
 	Classifications int
 	Labels          int
 	DeadLetters     int
@@ -36,11 +38,11 @@ func (s *Store) Summarise(ctx context.Context) (Summary, error) {
 	err := s.pool.QueryRow(ctx, `select
 		(select count(*) from documents),
 		(select count(*) from report.documents where relevant),
-		(select count(*) from report.documents where needs_review),
+		(select count(*) from review_items where state <> 'decided'),
 		(select count(*) from classifications),
 		(select count(*) from labels),
 		(select count(*) from dead_letters)`).Scan(
-		&sum.Documents, &sum.Relevant, &sum.NeedsReview, &sum.Classifications, &sum.Labels, &sum.DeadLetters)
+		&sum.Documents, &sum.Relevant, &sum.InReviewQueue, &sum.Classifications, &sum.Labels, &sum.DeadLetters)
 	if err != nil {
 		return sum, fmt.Errorf("counting rows: %w", err)
 	}

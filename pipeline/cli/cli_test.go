@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestOneCommandShape(t *testing.T) {
+	var ran []string
+	leaf := func(name string) func([]string) int {
+		return func(args []string) int {
+			fs := FlagSet("prog "+name, "[flags]", "Does "+name+".")
+			fs.Bool("once", false, "once")
+			if code, done := Parse(fs, args); done {
+				return code
+			}
+			ran = append(ran, name+" "+strings.Join(args, " "))
+			return 0
+		}
+	}
+	sub := &Program{Name: "prog rules", Commands: []Command{{Name: "check", Summary: "checks", Run: leaf("check")}}}
+	tests := []struct {
+		args     []string
+		code     int
+		ran      string
+		out, err string
+	}{
+		{nil, 0, "run ", "", ""},
+		{[]string{"--once"}, 0, "run --once", "", ""},
+		{[]string{"run", "--once"}, 0, "run --once", "", ""},
+		{[]string{"help"}, 0, "", "Usage: prog COMMAND", ""},
+		{[]string{"--help"}, 0, "", "the default", ""},
+		{[]string{"help", "run"}, 0, "", "", ""},
+		{[]string{"run", "--help"}, 0, "", "", ""},
+		{[]string{"help", "rules", "check"}, 0, "", "", ""},
+		{[]string{"rules"}, 0, "", "Usage: prog rules COMMAND", ""},
+		{[]string{"rules", "check", "--once"}, 0, "check --once", "", ""},
+		{[]string{"frob"}, 2, "", "", `unknown command "frob"; the commands are: run, rules`},
+		{[]string{"rules", "frob"}, 2, "", "", `prog rules: unknown command "frob"; the commands are: check`},
+		{[]string{"run", "--nope"}, 2, "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			ran = nil
+			var out, errOut strings.Builder
+			sub.Stdout, sub.Stderr = &out, &errOut
+			p := &Program{Name: "prog", Default: "run", Stdout: &out, Stderr: &errOut, Commands: []Command{
+				{Name: "run", Summary: "runs", Run: leaf("run")},
+				{Name: "rules", Summary: "rules", Run: sub.Run},
+			}}
+			code := p.Run(tc.args)
+			if code != tc.code || strings.Join(ran, ";") != tc.ran ||
+				!strings.Contains(out.String(), tc.out) || !strings.Contains(errOut.String(), tc.err) {
+				t.Errorf("code %d, ran %q, out %q, err %q; want %d, %q, out with %q, err with %q",
+					code, ran, out.String(), errOut.String(), tc.code, tc.ran, tc.out, tc.err)
+			}
+		})
+	}
+}
