@@ -61,9 +61,10 @@ func TestAStalledConsumerFailsReadinessWithinTheStallTime(t *testing.T) {
 		strings.Contains(err.Error(), "loader") {
 		t.Errorf("check error %q", err)
 	}
-	if v := gauge(t, reg, "horizon_consumer_stalled", bus.ClassifierConsumer); v != 1 {
-		t.Errorf("horizon_consumer_stalled{consumer=classifier} = %v, want 1", v)
-	}
+	// The metric follows at the next poll (a quarter of the stall time).
+	testenv.Eventually(t, stallAfter, "horizon_consumer_stalled{consumer=classifier} to be 1", func() bool {
+		return gauge(t, reg, "horizon_consumer_stalled", bus.ClassifierConsumer) == 1
+	})
 	if v := gauge(t, reg, "horizon_consumer_ack_pending_messages", bus.ClassifierConsumer); v != 2 {
 		t.Errorf("horizon_consumer_ack_pending_messages{consumer=classifier} = %v, want the batch of 2", v)
 	}
