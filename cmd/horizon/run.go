@@ -30,7 +30,7 @@ func runPipeline(args []string) int {
 	dbURL := fs.String("database-url", ops.Env("HORIZON_DATABASE_URL", ""), "Postgres URL; empty starts a throwaway cluster (env HORIZON_DATABASE_URL)")
 	dataDir := fs.String("data-dir", ops.Env("HORIZON_DATA_DIR", ".horizon"), "where the embedded NATS and throwaway Postgres keep their data")
 	sourcesFile := fs.String("sources", "", "sources file; empty scrapes the bundled offline site")
-	siteAddr := fs.String("site-addr", "127.0.0.1:18765", "where the bundled offline site is served (a fixed address keeps its URLs, and so its document ids, the same from run to run)")
+	siteAddr := fs.String("site-addr", "127.0.0.1:0", "where the bundled offline site is served (port 0: a free one); its documents keep their ids whatever the port, under the name "+offlinesite.Host)
 	logLevel := fs.String("log-level", ops.Env("HORIZON_LOG_LEVEL", "warn"), "debug, info, warn or error")
 	reviewAddr := fs.String("review", "", "after the run, serve the review app and dashboard on this address (e.g. 127.0.0.1:8080) until interrupted, with an admin account whose new password is printed")
 	if code, done := cli.Parse(fs, args); done {
@@ -82,7 +82,7 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 	var where []string
 	// Everything that can be wrong with the command line is checked before
 	// anything starts: the sources file, the URLs, the review address.
-	sources, err := loadSources(sourcesFile, siteAddr)
+	sources, resolve, err := loadSources(sourcesFile, siteAddr)
 	if err != nil {
 		return res, err
 	}
@@ -153,7 +153,8 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 	defer st.Close()
 
 	start := time.Now()
-	res, err = onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{Log: log}, Sources: sources, Rules: rs, Log: log})
+	res, err = onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{Log: log}, Sources: sources, Rules: rs, Log: log,
+		Scrape: scrape.Options{Resolve: resolve}})
 	if err != nil {
 		return res, err
 	}
@@ -190,21 +191,26 @@ func serveReview(ctx context.Context, out io.Writer, log *slog.Logger, st *store
 	return review.ListenAndServe(ctx, addr, srv, log)
 }
 
-func loadSources(file, siteAddr string) ([]scrape.Source, error) {
+// loadSources reads the sources file, or serves the bundled offline site
+// and returns its sources under its stable name with the address that name
+// resolves to.
+func loadSources(file, siteAddr string) ([]scrape.Source, map[string]string, error) {
 	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("--sources: %w", err)
+			return nil, nil, fmt.Errorf("--sources: %w", err)
 		}
-		return scrape.ParseSources(file, data, nil)
+		srcs, err := scrape.ParseSources(file, data, nil)
+		return srcs, nil, err
 	}
 	ln, err := net.Listen("tcp", siteAddr)
 	if err != nil {
-		return nil, fmt.Errorf("--site-addr: serving the offline site: %w", err)
+		return nil, nil, fmt.Errorf("--site-addr: serving the offline site: %w", err)
 	}
 	site := offlinesite.Serve(ln)
 	// The site lives as long as the process.
-	return site.Sources()
+	srcs, err := site.StableSources()
+	return srcs, site.Resolve(), err
 }
 
 func printSummary(w io.Writer, res onebox.Result, took time.Duration, rulesVersion string, where []string) {

@@ -448,3 +448,50 @@ func TestReplayingTheWholeStreamChangesNothing(t *testing.T) {
 		t.Errorf("replay changed the tables: %v (versions %d), then %v (versions %d)", before, versions, after, versionsAfter)
 	}
 }
+
+// TestTheOfflineSiteKeepsItsDocumentsWhateverItsPort runs the pipeline over
+// the offline site served on one port, then on another, under the site's
+// stable name: the second run finds every document known, and nothing is
+// stored twice.
+func TestTheOfflineSiteKeepsItsDocumentsWhateverItsPort(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	run := func() onebox.Result {
+		t.Helper()
+		site, err := offlinesite.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer site.Close()
+		cfg := b.cfg
+		if cfg.Sources, err = site.StableSources(); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Scrape.Resolve = site.Resolve()
+		res, err := onebox.Run(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first, second := run(), run()
+	published := 0
+	for _, r := range second.Reports {
+		published += r.New + r.Changed
+		if r.Error != "" {
+			t.Errorf("source %s failed: %s", r.Source, r.Error)
+		}
+	}
+	if first.Summary.Documents != offlinesite.Articles || second.Summary.Documents != offlinesite.Articles || published != 0 {
+		t.Errorf("documents after each run %d, %d (want %d each); the second published %d",
+			first.Summary.Documents, second.Summary.Documents, offlinesite.Articles, published)
+	}
+	var urls int
+	if err := b.st.Pool().QueryRow(ctx, `select count(*) from documents where url like 'http://'||$1||'/%'`, offlinesite.Host).Scan(&urls); err != nil {
+		t.Fatal(err)
+	}
+	if urls != offlinesite.Articles {
+		t.Errorf("%d documents under http://%s/, want every one", urls, offlinesite.Host)
+	}
+}

@@ -53,6 +53,10 @@ type Options struct {
 	MaxRetryAfter  time.Duration // longest Retry-After honoured within a run; default 2m
 	Clock          func() time.Time
 	Metrics        *Metrics // per-source metrics of every run; nil: none
+	// Resolve sends requests for a host:port to another address, as curl's
+	// --resolve does: a site served on a port of the day keeps its URLs,
+	// and so its documents' ids ("demo.horizon.test:80" → "127.0.0.1:41231").
+	Resolve map[string]string
 }
 
 const defaultUserAgent = "HorizonBot/0.2 (+https://github.com/horizon-scan/horizon; horizon scanning of AI health technologies)"
@@ -84,7 +88,7 @@ func New(pub Publisher, state State, hosts *Hosts, log *slog.Logger, opts Option
 	if hosts == nil {
 		hosts = NewHosts()
 	}
-	rt := &transport{next: newHTTPTransport(opts.RequestTimeout), hosts: hosts, maxBody: opts.MaxBodyBytes,
+	rt := &transport{next: newHTTPTransport(opts.RequestTimeout, opts.Resolve), hosts: hosts, maxBody: opts.MaxBodyBytes,
 		maxRetries: opts.MaxRetries, backoff: opts.RetryBackoff, maxWait: opts.MaxRetryAfter}
 	return &Scraper{pub: pub, state: state, hosts: hosts, log: log, opts: opts, rt: rt}
 }

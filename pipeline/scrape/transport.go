@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,15 +189,37 @@ func (e robotsEntry) response(req *http.Request) *http.Response {
 
 // newHTTPTransport is the base transport: bounded connect, TLS and header
 // times, transparent gzip.
-func newHTTPTransport(timeout time.Duration) *http.Transport {
+func newHTTPTransport(timeout time.Duration, resolve map[string]string) *http.Transport {
+	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: func(req *http.Request) (*url.URL, error) {
+			if _, ok := resolve[hostPort(req.URL)]; ok {
+				return nil, nil // a resolved host is reached directly
+			}
+			return http.ProxyFromEnvironment(req)
+		},
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if to, ok := resolve[addr]; ok {
+				addr = to
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
 		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
 		ResponseHeaderTimeout: timeout,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 	}
+}
+
+// hostPort is a URL's host with its port, the scheme's default if none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return u.Hostname() + ":443"
+	}
+	return u.Hostname() + ":80"
 }
 
 // retryable statuses: the server asks us to come back later, or failed in

@@ -73,7 +73,7 @@ func TestAnUntrustedCertificateIsNotRetried(t *testing.T) {
 	}}
 	srv.StartTLS()
 	defer srv.Close()
-	rt := &transport{next: newHTTPTransport(5 * time.Second), hosts: NewHosts(), maxBody: 1 << 20, maxRetries: 3,
+	rt := &transport{next: newHTTPTransport(5*time.Second, nil), hosts: NewHosts(), maxBody: 1 << 20, maxRetries: 3,
 		backoff: 10 * time.Millisecond, maxWait: time.Second}
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/feed", nil)
 	if err != nil {

@@ -91,3 +91,26 @@ func (s *Site) Sources() ([]scrape.Source, error) {
 		return strings.ReplaceAll(u, "${SITE}", s.URL)
 	})
 }
+
+// Host is the site's stable name: sources from [Site.StableSources] use it,
+// and a scraper given [Site.Resolve] reaches the running site through it,
+// so that its documents keep their URLs and ids whatever port serves them.
+// ".test" is reserved for testing (RFC 2606): it names no real site.
+const Host = "demo.horizon.test"
+
+// StableSources returns the site's sources under [Host].
+func (s *Site) StableSources() ([]scrape.Source, error) {
+	data, err := files.ReadFile("testdata/sources.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return scrape.ParseSources("offlinesite/sources.yaml", data, func(u string) string {
+		return strings.ReplaceAll(u, "${SITE}", "http://"+Host)
+	})
+}
+
+// Resolve maps [Host] to the address the site listens on, for
+// scrape.Options.Resolve.
+func (s *Site) Resolve() map[string]string {
+	return map[string]string{Host + ":80": strings.TrimPrefix(s.URL, "http://")}
+}
