@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/yamlsyntax"
 )
 
 // File is the marks file, under the rules folder.
@@ -140,7 +141,7 @@ func Load(fsys fs.FS, label string) (*Finder, error) {
 func Parse(file string, data []byte) (*Finder, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, yamlsyntax.Locate(file, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty file", file)

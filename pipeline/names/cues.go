@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/horizon-scan/horizon/pipeline/yamlsyntax"
 )
 
 // The patterns a cue file may weigh, in the order they are documented in
@@ -86,7 +88,7 @@ func ParseCues(file string, data []byte, commonFile string, common []byte) (*Cue
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, yamlsyntax.Locate(file, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty file", file)

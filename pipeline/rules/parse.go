@@ -6,6 +6,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/horizon-scan/horizon/pipeline/yamlsyntax"
+
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
@@ -104,7 +106,7 @@ func readRuleFile(file string, data []byte) (ruleFile, error) {
 	rf := ruleFile{name: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return rf, fmt.Errorf("%s: %w", file, err)
+		return rf, yamlsyntax.Locate(file, data, err)
 	}
 	if len(root.Content) == 0 {
 		return rf, fmt.Errorf("%s: empty file", file)

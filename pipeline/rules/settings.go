@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/horizon-scan/horizon/pipeline/yamlsyntax"
 )
 
 const settingsFile = "settings.yaml"
@@ -58,7 +60,7 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 	var y settingsYAML
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, []error{fmt.Errorf("%s: %w", file, err)}
+		return nil, []error{yamlsyntax.Locate(file, data, err)}
 	}
 	if len(root.Content) == 0 {
 		return &Settings{LowConfidence: 0.6}, nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/horizon-scan/horizon/pipeline/yamlsyntax"
 )
 
 // Dimensions a classification assigns codes in. Type and horizon take one code
@@ -39,7 +41,7 @@ type Taxonomy struct {
 func parseTaxonomy(file string, data []byte) (*Taxonomy, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, yamlsyntax.Locate(file, data, err)
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: expected a mapping of dimensions", file)

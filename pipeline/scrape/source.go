@@ -13,6 +13,8 @@ import (
 	"github.com/andybalholm/cascadia"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/horizon-scan/horizon/pipeline/yamlsyntax"
 )
 
 // Kinds of source.
@@ -91,7 +93,7 @@ var (
 func ParseSources(file string, data []byte, expand func(string) string) ([]Source, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, yamlsyntax.Locate(file, data, err)
 	}
 	var list *yaml.Node
 	if len(root.Content) > 0 && root.Content[0].Kind == yaml.MappingNode {
