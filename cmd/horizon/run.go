@@ -154,7 +154,11 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 
 	start := time.Now()
 	res, err = onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{Log: log}, Sources: sources, Rules: rs, Log: log,
-		Scrape: scrape.Options{Resolve: resolve}})
+		Scrape: scrape.Options{Resolve: resolve, Progress: func(done, total int, rec message.SourceRun) {
+			if sourcesFile != "" { // real sources take a while: say how far
+				fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", done, total, ops.Redact(scrape.Line(rec)))
+			}
+		}}})
 	if err != nil {
 		return res, err
 	}

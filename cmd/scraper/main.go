@@ -78,7 +78,14 @@ func run(args []string) int {
 		return 1
 	}
 	state := scrape.NewKVState(kv)
-	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, scrape.Options{Metrics: scrape.NewMetrics(svc.Registry)})
+	opts := scrape.Options{Metrics: scrape.NewMetrics(svc.Registry)}
+	if *once {
+		// A line per source as it ends: a long run is not silent.
+		opts.Progress = func(done, total int, rec message.SourceRun) {
+			fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", done, total, ops.Redact(scrape.Line(rec)))
+		}
+	}
+	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, opts)
 	var runs []message.SourceRun
 	work := func(ctx context.Context) error {
 		if *once {
@@ -103,13 +110,10 @@ func run(args []string) int {
 func onceExit(w io.Writer, runs []message.SourceRun) int {
 	failed := 0
 	for _, r := range runs {
-		status := "ok"
 		if r.Error != "" {
 			failed++
-			status = "FAILED: " + r.Error
+			fmt.Fprintf(w, "failed: %s\n", ops.Redact(scrape.Line(r)))
 		}
-		fmt.Fprintf(w, "%-24s new %d, changed %d, unchanged %d, failed pages %d: %s\n", r.Source, r.New, r.Changed,
-			r.Unchanged, r.Failed, status)
 	}
 	fmt.Fprintf(w, "%d sources, %d failed\n", len(runs), failed)
 	switch {

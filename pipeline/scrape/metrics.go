@@ -1,6 +1,9 @@
 package scrape
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
@@ -56,4 +59,26 @@ func (m *Metrics) observe(r message.SourceRun) {
 	if outcome == "ok" {
 		m.lastOK.WithLabelValues(r.Source).Set(float64(r.Finished.Unix()))
 	}
+}
+
+// Line is a run record on one line, for a person watching: the source,
+// what it published and whether it worked.
+func Line(r message.SourceRun) string {
+	status := "ok"
+	if r.Error != "" {
+		status = "FAILED: " + r.Error
+	}
+	return fmt.Sprintf("%s: new %d, changed %d, unchanged %d, failed pages %d, %s in %s: %s", r.Source, r.New,
+		r.Changed, r.Unchanged+r.NotModified, r.Failed, humanBytes(r.BytesReceived),
+		r.Finished.Sub(r.Started).Round(100*time.Millisecond), status)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

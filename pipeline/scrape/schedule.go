@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -11,19 +12,53 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
-// RunAll scrapes every enabled source once, one after another, and returns
-// their run records. A failing source is logged and the run goes on.
+// RunAll scrapes every enabled source once, several at a time
+// (Options.Sources; each host keeps its own limits, shared by all), and
+// returns their run records in the sources' order. A failing source is
+// logged and the others go on; Options.Progress hears of each as it ends.
 func (s *Scraper) RunAll(ctx context.Context, sources []Source) []message.SourceRun {
-	var reps []message.SourceRun
+	var enabled []Source
 	for _, src := range sources {
-		if !src.IsEnabled() || ctx.Err() != nil {
-			continue
+		if src.IsEnabled() {
+			enabled = append(enabled, src)
 		}
-		rep, err := s.Run(ctx, src)
-		s.logReport(rep, err)
-		reps = append(reps, rep)
 	}
-	return reps
+	reps := make([]message.SourceRun, len(enabled))
+	ran := make([]bool, len(enabled))
+	var mu sync.Mutex
+	done := 0
+	sem := make(chan struct{}, s.opts.Sources)
+	var wg sync.WaitGroup
+	for i, src := range enabled {
+		select {
+		case <-ctx.Done():
+		case sem <- struct{}{}:
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if ctx.Err() != nil {
+					return
+				}
+				rep, err := s.Run(ctx, src)
+				s.logReport(rep, err)
+				mu.Lock()
+				reps[i], ran[i] = rep, true
+				done++
+				n := done
+				mu.Unlock()
+				if s.opts.Progress != nil {
+					s.opts.Progress(n, len(enabled), rep)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	out := reps[:0]
+	for i, r := range reps {
+		if ran[i] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (s *Scraper) logReport(rep message.SourceRun, err error) {

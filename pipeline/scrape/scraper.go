@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -57,6 +58,11 @@ type Options struct {
 	// --resolve does: a site served on a port of the day keeps its URLs,
 	// and so its documents' ids ("demo.horizon.test:80" → "127.0.0.1:41231").
 	Resolve map[string]string
+	// Sources is how many sources RunAll scrapes at once; default 4.
+	Sources int
+	// Progress, when set, is told of each source RunAll finishes: how
+	// many are done of how many, and the run's record.
+	Progress func(done, total int, rec message.SourceRun)
 }
 
 const defaultUserAgent = "HorizonBot/0.2 (+https://github.com/horizon-scan/horizon; horizon scanning of AI health technologies)"
@@ -82,6 +88,8 @@ func New(pub Publisher, state State, hosts *Hosts, log *slog.Logger, opts Option
 	opts.MaxRetries = cmp.Or(opts.MaxRetries, 3)
 	opts.RetryBackoff = cmp.Or(opts.RetryBackoff, time.Second)
 	opts.MaxRetryAfter = cmp.Or(opts.MaxRetryAfter, 2*time.Minute)
+	opts.Sources = max(opts.Sources, 0)
+	opts.Sources = cmp.Or(opts.Sources, 4)
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
@@ -131,7 +139,7 @@ type run struct {
 	mu      sync.Mutex
 	rec     message.SourceRun
 	indexes map[string]PageState // validators of index pages, saved if the run goes well
-	bytes0  int64
+	bytes   atomic.Int64         // body bytes of this run's requests
 }
 
 func (r *run) count(f func(*message.SourceRun)) {
@@ -160,8 +168,10 @@ func (r *run) fail(kind string, startErr error) {
 func (s *Scraper) Run(ctx context.Context, src Source) (message.SourceRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.RunBudget)
 	defer cancel()
-	r := &run{s: s, src: src, ctx: ctx, log: s.log.With("source", src.ID), indexes: map[string]PageState{},
-		bytes0: s.rt.bytes.Load()}
+	r := &run{s: s, src: src, log: s.log.With("source", src.ID), indexes: map[string]PageState{}}
+	// Sources run at once share the transport: each counts its own bytes.
+	ctx = context.WithValue(ctx, runBytesKey{}, &r.bytes)
+	r.ctx = ctx
 	r.rec = message.SourceRun{SchemaVersion: message.SourceRunVersion, RunID: newRunID(), Source: src.ID, Started: s.opts.Clock().UTC()}
 	// The opening record: a run killed before its end stays visible.
 	if _, err := s.pub.PublishJSON(context.WithoutCancel(ctx), s.pub.RunSubject(src.ID), r.rec.MsgID(), r.rec); err != nil {
@@ -188,7 +198,7 @@ func (s *Scraper) Run(ctx context.Context, src Source) (message.SourceRun, error
 	r.c.Wait()
 
 	r.rec.Finished = s.opts.Clock().UTC()
-	r.rec.BytesReceived = s.rt.bytes.Load() - r.bytes0
+	r.rec.BytesReceived = r.bytes.Load()
 	if left := r.rec.Errors["budget"]; left > 0 && r.rec.Error == "" {
 		r.rec.Error = fmt.Sprintf("run budget of %s spent: %d pages left for the next run", s.opts.RunBudget, left)
 	} else if ctx.Err() != nil && r.rec.Error == "" {

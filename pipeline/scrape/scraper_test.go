@@ -789,3 +789,49 @@ func TestRunsUpdateTheScraperMetrics(t *testing.T) {
 		t.Errorf("last success %v", got["horizon_scraper_last_success_timestamp_seconds"])
 	}
 }
+
+// TestSourcesRunAtOnceEachCountingItsOwn runs three sources on three hosts
+// whose articles are slow and of different sizes: they are fetched at the
+// same time, each run's record counts its own bytes only, and Progress
+// hears of each as it ends.
+func TestSourcesRunAtOnceEachCountingItsOwn(t *testing.T) {
+	t.Parallel()
+	var g gauge
+	sizes := []int{2 << 10, 40 << 10, 160 << 10}
+	var srcs []scrape.Source
+	for i, size := range sizes {
+		s := newSite(t)
+		s.page("/feed", `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+			<item><title>A</title><link>/a/1</link></item></channel></rss>`)
+		page := article(fmt.Sprintf("AI tool %d", i), strings.Repeat("The tool reads scans. ", size/22))
+		s.handle("GET /a/1", func(w http.ResponseWriter, r *http.Request) {
+			g.busy(500 * time.Millisecond)
+			fmt.Fprint(w, page)
+		})
+		src := source(t, "feed", s.URL+"/feed", "")
+		src.ID = fmt.Sprintf("site%d", i)
+		srcs = append(srcs, src)
+	}
+	var mu sync.Mutex
+	var progress []string
+	e := setup(t, scrape.Options{Progress: func(done, total int, rec message.SourceRun) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress = append(progress, fmt.Sprintf("%d/%d", done, total))
+	}})
+	recs := e.s.RunAll(context.Background(), srcs)
+	if _, peak := g.read(); peak < 2 {
+		t.Errorf("at most %d articles fetched at once: the sources ran one after another", peak)
+	}
+	if len(recs) != 3 || strings.Join(progress, " ") != "1/3 2/3 3/3" {
+		t.Fatalf("%d records, progress %v", len(recs), progress)
+	}
+	for i, rec := range recs {
+		if rec.Source != srcs[i].ID || rec.New != 1 {
+			t.Errorf("record %d: %+v", i, rec)
+		}
+		if rec.BytesReceived < int64(sizes[i]) || rec.BytesReceived > int64(sizes[i])+8<<10 {
+			t.Errorf("%s received %d bytes, its article has %d: bytes of other runs counted", rec.Source, rec.BytesReceived, sizes[i])
+		}
+	}
+}

@@ -329,7 +329,11 @@ func (t *transport) limit(resp *http.Response) (*http.Response, error) {
 		resp.Uncompressed = true
 		resp.ContentLength = -1
 	}
-	resp.Body = &limitedBody{r: body, left: t.maxBody, counter: &t.bytes}
+	lb := &limitedBody{r: body, left: t.maxBody, counter: &t.bytes}
+	if resp.Request != nil {
+		lb.run, _ = resp.Request.Context().Value(runBytesKey{}).(*atomic.Int64)
+	}
+	resp.Body = lb
 	return resp, nil
 }
 
@@ -362,7 +366,12 @@ type limitedBody struct {
 	r       io.ReadCloser
 	left    int64
 	counter *atomic.Int64
+	run     *atomic.Int64 // the bytes of the run the request belongs to, if any
 }
+
+// runBytesKey keys a run's byte counter in its requests' context: runs of
+// several sources share the transport at once.
+type runBytesKey struct{}
 
 func (l *limitedBody) Read(p []byte) (int, error) {
 	if l.left <= 0 {
@@ -379,6 +388,9 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	l.counter.Add(int64(n))
+	if l.run != nil {
+		l.run.Add(int64(n))
+	}
 	return n, err
 }
 
