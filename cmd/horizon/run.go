@@ -44,6 +44,10 @@ func runPipeline(args []string) int {
 	ctx, stop := ops.SignalContext(context.Background())
 	defer stop()
 	res, err := pipeline(ctx, os.Stdout, log, *natsURL, *dbURL, *dataDir, *sourcesFile, *siteAddr, *reviewAddr)
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "horizon: interrupted; what was stored stays, and the next run carries on from there")
+		return exitInterrupted
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "horizon:", ops.Redact(err.Error()))
 		return cli.ExitError
@@ -55,6 +59,7 @@ func runPipeline(args []string) int {
 const (
 	exitSomeSourcesFailed = 3
 	exitAllSourcesFailed  = 4
+	exitInterrupted       = 130 // as a shell reports a command stopped by Ctrl-C
 )
 
 // sourcesExit says on w which sources failed and returns the exit code a
@@ -145,7 +150,14 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 	if err != nil {
 		return res, err
 	}
-	defer ops.Drain(nc, 5*time.Second)
+	defer func() {
+		// Interrupted, the workers have stopped already: a short drain.
+		if ctx.Err() != nil {
+			ops.Drain(nc, 500*time.Millisecond)
+			return
+		}
+		ops.Drain(nc, 5*time.Second)
+	}()
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return res, err

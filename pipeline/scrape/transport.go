@@ -140,15 +140,26 @@ type robotsEntry struct {
 	header  http.Header
 	body    []byte
 	fetched time.Time
+	// err is a request that failed for good (a host that does not exist,
+	// an untrusted certificate): every source on the host is told at once,
+	// not after waiting its turn to fail again.
+	err error
 }
 
-const robotsTTL = 5 * time.Minute
+const (
+	robotsTTL       = 5 * time.Minute
+	robotsFailedTTL = time.Minute
+)
 
 func (c *robotsCache) get(host string) (robotsEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[host]
-	return e, ok && time.Since(e.fetched) < robotsTTL
+	ttl := robotsTTL
+	if e.err != nil {
+		ttl = robotsFailedTTL
+	}
+	return e, ok && time.Since(e.fetched) < ttl
 }
 
 func (c *robotsCache) put(host string, e robotsEntry) {
@@ -163,10 +174,16 @@ func (c *robotsCache) put(host string, e robotsEntry) {
 // robotsTrip answers robots.txt from the cache, or fetches and caches it.
 func (t *transport) robotsTrip(req *http.Request) (*http.Response, error) {
 	if e, ok := t.robots.get(req.URL.Host); ok {
+		if e.err != nil {
+			return nil, e.err
+		}
 		return e.response(req), nil
 	}
 	resp, err := t.fetch(req)
 	if err != nil {
+		if permanentNetError(err) {
+			t.robots.put(req.URL.Host, robotsEntry{err: err, fetched: time.Now()})
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()

@@ -85,4 +85,18 @@ func TestAnUntrustedCertificateIsNotRetried(t *testing.T) {
 	if n := handshakes.Load(); n != 1 {
 		t.Errorf("%d handshakes, want 1: a certificate error was retried", n)
 	}
+	// Every source on the host asks for robots.txt: the first failure
+	// answers them all, at once.
+	for range 3 {
+		robots, err := http.NewRequest(http.MethodGet, srv.URL+"/robots.txt", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.RoundTrip(robots); err == nil {
+			t.Fatal("robots.txt of an untrusted host answered")
+		}
+	}
+	if n := handshakes.Load(); n != 2 {
+		t.Errorf("%d handshakes after three robots.txt requests, want 2 (one for the page, one for robots.txt)", n)
+	}
 }
