@@ -54,7 +54,7 @@ func TestBrokenRuleFilesAreReportedWithFileLineAndRule(t *testing.T) {
 			"rules/a.yaml:5: rule r7: duplicate id (first at rules/a.yaml:2)"},
 		{"a medic of an unknown area", "rules:\n  - id: r8\n    set: {workforce_group: MEDIC.ASTROLOGY}\n    any: [x]\n",
 			"rules/a.yaml:3: rule r8: unknown workforce_group code \"MEDIC.ASTROLOGY\""},
-		{"not yaml", "rules: [\n", "rules/a.yaml: yaml:"},
+		{"not yaml", "rules: [\n", "rules/a.yaml:1: did not find expected node content"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

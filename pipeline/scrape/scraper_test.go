@@ -256,15 +256,27 @@ func TestRobotsDisallowAndCrawlDelay(t *testing.T) {
 // and scheduler jitter, so one gap may look shorter by that jitter, but the
 // whole run cannot be faster than its delays. On two busy cores under the
 // race detector a request has arrived 41 ms late (CI, 2026-11-30: two
-// requests 259 ms apart at a 300 ms delay), so the jitter allowed is 60 ms:
+// requests 259 ms apart at a 300 ms delay), so the jitter allowed is 60 ms
+// on every window of two gaps:
 // a scraper that ignored the delay would still fail by far, its requests
 // arriving a millisecond or two apart.
 func checkPace(t *testing.T, times []time.Time, delay time.Duration) {
 	t.Helper()
 	const jitter = 60 * time.Millisecond
+	// One late arrival shortens the gap after it as much as it lengthens
+	// the gap before (CI, 2026-11-30, with an R3 cluster test running beside
+	// it: 177 ms after a 123 ms late arrival), so every two consecutive gaps
+	// are held to two delays; a lone pair, to one.
 	for i := 1; i < len(times); i++ {
-		if gap := times[i].Sub(times[i-1]); gap < delay-jitter {
-			t.Errorf("requests %d and %d arrived %s apart, the delay is %s", i-1, i, gap, delay)
+		from, want := i-2, 2*delay
+		if from < 0 {
+			from, want = 0, delay
+			if len(times) > 2 {
+				continue // checked within the first window of two gaps
+			}
+		}
+		if gap := times[i].Sub(times[from]); gap < want-jitter {
+			t.Errorf("requests %d to %d arrived %s apart, less than %s", from, i, gap, want)
 		}
 	}
 	if n := len(times); n > 1 {
