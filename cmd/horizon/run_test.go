@@ -1,10 +1,19 @@
 package main
 
 import (
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/devstack"
 )
 
 // TestABadCommandLineIsRefusedBeforeAnythingStarts gives horizon run a
@@ -41,5 +50,56 @@ func TestABadCommandLineIsRefusedBeforeAnythingStarts(t *testing.T) {
 				t.Errorf("%d things started in the data folder before the refusal", len(entries))
 			}
 		})
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// TestCtrlCStopsARunAtOnce runs the built binary over a source whose feed
+// takes a minute to answer, interrupts it, and checks that it stops within
+// two seconds with exit 130 and says so.
+func TestCtrlCStopsARunAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "horizon")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building horizon: %v\n%s", err, out)
+	}
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-time.After(time.Minute):
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	sources := filepath.Join(dir, "sources.yaml")
+	if err := os.WriteFile(sources, []byte(fmt.Sprintf("sources:\n  - id: slow\n    kind: feed\n    url: %s/feed\n    schedule: \"@hourly\"\n", slow.URL)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nats, err := devstack.StartNATS(filepath.Join(dir, "nats"), 0) // a server of its own: the run's stream has the default name
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nats.Close()
+	cmd := exec.Command(bin, "run", "--sources", sources, "--nats-url", nats.URL(), "--database-url", testenv.DatabaseURL(t),
+		"--data-dir", filepath.Join(dir, "data"))
+	var out testenv.Output
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // under way: the feed is being fetched
+	sent := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	took := time.Since(sent)
+	if code := cmd.ProcessState.ExitCode(); code != 130 || took > 2*time.Second {
+		t.Errorf("exit %d (%v) %s after Ctrl-C; want 130 within 2s\n%s", code, err, took, out.String())
+	}
+	if !strings.Contains(out.String(), "interrupted") {
+		t.Errorf("the run does not say it was interrupted:\n%s", out.String())
 	}
 }

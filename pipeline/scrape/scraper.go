@@ -106,9 +106,12 @@ func (s *Scraper) BytesReceived() int64 { return s.rt.bytes.Load() }
 
 var errTooManyRedirects = errors.New("too many redirects")
 
-func (s *Scraper) client() *http.Client {
+// client is the HTTP client of one run: a request made without a context
+// of its own (colly's robots.txt check) takes the run's, so that it ends
+// with the run (Ctrl-C, the run budget) and counts in the run's bytes.
+func (s *Scraper) client(ctx context.Context) *http.Client {
 	return &http.Client{
-		Transport: s.rt,
+		Transport: runTransport{next: s.rt, ctx: ctx},
 		Timeout:   s.opts.RequestTimeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= s.opts.MaxRedirects {
@@ -117,6 +120,42 @@ func (s *Scraper) client() *http.Client {
 			return nil
 		},
 	}
+}
+
+// runTransport ties every request to its run: colly's robots.txt check
+// makes its requests without the run's context, and would otherwise wait
+// out a slow server (or its host's turn) after the run was cancelled.
+type runTransport struct {
+	next http.RoundTripper
+	ctx  context.Context
+}
+
+func (t runTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	stop := context.AfterFunc(t.ctx, cancel)
+	if ctx.Value(runBytesKey{}) == nil {
+		ctx = context.WithValue(ctx, runBytesKey{}, t.ctx.Value(runBytesKey{}))
+	}
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		stop()
+		cancel()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { stop(); cancel() }}
+	return resp, nil
+}
+
+// releasingBody lets go of its request's context when closed.
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
 }
 
 // Context keys carried on colly requests.
@@ -231,7 +270,7 @@ func (s *Scraper) collector(ctx context.Context, src Source) *colly.Collector {
 		colly.Async(true),
 	)
 	c.IgnoreRobotsTxt = false // colly v2 ignores robots.txt unless told otherwise
-	c.SetClient(s.client())
+	c.SetClient(s.client(ctx))
 	// Bound the goroutines colly starts; the transport paces each host.
 	_ = c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: max(src.Concurrency, defaultConcurrency)})
 	return c
@@ -245,7 +284,7 @@ func (s *Scraper) applyCrawlDelay(ctx context.Context, u *url.URL) {
 		return
 	}
 	req.Header.Set("User-Agent", s.opts.UserAgent)
-	resp, err := s.client().Do(req)
+	resp, err := s.client(ctx).Do(req)
 	if err != nil {
 		return
 	}
