@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -64,10 +63,7 @@ func TestThePostgresSectionWorksWithoutASuperuser(t *testing.T) {
 	u.Path = "/horizon"
 	owner := u.String()
 
-	bin := filepath.Join(t.TempDir(), "loader")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/loader").CombinedOutput(); err != nil {
-		t.Fatalf("building loader: %v\n%s", err, out)
-	}
+	bin := testenv.Binary(t, "../cmd/loader")
 	out, err := exec.Command(bin, "migrate", "--database-url", owner, "--wait-for", "0").CombinedOutput()
 	if err != nil {
 		t.Fatalf("loader migrate as the owner: %v\n%s", err, out)

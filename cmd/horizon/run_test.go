@@ -60,10 +60,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // two seconds with exit 130 and says so.
 func TestCtrlCStopsARunAtOnce(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "horizon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building horizon: %v\n%s", err, out)
-	}
+	bin := testenv.Binary(t, ".")
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

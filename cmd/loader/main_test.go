@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,17 +23,6 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-// buildLoader compiles this command to a binary the test can kill.
-func buildLoader(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "loader")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("building loader: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func count(t *testing.T, st *store.Store, query string) int {
 	t.Helper()
 	var n int
@@ -49,7 +37,7 @@ func count(t *testing.T, st *store.Store, query string) int {
 // starts it again and checks that every document arrived exactly once; then
 // stops it with SIGTERM and checks that it exits cleanly.
 func TestLoaderKilledMidFlightLosesAndDoublesNothing(t *testing.T) {
-	bin := buildLoader(t)
+	bin := testenv.Binary(t, ".")
 	dbURL := testenv.DatabaseURL(t)
 	nc := testenv.NATS(t)
 	b, cfg := testenv.Bus(t, nc)
@@ -170,7 +158,7 @@ func TestFlagsAreValidatedWithTheKeyNamed(t *testing.T) {
 		{"a bad log level", []string{"run", "--database-url", "postgres://x", "--log-level", "loud"}, "--log-level"},
 		{"a batch size of zero", []string{"run", "--database-url", "postgres://x", "--batch-size", "0"}, "--batch-size"},
 	}
-	bin := buildLoader(t)
+	bin := testenv.Binary(t, ".")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := exec.Command(bin, tc.args...).CombinedOutput()
@@ -189,7 +177,7 @@ func TestFlagsAreValidatedWithTheKeyNamed(t *testing.T) {
 // them: the loader comes up and loads, instead of exiting. With --wait-for 0
 // it exits 1 at once.
 func TestTheLoaderWaitsForNATSAndPostgresAtStart(t *testing.T) {
-	bin := buildLoader(t)
+	bin := testenv.Binary(t, ".")
 	ctx := context.Background()
 	pg := testenv.OwnPostgres(t)
 	if err := pg.Stop(ctx); err != nil {

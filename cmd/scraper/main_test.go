@@ -20,15 +20,8 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // with --once twice over the offline site's sources.
 func TestOnceScrapesTheOfflineSiteAndRerunsPublishNothing(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "scraper")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building scraper: %v\n%s", err, out)
-	}
-	site, err := offlinesite.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
+	bin := testenv.Binary(t, ".")
+	site := startSite(t)
 	data, err := os.ReadFile("../../pipeline/scrape/offlinesite/testdata/sources.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -103,16 +96,8 @@ func TestHelpTouchesNothing(t *testing.T) {
 // once over two sources, then one, that cannot be reached, next to one that
 // works.
 func TestOnceExitCodesTellASchedulerWhichSourcesFailed(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "scraper")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building scraper: %v\n%s", err, out)
-	}
-	site, err := offlinesite.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
+	bin := testenv.Binary(t, ".")
+	site := startSite(t)
 	_, cfg := testenv.Bus(t, testenv.NATS(t))
 	dead := fmt.Sprintf("http://127.0.0.1:%d/feed.xml", testenv.FreePort(t))
 	source := func(id, url string) string {
@@ -146,4 +131,15 @@ func TestOnceExitCodesTellASchedulerWhichSourcesFailed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startSite serves the offline site for the test.
+func startSite(t *testing.T) *offlinesite.Site {
+	t.Helper()
+	site, err := offlinesite.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	return site
 }
