@@ -79,9 +79,14 @@ func TestKillingTheStreamLeaderOfAnR3StreamCostsSecondsAndNothingElse(t *testing
 		defer close(published)
 		for i := range n {
 			for {
-				// A publish during the election may fail: the same message
-				// id again is stored once.
-				if _, err := b.PublishJSON(ctx, b.RawSubject("s"), fmt.Sprint("m", i), i); err == nil || ctx.Err() != nil {
+				// A publish during the election may fail, or its
+				// acknowledgement be lost with the node: each on its own
+				// clock, as the services publish; the same message id
+				// again is stored once.
+				pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				_, err := b.PublishJSON(pctx, b.RawSubject("s"), fmt.Sprint("m", i), i)
+				cancel()
+				if err == nil || ctx.Err() != nil {
 					break
 				}
 				time.Sleep(50 * time.Millisecond)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -57,7 +58,7 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 			labels = append(labels, []any{d.ID, c.RuleSetVersion, d.ContentHash, l.Dimension, l.Code, l.Score, ev})
 		}
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, stmt := range stagingTables {
 			if _, err := tx.Exec(ctx, stmt); err != nil {
 				return fmt.Errorf("preparing staging tables: %w", err)
@@ -88,6 +89,100 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 			}
 		}
 		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.Document.ID
+	}
+	return s.foldDevelopersIntoProducts(ctx, ids)
+}
+
+// foldDevelopersIntoProducts applies the batch's joining rules across
+// batches: two loaders writing at once cannot see each other's new
+// technologies, and an announcement naming only the developer ("ScribeWell
+// uses a large language model") may come before the one naming the
+// product. After each batch commits, the technologies of its documents are
+// folded: a developer's technology into the product spelt as the
+// developer, and a product into an older one whose name is alike enough to
+// join (as in the batch), its documents and open review items with it. Run after the commit, it sees what
+// batches committed meanwhile, so the later of two racing batches always
+// finds both. A technology an analyst renamed, excluded or linked by hand
+// stays as it is.
+func (s *Store) foldDevelopersIntoProducts(ctx context.Context, documentIDs []string) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The likeness at which a product joins a known one, as in the batch.
+		if _, err := tx.Exec(ctx, `select set_config('pg_trgm.similarity_threshold', '`+joinSimilarity+`', true)`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+with touched as (
+    select distinct t.id, t.key, t.name_key, t.vendor_key, t.named_by
+    from document_technologies dt join technologies t on t.id = dt.technology_id
+    where dt.document_id = any($1) and t.merged_into is null
+), pairs as (
+    -- a developer's technology and the product spelt as the developer
+    select v.id as from_id, p.id as into_id
+    from technologies v join technologies p on v.vendor_key = p.name_key
+    where split_part(v.key, ':', 1) = 'vendor' and split_part(p.key, ':', 1) = 'product'
+      and v.merged_into is null and p.merged_into is null and p.name_key is not null
+      and (v.id in (select id from touched) or p.id in (select id from touched))
+    union all
+    -- a product and an older one of a name alike enough to join (one index
+    -- probe per product of the batch)
+    select a.id, b.id
+    from touched a
+    cross join lateral (
+        select b.id from technologies b
+        where b.merged_into is null and split_part(b.key, ':', 1) = 'product' and b.id <> a.id
+          and b.name_key % a.name_key
+          and (a.vendor_key is null or b.vendor_key is null or a.vendor_key = b.vendor_key)
+        order by similarity(b.name_key, a.name_key) desc, b.id limit 1
+    ) b
+    where split_part(a.key, ':', 1) = 'product' and a.name_key is not null and b.id < a.id
+)
+select distinct on (f.from_id) f.from_id, f.into_id
+from pairs f join technologies v on v.id = f.from_id
+where v.named_by = 'rules'
+  and not exists (select 1 from technology_exclusions e where e.technology_id = v.id)
+  and not exists (select 1 from document_technologies a where a.technology_id = v.id and a.matched_by = 'analyst')
+  and not exists (select 1 from pairs g where g.from_id = f.into_id) -- no chains: the rest next time
+order by f.from_id, f.into_id`, documentIDs)
+		if err != nil {
+			return err
+		}
+		pairs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ From, Into int64 }])
+		if err != nil || len(pairs) == 0 {
+			return err
+		}
+		var from, into, all []int64
+		for _, p := range pairs {
+			from, into = append(from, p.From), append(into, p.Into)
+			all = append(all, p.From, p.Into)
+		}
+		slices.Sort(all)
+		// In id order, as every writer of technologies locks them.
+		if _, err := tx.Exec(ctx, `select 1 from technologies where id = any($1) order by id for no key update`, all); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			// What was merged into it follows it.
+			`update technologies t set merged_into = f.into_id
+			 from unnest($1::bigint[], $2::bigint[]) f(from_id, into_id)
+			 where (t.id = f.from_id and t.merged_into is null) or t.merged_into = f.from_id`,
+			`update document_technologies dt set technology_id = f.into_id, linked_at = now()
+			 from unnest($1::bigint[], $2::bigint[]) f(from_id, into_id) where dt.technology_id = f.from_id`,
+			`update review_items r set technology_id = f.into_id
+			 from unnest($1::bigint[], $2::bigint[]) f(from_id, into_id) where r.technology_id = f.from_id and r.state <> 'decided'`,
+		} {
+			if _, err := tx.Exec(ctx, q, from, into); err != nil {
+				return fmt.Errorf("folding developers' technologies into products: %w", err)
+			}
+		}
+		_, err = tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, all)
+		return err
 	})
 }
 

@@ -141,6 +141,22 @@ func TestVariantSpellingsJoinOneTechnologyAndDoubtfulOnesGoToReview(t *testing.T
 			}
 		}
 	}
+	// The other order: the developer first, on a technology of its own,
+	// then the product spelt the same: one technology, whichever came first.
+	save(named("l", "", "ScribeNorth", t0.Add(11*time.Hour)))
+	save(named("m", "Scribenorth", "", t0.Add(12*time.Hour)))
+	if l, _ := techOf("l"); l != func() int64 { m, _ := techOf("m"); return m }() {
+		m, _ := techOf("m")
+		t.Errorf("l (developer ScribeNorth, first) is on %d, m (product Scribenorth, later) on %d: want one", l, m)
+	}
+	var live int
+	if err := st.Pool().QueryRow(ctx, `select count(*) from technologies where merged_into is null
+		and (name_key = technology_name_key('ScribeNorth') or vendor_key = technology_name_key('ScribeNorth'))`).Scan(&live); err != nil {
+		t.Fatal(err)
+	}
+	if live != 1 {
+		t.Errorf("%d live technologies for ScribeNorth, want 1", live)
+	}
 	save(named("g", "ChestView", "", t0.Add(6*time.Hour)), named("h", "", "Chestview", t0.Add(7*time.Hour)))
 	if g, _ := techOf("g"); g == a {
 		t.Error("g (ChestView) joined MammoScreen")
