@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -116,3 +117,63 @@ func sqlBlock(t *testing.T, text, marker string) string {
 var comment = regexp.MustCompile(`(?m)--.*$`)
 
 func stripComments(s string) string { return comment.ReplaceAllString(s, "") }
+
+// TestTheExamplesRunCommandsThatExist reads every ExecStart of the systemd
+// units and every container's args in the Kubernetes example, and asks the
+// built binary for help on the command each runs: a command that does not
+// exist (or a bare form renamed) fails here, not on an operator's server.
+func TestTheExamplesRunCommandsThatExist(t *testing.T) {
+	bins := map[string]string{}
+	for _, name := range []string{"scraper", "classifier", "loader", "review"} {
+		bins[name] = testenv.Binary(t, "../cmd/"+name)
+	}
+	var commands [][]string
+	units, err := filepath.Glob("systemd/*.service")
+	if err != nil || len(units) < 5 {
+		t.Fatalf("units %v (%v): want the four services and the once-unit", units, err)
+	}
+	for _, u := range units {
+		data, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if rest, ok := strings.CutPrefix(line, "ExecStart="); ok {
+				commands = append(commands, strings.Fields(rest))
+			}
+		}
+	}
+	k8s, err := os.ReadFile("kubernetes/horizon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := regexp.MustCompile(`args: \[([^\]]*)\]`)
+	for _, m := range args.FindAllStringSubmatch(string(k8s), -1) {
+		var words []string
+		for _, w := range strings.Split(m[1], ",") {
+			words = append(words, strings.Trim(strings.TrimSpace(w), `"`))
+		}
+		commands = append(commands, words)
+	}
+	if len(commands) < 9 {
+		t.Fatalf("found %d commands in the examples, want at least 9", len(commands))
+	}
+	for _, c := range commands {
+		bin, ok := bins[filepath.Base(c[0])]
+		if !ok || len(c) < 2 {
+			t.Errorf("%v: not one of the binaries with a command", c)
+			continue
+		}
+		if out, err := exec.Command(bin, "help", c[1]).CombinedOutput(); err != nil {
+			t.Errorf("%v: %s help %s: %v\n%s", c, filepath.Base(c[0]), c[1], err, out)
+		}
+		// Every flag the example gives is one the command takes.
+		help, _ := exec.Command(bin, c[1], "--help").CombinedOutput()
+		for _, w := range c[2:] {
+			if strings.HasPrefix(w, "--") && !strings.Contains(string(help), "-"+strings.TrimPrefix(w, "--")+" ") &&
+				!strings.Contains(string(help), "-"+strings.TrimPrefix(w, "--")+"\n") {
+				t.Errorf("%v: %s %s takes no flag %s", c, filepath.Base(c[0]), c[1], w)
+			}
+		}
+	}
+}
