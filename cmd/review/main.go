@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -41,6 +42,8 @@ type flags struct {
 	databaseURL, reportsURL, addr, httpAddr string
 	secure                                  bool
 	lease, waitFor                          time.Duration
+	trustedProxies                          string
+	proxies                                 []netip.Prefix
 }
 
 func (f *flags) register(fs *flag.FlagSet) {
@@ -62,6 +65,21 @@ func (f *flags) validate() error {
 			errs = append(errs, err)
 		}
 	}
+	for _, p := range strings.Split(f.trustedProxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an address or a CIDR range", p))
+				continue
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		f.proxies = append(f.proxies, pfx)
+	}
 	if f.lease < 0 || (f.lease > 0 && f.lease < time.Minute) {
 		errs = append(errs, fmt.Errorf("--lease: %s is too short (at least 1m)", f.lease))
 	}
@@ -77,6 +95,7 @@ func run(args []string) int {
 	fs.StringVar(&f.addr, "addr", ops.Env("HORIZON_REVIEW_ADDR", "127.0.0.1:8080"), "address of the review app (env HORIZON_REVIEW_ADDR)")
 	fs.StringVar(&f.httpAddr, "http-addr", ops.Env("HORIZON_HTTP_ADDR", ":9104"), "address for /healthz, /readyz and /metrics; empty to disable (env HORIZON_HTTP_ADDR)")
 	fs.DurationVar(&f.lease, "lease", 15*time.Minute, "how long a claim on a review item lasts without renewal")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", ops.Env("HORIZON_TRUSTED_PROXIES", ""), "addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1); login limits then apply per client, not per proxy (env HORIZON_TRUSTED_PROXIES)")
 	fs.BoolVar(&f.secure, "secure-cookies", ops.Env("HORIZON_SECURE_COOKIES", "") == "true", "mark cookies Secure: set when served over HTTPS (env HORIZON_SECURE_COOKIES=true)")
 	if code, done := cli.Parse(fs, args); done {
 		return code
@@ -111,7 +130,8 @@ func run(args []string) int {
 	}
 	defer reports.Close()
 	reg := ops.NewRegistry()
-	srv, err := review.New(review.Config{Store: st, Reports: reports, Log: log, Lease: f.lease, SecureCookies: f.secure, Metrics: reg})
+	srv, err := review.New(review.Config{Store: st, Reports: reports, Log: log, Lease: f.lease, SecureCookies: f.secure, Metrics: reg,
+		TrustedProxies: f.proxies})
 	if err != nil {
 		log.Error("starting", "err", err)
 		return 1

@@ -37,7 +37,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	if !s.limiter.allow("addr:"+clientAddr(r), "name:"+se.User.Name) {
+	if !s.limiter.allow(map[string]int{"pair:" + se.User.Name + "\x00" + s.clientAddr(r): 1, "addr:" + s.clientAddr(r): 4}) {
 		w.Header().Set("Retry-After", "60")
 		fail(http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
 		return
@@ -48,7 +48,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(r.PostFormValue("current"))) != nil {
-		s.log.Info("password change refused: wrong current password", "user", u.Name, "addr", clientAddr(r))
+		s.log.Info("password change refused: wrong current password", "user", u.Name, "addr", s.clientAddr(r))
 		fail(http.StatusUnauthorized, "The current password is wrong.")
 		return
 	}
@@ -61,5 +61,5 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("password changed", "user", u.Name)
-	redirectFlash(w, r, "/account", "Password changed. Your other sessions are signed out.")
+	s.redirectFlash(w, r, "/account", "Password changed. Your other sessions are signed out.")
 }

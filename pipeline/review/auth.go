@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,9 +58,11 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// loginLimiter allows a few login attempts a minute per client address and
-// per account name, so neither guessing one account from many places nor
-// many accounts from one place goes fast.
+// loginLimiter allows a few login attempts a minute per key: per account
+// name and client address together, and (more) per client address, so
+// that guessing goes slowly and a guesser can lock out no one but
+// themselves: the owner signing in from another address has a bucket of
+// their own.
 type loginLimiter struct {
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
@@ -69,17 +74,19 @@ func newLoginLimiter(every time.Duration, burst int) *loginLimiter {
 	return &loginLimiter{buckets: map[string]*rate.Limiter{}, every: every, burst: burst}
 }
 
-func (l *loginLimiter) allow(keys ...string) bool {
+// allow takes one attempt from each key's bucket, a bucket holding burst
+// times its key's share: 1 for a name and address, 4 for an address.
+func (l *loginLimiter) allow(keys map[string]int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.buckets) > 100_000 { // forget everyone rather than grow without bound
 		clear(l.buckets)
 	}
 	ok := true
-	for _, k := range keys {
+	for k, share := range keys {
 		b := l.buckets[k]
 		if b == nil {
-			b = rate.NewLimiter(rate.Every(l.every), l.burst)
+			b = rate.NewLimiter(rate.Every(l.every/time.Duration(share)), l.burst*share)
 			l.buckets[k] = b
 		}
 		if !b.Allow() {
@@ -89,12 +96,41 @@ func (l *loginLimiter) allow(keys ...string) bool {
 	return ok
 }
 
-func clientAddr(r *http.Request) string {
+// clientAddr is the address of the client: the connection's, or, when the
+// connection comes from a trusted proxy, the last address X-Forwarded-For
+// gives that is not itself a trusted proxy.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if !s.trusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // not an address: trust nothing before it
+		}
+		if !s.trusted(hop) {
+			return hop
+		}
 	}
 	return host
+}
+
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.proxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 type ctxKey struct{}
@@ -113,8 +149,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.loginForm(w, r, http.StatusForbidden, "The form had expired. Try again.")
 		return
 	}
-	if !s.limiter.allow("addr:"+clientAddr(r), "name:"+name) {
-		s.log.Warn("login rate-limited", "addr", clientAddr(r), "name", name)
+	addr := s.clientAddr(r)
+	if !s.limiter.allow(map[string]int{"pair:" + name + "\x00" + addr: 1, "addr:" + addr: 4}) {
+		s.log.Warn("login rate-limited", "addr", addr, "name", name)
 		w.Header().Set("Retry-After", "60")
 		s.loginForm(w, r, http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
 		return
@@ -129,7 +166,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		s.log.Info("login failed", "addr", clientAddr(r), "name", name)
+		s.log.Info("login failed", "addr", addr, "name", name)
 		s.loginForm(w, r, http.StatusUnauthorized, "Wrong name or password.")
 		return
 	}
@@ -141,7 +178,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.secureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
 	s.log.Info("signed in", "user", u.Name, "role", u.Role)
-	http.Redirect(w, r, startPage(u.Role), http.StatusSeeOther)
+	to := startPage(u.Role)
+	if next := r.PostFormValue("next"); next != "" && safeLocal(next) == next {
+		to = next // where the reader was going before signing in
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // sessionToken returns the request's session cookie ("" without one).
@@ -211,5 +252,5 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sign in first", http.StatusUnauthorized)
 		return
 	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 }

@@ -153,10 +153,26 @@ type client struct {
 	http *http.Client
 }
 
-func (a *app) client(t testing.TB) *client {
+func (a *app) client(t testing.TB) *client { return a.clientFrom(t, "") }
+
+// clientFrom is a client whose requests say, through X-Forwarded-For, that
+// they come from addr (as a trusted proxy would); "" says nothing.
+func (a *app) clientFrom(t testing.TB, addr string) *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{t: t, base: a.URL, http: &http.Client{Jar: jar, Timeout: 20 * time.Second,
+	var rt http.RoundTripper = http.DefaultTransport
+	if addr != "" {
+		rt = forwarded{addr: addr}
+	}
+	return &client{t: t, base: a.URL, http: &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: rt,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type forwarded struct{ addr string }
+
+func (f forwarded) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

@@ -148,7 +148,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	redirectFlash(w, r, "/queue", fmt.Sprintf("Released item #%d.", id))
+	s.redirectFlash(w, r, "/queue", fmt.Sprintf("Released item #%d.", id))
 }
 
 // decide applies an analyst's decision. store.Decide refuses it while
@@ -226,7 +226,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	redirectFlash(w, r, fmt.Sprintf("/items/%d", id), fmt.Sprintf("Saved: %s.", strings.ReplaceAll(d.Action, "_", " ")))
+	s.redirectFlash(w, r, fmt.Sprintf("/items/%d", id), fmt.Sprintf("Saved: %s.", strings.ReplaceAll(d.Action, "_", " ")))
 }
 
 // corrections reads the pickers: the dimensions whose codes differ from the

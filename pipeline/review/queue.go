@@ -59,6 +59,9 @@ func parseFilter(q url.Values) (store.QueueFilter, error) {
 	return f, nil
 }
 
+// maxPage bounds the page asked for, so that its offset cannot overflow.
+const maxPage = 1_000_000
+
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f, err := parseFilter(q)
@@ -67,7 +70,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg, _ := strconv.Atoi(q.Get("page"))
-	pg = max(pg, 1)
+	pg = min(max(pg, 1), maxPage) // a page number past any queue is the last that could be
 	ctx := r.Context()
 	v := queueView{Filter: f, Since: q.Get("since"), Until: q.Get("until"), Page: pg}
 	se, _ := sessionFrom(ctx)
@@ -108,7 +111,7 @@ func (s *Server) claimNext(w http.ResponseWriter, r *http.Request) {
 	f.State = ""
 	id, err := s.store.ClaimNext(r.Context(), se.User.Name, s.lease, f)
 	if errors.Is(err, store.ErrQueueEmpty) {
-		redirectFlash(w, r, "/queue", "Nothing left to claim.")
+		s.redirectFlash(w, r, "/queue", "Nothing left to claim.")
 		return
 	}
 	if err != nil {
@@ -147,13 +150,14 @@ func (s *Server) bulkAccept(w http.ResponseWriter, r *http.Request) {
 	if len(skipped) > 0 {
 		msg += fmt.Sprintf(" Skipped %v: claimed by someone else or decided.", skipped)
 	}
-	redirectFlash(w, r, "/queue?"+r.PostFormValue("query"), msg)
+	s.redirectFlash(w, r, "/queue?"+r.PostFormValue("query"), msg)
 }
 
-func redirectFlash(w http.ResponseWriter, r *http.Request, to, msg string) {
+func (s *Server) redirectFlash(w http.ResponseWriter, r *http.Request, to, msg string) {
 	u, _ := url.Parse(safeLocal(to))
 	q := u.Query()
 	q.Set("flash", msg)
+	q.Set("fs", s.signFlash(msg))
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }

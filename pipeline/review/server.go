@@ -6,7 +6,10 @@ package review
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -14,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -39,11 +43,17 @@ type Config struct {
 	Lease time.Duration
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
-	// LoginEvery and LoginBurst limit login attempts per client address and
-	// per account name: LoginBurst at once, then one every LoginEvery.
-	// Defaults: 5, then one every 12 seconds.
+	// LoginEvery and LoginBurst limit login attempts per account name and
+	// client address together: LoginBurst at once, then one every
+	// LoginEvery (defaults: 5, then one every 12 seconds). A client address
+	// alone gets four times as many, for many accounts. Someone guessing at
+	// an account from one address never locks its owner out from another.
 	LoginEvery time.Duration
 	LoginBurst int
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For names the client (the TLS proxy of the deploy guide):
+	// without them every user behind the proxy is one address.
+	TrustedProxies []netip.Prefix
 	// Metrics, if set, receives request counts and durations by route.
 	Metrics prometheus.Registerer
 }
@@ -56,6 +66,8 @@ type Server struct {
 	lease         time.Duration
 	secureCookies bool
 	limiter       *loginLimiter
+	proxies       []netip.Prefix
+	flashKey      []byte // signs flash messages (per process)
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
 	requests      *prometheus.CounterVec
@@ -65,7 +77,8 @@ type Server struct {
 // New returns a Server ready to serve.
 func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, reports: cfg.Reports, log: cfg.Log, lease: cfg.Lease,
-		secureCookies: cfg.SecureCookies, mux: http.NewServeMux()}
+		secureCookies: cfg.SecureCookies, mux: http.NewServeMux(), proxies: cfg.TrustedProxies,
+		flashKey: []byte(randomToken())}
 	if s.lease <= 0 {
 		s.lease = 15 * time.Minute
 	}
@@ -203,7 +216,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.User, p.CSRF = se.User, se.CSRFToken
 	}
 	if p.Flash == "" {
-		p.Flash = r.URL.Query().Get("flash")
+		// Only a message this server signed: a link cannot put words of
+		// its own in the banner.
+		if msg := r.URL.Query().Get("flash"); msg != "" && s.flashSigned(msg, r.URL.Query().Get("fs")) {
+			p.Flash = msg
+		}
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
@@ -253,7 +270,13 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, m
 	token := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
 		Secure: s.secureCookies, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	s.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg})
+	// Where the reader was going, kept through the form (a path on this
+	// site only).
+	var next any
+	if n := cmpOr(r.PostFormValue("next"), r.URL.Query().Get("next")); n != "" && safeLocal(n) == n {
+		next = n
+	}
+	s.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg, Content: next})
 }
 
 // checkLoginCSRF reports whether a login form carried its token.
@@ -285,4 +308,23 @@ func ListenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shut)
+}
+
+// signFlash and flashSigned let a redirect carry a message to the next
+// page's banner, and only a message this server wrote.
+func (s *Server) signFlash(msg string) string {
+	m := hmac.New(sha256.New, s.flashKey)
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) flashSigned(msg, sig string) bool {
+	return sig != "" && hmac.Equal([]byte(sig), []byte(s.signFlash(msg)))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

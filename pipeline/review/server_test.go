@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -73,27 +74,52 @@ func TestAccessByRole(t *testing.T) {
 
 func TestLoginFailuresCSRFAndRateLimit(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, review.Config{LoginEvery: time.Hour, LoginBurst: 3})
-	c := a.client(t)
-	if code := c.login("ana", "wrong password!"); code != http.StatusUnauthorized {
+	// The app sits behind a proxy on loopback, as the deploy guide puts it.
+	a := newApp(t, review.Config{LoginEvery: time.Hour, LoginBurst: 3,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
+	guesser := a.clientFrom(t, "203.0.113.7")
+	if code := guesser.login("ana", "wrong password!"); code != http.StatusUnauthorized {
 		t.Errorf("wrong password: %d, want 401", code)
 	}
-	if code := c.login("nobody", password); code != http.StatusUnauthorized {
+	if code := guesser.login("nobody", password); code != http.StatusUnauthorized {
 		t.Errorf("unknown account: %d, want 401", code)
 	}
 	// A login form without its token (another site posting it) is refused.
-	if code, _, _ := c.post("/login", url.Values{"name": {"ana"}, "password": {password}}); code != http.StatusForbidden {
+	if code, _, _ := guesser.post("/login", url.Values{"name": {"ana"}, "password": {password}}); code != http.StatusForbidden {
 		t.Errorf("login without token: %d, want 403", code)
 	}
-	if code := c.login("ana", "another wrong one"); code != http.StatusUnauthorized {
-		t.Errorf("third failure: %d, want 401", code)
+	for _, pw := range []string{"another wrong one", "and another"} {
+		if code := guesser.login("ana", pw); code != http.StatusUnauthorized {
+			t.Errorf("failure: %d, want 401", code)
+		}
 	}
-	if code := c.login("ana", password); code != http.StatusTooManyRequests {
-		t.Errorf("fourth attempt from one address, right password: %d, want 429", code)
+	if code := guesser.login("ana", password); code != http.StatusTooManyRequests {
+		t.Errorf("fourth attempt at ana from one address, right password: %d, want 429", code)
 	}
-	// The address's bucket is spent for every name it tries.
-	if code := a.client(t).login("bob", password); code != http.StatusTooManyRequests {
-		t.Errorf("another name from the same address: %d, want 429", code)
+	// The guesser locks out no one but themselves: ana from her own
+	// address signs in, and so does bob from the guesser's.
+	if code := a.clientFrom(t, "198.51.100.20").login("ana", password); code != http.StatusSeeOther {
+		t.Errorf("ana from another address: %d, want 303", code)
+	}
+	if code := a.clientFrom(t, "203.0.113.7").login("bob", password); code != http.StatusSeeOther {
+		t.Errorf("bob from the guesser's address: %d, want 303", code)
+	}
+	// An address trying many accounts is slowed too, at four times the
+	// pace of one account.
+	many := a.clientFrom(t, "192.0.2.99")
+	var last int
+	for i := range 13 {
+		last = many.login(fmt.Sprintf("name%d", i), "guess guess guess")
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("the 13th name tried from one address: %d, want 429", last)
+	}
+	// A forwarded address from a client that is no trusted proxy is not
+	// believed: the direct client is who it is.
+	direct := newApp(t, review.Config{LoginEvery: time.Hour, LoginBurst: 1})
+	direct.clientFrom(t, "203.0.113.1").login("ana", "wrong")
+	if code := direct.clientFrom(t, "203.0.113.2").login("ana", password); code != http.StatusTooManyRequests {
+		t.Errorf("a spoofed X-Forwarded-For got a fresh bucket: %d, want 429", code)
 	}
 }
 
@@ -344,7 +370,7 @@ func TestAdminCreatesAccounts(t *testing.T) {
 	if code, _, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {"nia"}, "role": {"analyst"}, "password": {reset}}); code != http.StatusSeeOther {
 		t.Errorf("reset: %d", code)
 	}
-	if code, _, loc := nia.get("/queue"); code != http.StatusSeeOther || loc != "/login" {
+	if code, _, loc := nia.get("/queue"); code != http.StatusSeeOther || loc != "/login?next=%2Fqueue" {
 		t.Errorf("nia's session after the reset: %d %s, want a redirect to /login", code, loc)
 	}
 	if code := a.client(t).login("nia", reset); code != http.StatusSeeOther {
@@ -388,7 +414,7 @@ func TestUsersChangeTheirOwnPassword(t *testing.T) {
 	if code, body, _ := rita.get("/account?flash=x"); code != http.StatusOK || !strings.Contains(body, "rita") {
 		t.Errorf("the session that changed the password: %d, want still signed in", code)
 	}
-	if code, _, loc := elsewhere.get("/dashboard"); code != http.StatusSeeOther || loc != "/login" {
+	if code, _, loc := elsewhere.get("/dashboard"); code != http.StatusSeeOther || loc != "/login?next=%2Fdashboard" {
 		t.Errorf("rita's other session: %d %s, want signed out", code, loc)
 	}
 	if code := a.client(t).login("rita", password); code != http.StatusUnauthorized {
@@ -428,7 +454,7 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	}
 	replay := a.client(t)
 	replay.http.Jar.SetCookies(u, cookies)
-	if code, _, loc := replay.get("/queue"); code != http.StatusSeeOther || loc != "/login" {
+	if code, _, loc := replay.get("/queue"); code != http.StatusSeeOther || loc != "/login?next=%2Fqueue" {
 		t.Errorf("old cookie after logout: %d %s", code, loc)
 	}
 }
@@ -554,5 +580,61 @@ func TestTechnologyPageRenameAndSplit(t *testing.T) {
 	_, body, _ = ana.get(loc)
 	if !strings.Contains(body, "WardWatch Home") || !strings.Contains(body, "https://example.org/ward-2") {
 		t.Error("the split technology's page does not show its name and document")
+	}
+}
+
+// TestSigningInGoesWhereTheReaderWasGoing follows a link to a filtered
+// queue while signed out: after signing in the reader lands on it. A next
+// page on another site is ignored.
+func TestSigningInGoesWhereTheReaderWasGoing(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	c := a.client(t)
+	_, _, loc := c.get("/queue?reason=no+type")
+	if loc != "/login?next=%2Fqueue%3Freason%3Dno%2Btype" {
+		t.Fatalf("signed out: sent to %q", loc)
+	}
+	_, body, _ := c.get(loc)
+	tok := csrfRe.FindStringSubmatch(body)
+	if tok == nil || !strings.Contains(body, `name="next" value="/queue?reason=no&#43;type"`) {
+		t.Fatalf("the login form does not keep the page:\n%s", body)
+	}
+	code, _, to := c.post("/login", url.Values{"name": {"ana"}, "password": {password}, "csrf": {tok[1]}, "next": {"/queue?reason=no+type"}})
+	if code != http.StatusSeeOther || to != "/queue?reason=no+type" {
+		t.Errorf("after signing in: %d %q, want the filtered queue", code, to)
+	}
+	d := a.client(t)
+	dtok := d.csrf("/login")
+	if _, _, to := d.post("/login", url.Values{"name": {"bob"}, "password": {password}, "csrf": {dtok}, "next": {"https://evil.example/x"}}); to == "https://evil.example/x" {
+		t.Error("a next page on another site was followed")
+	}
+}
+
+// TestAFlashMessageIsOnlyOneTheServerWrote opens a page with a flash
+// message in its link: it is not shown, where the server's own is.
+func TestAFlashMessageIsOnlyOneTheServerWrote(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	c := a.client(t)
+	c.login("ana", password)
+	if _, body, _ := c.get("/queue?flash=Your+account+is+locked%2C+call+0800"); strings.Contains(body, "Your account is locked") {
+		t.Error("a link put its own words in the banner")
+	}
+	code, _, loc := c.post("/queue/accept", url.Values{"csrf": {c.csrf("/queue")}, "query": {""}})
+	if code != http.StatusSeeOther || !strings.Contains(loc, "flash=") {
+		t.Fatalf("accepting nothing: %d %s, want a redirect with a message", code, loc)
+	}
+	if _, body, _ := c.get(loc); !strings.Contains(body, "Accepted 0 item(s).") {
+		t.Errorf("the server's own message at %s is not shown", loc)
+	}
+}
+
+func TestAPageNumberPastAnyQueueIsNoError(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	c := a.client(t)
+	c.login("ana", password)
+	if code, _, _ := c.get("/queue?page=9223372036854775807"); code != http.StatusOK {
+		t.Errorf("page 9223372036854775807: %d, want 200", code)
 	}
 }

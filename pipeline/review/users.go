@@ -53,5 +53,5 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("account saved", "name", name, "role", role, "by", se.User.Name)
-	redirectFlash(w, r, "/admin/users", "Saved account "+name+".")
+	s.redirectFlash(w, r, "/admin/users", "Saved account "+name+".")
 }
