@@ -164,6 +164,8 @@ func user(args []string, stdin io.Reader) int {
 	var errs []error
 	if name == "" {
 		errs = append(errs, errors.New("NAME: an account name is required (review user NAME --role ROLE)"))
+	} else if err := review.CheckName(name); err != nil {
+		errs = append(errs, fmt.Errorf("NAME: %w", err))
 	}
 	if !review.ValidRole(*role) {
 		errs = append(errs, fmt.Errorf("--role: %q is not reader, analyst or admin", *role))

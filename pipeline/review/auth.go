@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,20 @@ var roleRank = map[string]int{store.RoleReader: 1, store.RoleAnalyst: 2, store.R
 
 // ValidRole reports whether role is one of the review app's roles.
 func ValidRole(role string) bool { return roleRank[role] > 0 }
+
+// validName is what an account name may be: 2 to 32 characters of ASCII
+// letters, digits, ".", "_" and "-", starting with a letter or digit. No
+// look-alike letters from other scripts ("аdmin" with a Cyrillic а), no
+// spaces, no essays.
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$`)
+
+// CheckName says what is wrong with an account name, or nil.
+func CheckName(name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("an account name is 2 to 32 letters (a–z, A–Z), digits, dots, dashes or underscores, starting with a letter or digit")
+	}
+	return nil
+}
 
 // HashPassword hashes a password with bcrypt, refusing short ones.
 func HashPassword(password string) (string, error) {

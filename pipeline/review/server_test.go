@@ -638,3 +638,24 @@ func TestAPageNumberPastAnyQueueIsNoError(t *testing.T) {
 		t.Errorf("page 9223372036854775807: %d, want 200", code)
 	}
 }
+
+// TestAccountNamesAreValidated refuses names an administrator could be
+// fooled by or that break the pages: a Cyrillic look-alike of "admin", a
+// name of 3,000 characters, spaces.
+func TestAccountNamesAreValidated(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	adam := a.client(t)
+	adam.login("adam", password)
+	for _, name := range []string{"\u0430dmin", strings.Repeat("x", 3000), "two words", "-dash"} {
+		tok := adam.csrf("/admin/users")
+		code, body, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {name}, "role": {"analyst"}, "password": {password}})
+		if code != http.StatusBadRequest || !strings.Contains(body, "Not saved") {
+			t.Errorf("name %.20q: %d, want 400 and the reason", name, code)
+		}
+	}
+	tok := adam.csrf("/admin/users")
+	if code, _, _ := adam.post("/admin/users", url.Values{"csrf": {tok}, "name": {"nia.jones"}, "role": {"analyst"}, "password": {password}}); code != http.StatusSeeOther {
+		t.Errorf("a plain name: %d, want 303", code)
+	}
+}

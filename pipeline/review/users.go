@@ -35,6 +35,10 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
 		s.showUsers(w, r, http.StatusBadRequest, "An account needs a name and a role.")
 		return
 	}
+	if err := CheckName(name); err != nil {
+		s.showUsers(w, r, http.StatusBadRequest, "Not saved: "+err.Error()+".")
+		return
+	}
 	hash, err := HashPassword(r.PostFormValue("password"))
 	if err != nil {
 		s.showUsers(w, r, http.StatusBadRequest, err.Error())
