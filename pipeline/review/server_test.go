@@ -659,3 +659,33 @@ func TestAccountNamesAreValidated(t *testing.T) {
 		t.Errorf("a plain name: %d, want 303", code)
 	}
 }
+
+// TestARoleChangeKeepsThePassword changes ana's role and then disables
+// her, each without a password: her password still works until she is
+// disabled, and a new account without a password is refused.
+func TestARoleChangeKeepsThePassword(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	adam := a.client(t)
+	adam.login("adam", password)
+	save := func(v url.Values) int {
+		v.Set("csrf", adam.csrf("/admin/users"))
+		code, _, _ := adam.post("/admin/users", v)
+		return code
+	}
+	if code := save(url.Values{"name": {"ana"}, "role": {"reader"}}); code != http.StatusSeeOther {
+		t.Fatalf("role change without a password: %d, want 303", code)
+	}
+	if code := a.client(t).login("ana", password); code != http.StatusSeeOther {
+		t.Errorf("ana's password after her role changed: %d, want 303", code)
+	}
+	if code := save(url.Values{"name": {"ana"}, "role": {"reader"}, "disabled": {"1"}}); code != http.StatusSeeOther {
+		t.Fatalf("disabling without a password: %d, want 303", code)
+	}
+	if code := a.client(t).login("ana", password); code == http.StatusSeeOther {
+		t.Error("a disabled account signed in")
+	}
+	if code := save(url.Values{"name": {"newbie"}, "role": {"analyst"}}); code != http.StatusBadRequest {
+		t.Errorf("a new account without a password: %d, want 400", code)
+	}
+}

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -39,10 +40,25 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
 		s.showUsers(w, r, http.StatusBadRequest, "Not saved: "+err.Error()+".")
 		return
 	}
-	hash, err := HashPassword(r.PostFormValue("password"))
-	if err != nil {
-		s.showUsers(w, r, http.StatusBadRequest, err.Error())
-		return
+	var hash string
+	if pw := r.PostFormValue("password"); pw != "" {
+		var err error
+		if hash, err = HashPassword(pw); err != nil {
+			s.showUsers(w, r, http.StatusBadRequest, err.Error())
+			return
+		}
+	} else {
+		// A role or state changed, the password kept.
+		old, err := s.store.UserByName(r.Context(), name)
+		if errors.Is(err, store.ErrNoUser) {
+			s.showUsers(w, r, http.StatusBadRequest, "A new account needs a password.")
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		hash = old.PasswordHash
 	}
 	u := store.User{Name: name, PasswordHash: hash, Role: role, Disabled: r.PostFormValue("disabled") != ""}
 	// The account is signed out everywhere, but for the administrator's own
