@@ -151,17 +151,31 @@ func (s *Store) QueueItem(ctx context.Context, id int64) (QueueItem, error) {
 func (s *Store) ClaimNext(ctx context.Context, analyst string, lease time.Duration, f QueueFilter) (int64, error) {
 	f.State = "open"
 	var id int64
-	err := s.pool.QueryRow(ctx, `
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// One analyst, one item: what they held and did not decide goes
+		// back to the queue (a second press of "next" does not lock two
+		// items for the length of the lease), and is not the next one.
+		rows, err := tx.Query(ctx, `update review_items set state = 'open', claimed_by = null, claimed_until = null
+			where state = 'claimed' and claimed_by = $1 returning id`, analyst)
+		if err != nil {
+			return err
+		}
+		released, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `
 with next as (
     select r.id from review_items r
-    join documents d on d.id = r.document_id`+queueWhere+`
+    join documents d on d.id = r.document_id`+queueWhere+` and not (r.id = any($9::bigint[]))
     order by `+QueueSorts["priority"]+`
     limit 1
     for update of r skip locked
 )
 update review_items r set state = 'claimed', claimed_by = $7, claimed_until = now() + $8::interval
 from next where r.id = next.id
-returning r.id`, append(f.args(), analyst, lease)...).Scan(&id)
+returning r.id`, append(f.args(), analyst, lease, nonNil(released))...).Scan(&id)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, ErrQueueEmpty
 	}

@@ -61,12 +61,45 @@ func TestConcurrentClaimsNeverShareAnItem(t *testing.T) {
 				}
 				got[id] = who
 				mu.Unlock()
+				// The analyst decides before the next: claiming the next
+				// hands back what is still held.
+				if err := st.Decide(ctx, store.Decision{ItemID: id, Analyst: who, Action: store.ActionAccept}); err != nil {
+					t.Error(err)
+					return
+				}
 			}
 		})
 	}
 	wg.Wait()
 	if len(got) != items {
 		t.Errorf("%d items claimed, want %d", len(got), items)
+	}
+}
+
+// TestClaimingTheNextHandsBackTheOneHeld presses "next" twice without
+// deciding: the first item goes back to the queue, the analyst holds one
+// item, and it is another.
+func TestClaimingTheNextHandsBackTheOneHeld(t *testing.T) {
+	t.Parallel()
+	st := queueOf(t, 3)
+	ctx := context.Background()
+	first, err := st.ClaimNext(ctx, "ana", time.Minute, store.QueueFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.ClaimNext(ctx, "ana", time.Minute, store.QueueFilter{})
+	if err != nil || second == first {
+		t.Fatalf("second press: %d (%v), want another item than %d", second, err, first)
+	}
+	item, err := st.QueueItem(ctx, first)
+	if err != nil || item.State != "open" {
+		t.Errorf("the first item after the second press: %q (%v), want open", item.State, err)
+	}
+	if err := st.Claim(ctx, first, "bob", time.Minute); err != nil {
+		t.Errorf("bob claiming the item ana let go: %v", err)
+	}
+	if _, n, err := st.Queue(ctx, store.QueueFilter{State: "claimed"}, 10, 0); err != nil || n != 2 {
+		t.Errorf("%d items claimed (%v), want ana's one and bob's one", n, err)
 	}
 }
 
