@@ -80,10 +80,7 @@ var descName = regexp.MustCompile(`fqName: "([^"]+)"`)
 func describe(reg *prometheus.Registry) []string {
 	ch := make(chan *prometheus.Desc, 100)
 	go func() {
-		collectors := []prometheus.Collector{reg}
-		for _, c := range collectors {
-			c.Describe(ch)
-		}
+		reg.Describe(ch)
 		close(ch)
 	}()
 	var names []string

@@ -46,7 +46,7 @@ func runPipeline(args []string) int {
 	res, err := pipeline(ctx, os.Stdout, log, *natsURL, *dbURL, *dataDir, *sourcesFile, *siteAddr, *reviewAddr)
 	if ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "horizon: interrupted; what was stored stays, and the next run carries on from there")
-		return exitInterrupted
+		return cli.ExitInterrupted
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "horizon:", ops.Redact(err.Error()))
@@ -54,13 +54,6 @@ func runPipeline(args []string) int {
 	}
 	return sourcesExit(os.Stderr, res.Reports)
 }
-
-// Exit codes of a run beyond cli's: some sources failed, or all of them.
-const (
-	exitSomeSourcesFailed = 3
-	exitAllSourcesFailed  = 4
-	exitInterrupted       = 130 // as a shell reports a command stopped by Ctrl-C
-)
 
 // sourcesExit says on w which sources failed and returns the exit code a
 // scheduler reads: 0 when every source worked, 3 when some failed, 4 when
@@ -73,13 +66,7 @@ func sourcesExit(w io.Writer, runs []message.SourceRun) int {
 			fmt.Fprintf(w, "horizon: source %s failed: %s\n", r.Source, ops.Redact(r.Error))
 		}
 	}
-	switch {
-	case failed == 0:
-		return cli.ExitOK
-	case failed == len(runs):
-		return exitAllSourcesFailed
-	}
-	return exitSomeSourcesFailed
+	return cli.SourcesExit(len(runs), failed)
 }
 
 func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbURL, dataDir, sourcesFile, siteAddr, reviewAddr string) (onebox.Result, error) {
@@ -165,12 +152,12 @@ func pipeline(ctx context.Context, out io.Writer, log *slog.Logger, natsURL, dbU
 	defer st.Close()
 
 	start := time.Now()
+	opts := scrape.Options{Resolve: resolve}
+	if sourcesFile != "" { // real sources take a while: say how far
+		opts.Progress = scrape.Progress(os.Stderr, ops.Redact)
+	}
 	res, err = onebox.Run(ctx, onebox.Config{NATS: nc, Store: st, Bus: bus.Config{Log: log}, Sources: sources, Rules: rs, Log: log,
-		Scrape: scrape.Options{Resolve: resolve, Progress: func(done, total int, rec message.SourceRun) {
-			if sourcesFile != "" { // real sources take a while: say how far
-				fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", done, total, ops.Redact(scrape.Line(rec)))
-			}
-		}}})
+		Scrape: opts})
 	if err != nil {
 		return res, err
 	}

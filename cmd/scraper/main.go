@@ -32,13 +32,6 @@ func program() *cli.Program {
 	}
 }
 
-// Exit codes of "scraper run --once" beyond cli's: some sources failed, or
-// all of them did.
-const (
-	exitSomeSourcesFailed = 3
-	exitAllSourcesFailed  = 4
-)
-
 func run(args []string) int {
 	fs := cli.FlagSet("scraper run", "[flags]", "Scrapes the sources in --sources on their schedules, or each once with --once (exit 0: every source ok;\n3: some failed; 4: all failed; a summary on standard error).")
 	var f ops.Flags
@@ -81,9 +74,7 @@ func run(args []string) int {
 	opts := scrape.Options{Metrics: scrape.NewMetrics(svc.Registry)}
 	if *once {
 		// A line per source as it ends: a long run is not silent.
-		opts.Progress = func(done, total int, rec message.SourceRun) {
-			fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", done, total, ops.Redact(scrape.Line(rec)))
-		}
+		opts.Progress = scrape.Progress(os.Stderr, ops.Redact)
 	}
 	s := scrape.New(svc.Bus, state, scrape.NewHosts(), log, opts)
 	var runs []message.SourceRun
@@ -116,11 +107,8 @@ func onceExit(w io.Writer, runs []message.SourceRun) int {
 		}
 	}
 	fmt.Fprintf(w, "%d sources, %d failed\n", len(runs), failed)
-	switch {
-	case len(runs) == 0 || failed == len(runs):
-		return exitAllSourcesFailed
-	case failed > 0:
-		return exitSomeSourcesFailed
+	if len(runs) == 0 {
+		return cli.ExitAllSourcesFailed // none ran: nothing worked
 	}
-	return cli.ExitOK
+	return cli.SourcesExit(len(runs), failed)
 }

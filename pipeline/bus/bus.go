@@ -358,6 +358,7 @@ func (b *Bus) delivered(m jetstream.Msg) int {
 // as usual.
 func (b *Bus) isolate(ctx context.Context, consumer string, suspects []jetstream.Msg, h Handler) {
 	work := context.WithoutCancel(ctx)
+	touched := time.Now() // the batch was just delivered
 	for i, m := range suspects {
 		if ctx.Err() != nil {
 			for _, rest := range suspects[i:] {
@@ -365,8 +366,13 @@ func (b *Bus) isolate(ctx context.Context, consumer string, suspects []jetstream
 			}
 			return
 		}
-		for _, rest := range suspects[i+1:] {
-			_ = rest.InProgress() // still ours while the one before is handled
+		// The ones still waiting stay ours while those before are handled:
+		// told so once a quarter of AckWait, not once per message handled.
+		if time.Since(touched) > b.cfg.AckWait/4 {
+			for _, rest := range suspects[i+1:] {
+				_ = rest.InProgress()
+			}
+			touched = time.Now()
 		}
 		meta, err := m.Metadata()
 		if err != nil {

@@ -48,10 +48,25 @@ func (p *Program) errOut() io.Writer {
 
 // Exit codes shared by the binaries.
 const (
-	ExitOK    = 0 // done
-	ExitError = 1 // it failed: a server, a file, the work itself
-	ExitUsage = 2 // the command line or the configuration is wrong
+	ExitOK                = 0   // done
+	ExitError             = 1   // it failed: a server, a file, the work itself
+	ExitUsage             = 2   // the command line or the configuration is wrong
+	ExitSomeSourcesFailed = 3   // a run of sources: some failed
+	ExitAllSourcesFailed  = 4   // a run of sources: every one failed
+	ExitInterrupted       = 130 // stopped by Ctrl-C, as a shell reports it
 )
+
+// SourcesExit is the exit code of a run of total sources of which failed
+// failed: 0 when none did, 3 when some did, 4 when all did.
+func SourcesExit(total, failed int) int {
+	switch {
+	case failed == 0:
+		return ExitOK
+	case failed == total:
+		return ExitAllSourcesFailed
+	}
+	return ExitSomeSourcesFailed
+}
 
 // Run dispatches args (without the binary's own name) and returns the exit
 // code.

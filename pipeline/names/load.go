@@ -23,29 +23,21 @@ var Files = []string{CuesFile, CommonWordsFile, PlacesFile, FirstNamesFile}
 // gazetteers' names and the vocabularies' terms (isTerm, lower case; may
 // be nil).
 func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*Extractor, error) {
-	data, err := fs.ReadFile(fsys, CuesFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path.Join(label, CuesFile), err)
+	data := map[string][]byte{}
+	for _, f := range Files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path.Join(label, f), err)
+		}
+		data[f] = b
 	}
-	common, err := fs.ReadFile(fsys, CommonWordsFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path.Join(label, CommonWordsFile), err)
-	}
-	c, err := ParseCues(path.Join(label, CuesFile), data, path.Join(label, CommonWordsFile), common)
+	c, err := ParseCues(path.Join(label, CuesFile), data[CuesFile], path.Join(label, CommonWordsFile), data[CommonWordsFile])
 	if err != nil {
 		return nil, err
 	}
-	placesData, err := fs.ReadFile(fsys, PlacesFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path.Join(label, PlacesFile), err)
-	}
-	firstData, err := fs.ReadFile(fsys, FirstNamesFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path.Join(label, FirstNamesFile), err)
-	}
 	x := New(c, known, isTerm)
-	x.places = readWordList(placesData)
-	x.firstNames = readWordList(firstData)
+	x.places = readWordList(data[PlacesFile])
+	x.firstNames = readWordList(data[FirstNamesFile])
 	return x, nil
 }
 

@@ -1,7 +1,6 @@
 package ops
 
 import (
-	"errors"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -43,26 +42,4 @@ func redactAttr(_ []string, a slog.Attr) slog.Attr {
 		}
 	}
 	return a
-}
-
-// redactedError is an error whose message has its secrets replaced.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e redactedError) Error() string { return e.msg }
-func (e redactedError) Unwrap() error { return e.err }
-
-// RedactError returns err with its message redacted (nil stays nil); the
-// original stays reachable for errors.Is and errors.As.
-func RedactError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var r redactedError
-	if errors.As(err, &r) {
-		return err
-	}
-	return redactedError{msg: Redact(err.Error()), err: err}
 }

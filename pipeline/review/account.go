@@ -37,7 +37,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	if !s.limiter.allow(map[string]int{"pair:" + se.User.Name + "\x00" + s.clientAddr(r): 1, "addr:" + s.clientAddr(r): 4}) {
+	if !s.allowAttempt(se.User.Name, s.clientAddr(r)) {
 		w.Header().Set("Retry-After", "60")
 		fail(http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
 		return

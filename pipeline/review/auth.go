@@ -111,6 +111,13 @@ func (l *loginLimiter) allow(keys map[string]int) bool {
 	return ok
 }
 
+// allowAttempt takes a password attempt at account name from addr out of
+// the limiter: one from the bucket of the two together, one from the
+// address's wider bucket.
+func (s *Server) allowAttempt(name, addr string) bool {
+	return s.limiter.allow(map[string]int{"pair:" + name + "\x00" + addr: 1, "addr:" + addr: 4})
+}
+
 // clientAddr is the address of the client: the connection's, or, when the
 // connection comes from a trusted proxy, the last address X-Forwarded-For
 // gives that is not itself a trusted proxy.
@@ -165,7 +172,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := s.clientAddr(r)
-	if !s.limiter.allow(map[string]int{"pair:" + name + "\x00" + addr: 1, "addr:" + addr: 4}) {
+	if !s.allowAttempt(name, addr) {
 		s.log.Warn("login rate-limited", "addr", addr, "name", name)
 		w.Header().Set("Retry-After", "60")
 		s.loginForm(w, r, http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")

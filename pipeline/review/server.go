@@ -5,6 +5,7 @@ package review
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -273,7 +274,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, m
 	// Where the reader was going, kept through the form (a path on this
 	// site only).
 	var next any
-	if n := cmpOr(r.PostFormValue("next"), r.URL.Query().Get("next")); n != "" && safeLocal(n) == n {
+	if n := cmp.Or(r.PostFormValue("next"), r.URL.Query().Get("next")); n != "" && safeLocal(n) == n {
 		next = n
 	}
 	s.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg, Content: next})
@@ -320,11 +321,4 @@ func (s *Server) signFlash(msg string) string {
 
 func (s *Server) flashSigned(msg, sig string) bool {
 	return sig != "" && hmac.Equal([]byte(sig), []byte(s.signFlash(msg)))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

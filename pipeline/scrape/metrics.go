@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +59,14 @@ func (m *Metrics) observe(r message.SourceRun) {
 	m.lastRun.WithLabelValues(r.Source).Set(float64(r.Finished.Unix()))
 	if outcome == "ok" {
 		m.lastOK.WithLabelValues(r.Source).Set(float64(r.Finished.Unix()))
+	}
+}
+
+// Progress returns an Options.Progress that writes a line per source as it
+// ends to w ("[3/18] nice-news: new 2, …"), through redact.
+func Progress(w io.Writer, redact func(string) string) func(done, total int, rec message.SourceRun) {
+	return func(done, total int, rec message.SourceRun) {
+		fmt.Fprintf(w, "[%d/%d] %s\n", done, total, redact(Line(rec)))
 	}
 }
 
