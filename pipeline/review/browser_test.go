@@ -94,13 +94,10 @@ func pwned(t *testing.T, ctx context.Context) bool {
 // neurology (0 when the row is absent).
 func neurologyOnDashboard(t *testing.T, ctx context.Context, base string) string {
 	t.Helper()
-	do(t, ctx, "open the dashboard", chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`#table-clinical_area`)))
+	do(t, ctx, "open the dashboard", chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`#chart-clinical_area`)))
 	return run(t, ctx, "read the neurology count", chromedp.Evaluate[string](`(() => {
-		for (const tr of document.querySelectorAll("#table-clinical_area tbody tr")) {
-			const td = tr.querySelectorAll("td");
-			if (td.length > 1 && td[0].textContent === "Neurology") return td[1].textContent;
-		}
-		return "0";
+		const row = document.querySelector('#chart-clinical_area .bar-row[data-code="NEUROLOGY"]');
+		return row ? row.querySelector(".bar-value").firstChild.textContent.trim() : "0";
 	})()`))
 }
 

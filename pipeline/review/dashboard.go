@@ -4,66 +4,143 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
-// dashboardView is the dashboard's content: every report table, charts
-// drawn from them, and the filters applied.
+// dashboardView is the dashboard's content: the filters applied, every
+// widget drawn from the filtered technologies, and the pipeline's health.
 type dashboardView struct {
 	Filter  map[string]string
-	Query   string // the filters as a query string, for CSV links
-	Tables  map[string]store.Table
-	Options map[string][]store.Code // filter choices: codes some technology carries
-	Charts  map[string]barChart
-	Map     regionMap
-	Grid    grid
-	Types   []store.Code // the types with technologies, for the profile picker
-	// TypeName names the type whose profile shows.
-	TypeName string
-	Filters  []string
+	Query   string // the filters as a query string, for CSV and drill-down links
+	Active  []activeFilter
+	Choices []filterChoice
+	Sources []string // the sources, for the source filter
+	Problem string   // a filter that could not be read, in words
+
+	Total        int64
+	AsOf         string // when the newest document was loaded
+	DecidedAt    string // when the newest analyst decision was made
+	Charts       map[string]barChart
+	Profiles     []profileCard
+	Map          regionMap
+	Grid         grid
+	Technologies []store.Table // [0]: the first rows, as shown
+	Shown, Rows  int           // technologies shown on the page, and listed in the CSV
+	Tables       map[string]store.Table
 }
 
-// filterKeys are the query parameters the dashboard understands.
-var filterKeys = append([]string{"type"}, store.OverviewFilters...)
+// activeFilter is one filter in force, with the link that lifts it.
+type activeFilter struct {
+	Label, Value, Remove string
+}
 
-func dashboardFilter(q url.Values) map[string]string {
+// filterChoice is one code filter of the filter bar.
+type filterChoice struct {
+	Key, Label string
+	Options    []store.Code
+}
+
+// profileCard is HEE's use-case profile of one type: for each dimension,
+// the five codes most of its technologies carry, as shares.
+type profileCard struct {
+	Code, Name string
+	N          string
+	Href       string
+	Dims       []profileDim
+}
+
+type profileDim struct {
+	Label string
+	Chart barChart
+}
+
+// techRowsShown is how many technologies the page lists (the CSV has more).
+const techRowsShown = 100
+
+// readFilter reads the dashboard's filters from query q: codes and the
+// source as given, dates only as YYYY-MM-DD, search text trimmed and cut
+// to 100 characters. It says in words what it could not read.
+func readFilter(q url.Values) (map[string]string, string) {
 	f := map[string]string{}
-	for _, k := range filterKeys {
-		f[k] = q.Get(k)
+	var problems []string
+	for _, k := range store.FilterKeys {
+		v := strings.TrimSpace(q.Get(k))
+		switch k {
+		case "from", "to":
+			if v == "" {
+				break
+			}
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				problems = append(problems, fmt.Sprintf("the %s date %q is not a date (YYYY-MM-DD), so it was left out", filterLabel(k), short(20, v)))
+				v = ""
+			}
+		case "q":
+			v = short(100, v)
+		}
+		f[k] = v
 	}
-	return f
+	return f, strings.Join(problems, "; ")
+}
+
+// filterLabel names filter key k for a reader.
+func filterLabel(k string) string {
+	switch k {
+	case "source":
+		return "Source"
+	case "from":
+		return "from"
+	case "to":
+		return "to"
+	case "q":
+		return "Name or developer"
+	}
+	return dimLabel(k)
+}
+
+// filterQuery is filter f as a query string, with each key of the pairs
+// kv set to the value after it ("" lifts it).
+func filterQuery(f map[string]string, kv ...string) string {
+	g := maps.Clone(f)
+	for i := 0; i+1 < len(kv); i += 2 {
+		g[kv[i]] = kv[i+1]
+	}
+	q := url.Values{}
+	for _, key := range store.FilterKeys {
+		if g[key] != "" {
+			q.Set(key, g[key])
+		}
+	}
+	return q.Encode()
+}
+
+// drill is the dashboard's address with filter f and the pairs kv set, at
+// the list of matching technologies.
+func drill(f map[string]string, kv ...string) string {
+	return "/dashboard?" + filterQuery(f, kv...) + "#technologies"
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f := dashboardFilter(r.URL.Query())
-	v := dashboardView{Filter: f, Tables: map[string]store.Table{}, Options: map[string][]store.Code{},
-		Charts: map[string]barChart{}, Filters: store.OverviewFilters}
-	// Types first: the profile shows the largest type unless one was picked.
-	types, err := s.reports.Run(ctx, mustReport("types"), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if f["type"] == "" && len(types.Rows) > 0 {
-		f["type"] = types.Rows[0][0]
-	}
-	// The other reports are independent: run them side by side, each on its
-	// own connection of the read-only pool.
-	rest := slices.DeleteFunc(slices.Clone(store.DashboardReports), func(rep store.Report) bool { return rep.Name == types.Name })
-	tables := make([]store.Table, len(rest))
+	f, problem := readFilter(r.URL.Query())
+	v := dashboardView{Filter: f, Problem: problem, Tables: map[string]store.Table{}, Charts: map[string]barChart{},
+		Query: filterQuery(f)}
+	// The reports are independent: run them side by side, each on its own
+	// connection of the read-only pool.
+	tables := make([]store.Table, len(store.DashboardReports))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
-	for i, rep := range rest {
+	for i, rep := range store.DashboardReports {
 		g.Go(func() (err error) {
 			tables[i], err = s.reports.Run(gctx, rep, f)
 			return err
@@ -73,45 +150,56 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	for _, t := range append(tables, types) {
+	for _, t := range tables {
 		v.Tables[t.Name] = t
 	}
-	for _, dim := range store.OverviewFilters {
-		for _, row := range v.Tables[dim].Rows {
-			v.Options[dim] = append(v.Options[dim], store.Code{Code: row[0], Name: row[1]})
-		}
+	if total := v.Tables["total"]; len(total.Rows) == 1 {
+		v.Total, _ = strconv.ParseInt(total.Rows[0][0], 10, 64)
+		v.AsOf, v.DecidedAt = total.Rows[0][1], total.Rows[0][2]
 	}
-	for _, row := range v.Tables["types"].Rows {
-		v.Types = append(v.Types, store.Code{Code: row[0], Name: row[1]})
-	}
-	for _, name := range []string{"types", "subtypes", "clinical_area", "workforce_group", "point_of_care", "horizon"} {
-		v.Charts[name] = bars(v.Tables[name], 1, 2, 15)
-	}
-	v.Charts["overview_types"] = bars(v.Tables["overview_types"], 0, 1, 15)
-	v.Map = newRegionMap(v.Tables["regions"])
 	names := codeNames(v.Tables["codes"])
-	v.Grid = newGrid(v.Tables["point_of_care_by_horizon"], names)
-	v.TypeName = cmp.Or(names["type"][f["type"]], f["type"])
+	for _, k := range store.CodeFilters {
+		c := filterChoice{Key: k, Label: dimLabel(k)}
+		for _, row := range v.Tables["codes"].Rows {
+			if row[0] == k {
+				c.Options = append(c.Options, store.Code{Code: row[1], Name: row[2]})
+			}
+		}
+		slices.SortStableFunc(c.Options, func(a, b store.Code) int { return cmp.Compare(a.Name, b.Name) })
+		v.Choices = append(v.Choices, c)
+	}
+	for _, row := range v.Tables["sources"].Rows {
+		v.Sources = append(v.Sources, row[0])
+	}
+	for _, k := range store.FilterKeys {
+		if f[k] == "" {
+			continue
+		}
+		val := f[k]
+		if n := names[k][val]; n != "" {
+			val = n
+		}
+		v.Active = append(v.Active, activeFilter{Label: filterLabel(k), Value: val, Remove: "/dashboard?" + filterQuery(f, k, "")})
+	}
+	for name, key := range map[string]string{"types": "type", "subtypes": "subtype", "clinical_area": "clinical_area",
+		"workforce_group": "workforce_group", "point_of_care": "point_of_care", "horizon": "horizon", "regions": "region"} {
+		v.Charts[name] = bars(v.Tables[name], 15, v.Total, func(code string) string { return drill(f, key, code) })
+	}
+	v.Profiles = profiles(v.Tables["profile"], f)
+	v.Map = newRegionMap(v.Tables["regions"], f)
+	v.Grid = newGrid(v.Tables["point_of_care_by_horizon"], names, f)
+	techs := v.Tables["technologies"]
+	v.Rows = len(techs.Rows)
+	if len(techs.Rows) > techRowsShown {
+		techs.Rows = techs.Rows[:techRowsShown]
+	}
+	v.Shown = len(techs.Rows)
+	v.Technologies = []store.Table{techs}
 	// The page shows names; the CSV files keep the codes too.
 	for name, t := range v.Tables {
 		v.Tables[name] = shown(t)
 	}
-	q := url.Values{}
-	for k, val := range f {
-		if val != "" {
-			q.Set(k, val)
-		}
-	}
-	v.Query = q.Encode()
 	s.render(w, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Content: v})
-}
-
-func mustReport(name string) store.Report {
-	rep, ok := store.DashboardReport(name)
-	if !ok {
-		panic("no report " + name)
-	}
-	return rep
 }
 
 // reportCSV downloads one dashboard table, with the page's filters.
@@ -122,7 +210,8 @@ func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	t, err := s.reports.Run(r.Context(), rep, dashboardFilter(r.URL.Query()))
+	f, _ := readFilter(r.URL.Query())
+	t, err := s.reports.Run(r.Context(), rep, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -159,23 +248,27 @@ type barChart struct {
 }
 
 type bar struct {
-	Label string
-	Value string
-	Width float64
+	Label   string
+	Code    string
+	Value   string
+	Percent string // share of all the technologies counted, "" when none
+	Width   float64
+	Href    string // the matching technologies ("" when they cannot be filtered)
 }
 
 // barMax is the length of the largest bar, in the units of the bar's track.
 const barMax = 260.0
 
-// bars charts table t: label column lc, numeric column vc, top n rows.
-func bars(t store.Table, lc, vc, n int) barChart {
+// bars charts table t (code, name, count): its top n rows, each with its
+// share of total and the link href gives for its code.
+func bars(t store.Table, n int, total int64, href func(code string) string) barChart {
 	var c barChart
 	maxV := 0.0
 	for i, row := range t.Rows {
 		if i >= n {
 			break
 		}
-		v, _ := strconv.ParseFloat(row[vc], 64)
+		v, _ := strconv.ParseFloat(row[2], 64)
 		maxV = math.Max(maxV, v)
 	}
 	for i, row := range t.Rows {
@@ -183,26 +276,82 @@ func bars(t store.Table, lc, vc, n int) barChart {
 			c.More = len(t.Rows) - n
 			break
 		}
-		v, _ := strconv.ParseFloat(row[vc], 64)
-		width := 0.0
+		v, _ := strconv.ParseFloat(row[2], 64)
+		b := bar{Label: row[1], Code: row[0], Value: row[2], Percent: percent(v, float64(total))}
 		if maxV > 0 {
-			width = math.Max(2, v/maxV*barMax)
+			b.Width = math.Max(2, v/maxV*barMax)
 		}
-		label := row[lc]
-		if label == "" {
-			label = "Not classified"
+		if b.Code == "" {
+			b.Label = "Not classified"
+		} else if href != nil {
+			b.Href = href(b.Code)
 		}
-		c.Bars = append(c.Bars, bar{Label: label, Value: row[vc], Width: width})
+		c.Bars = append(c.Bars, b)
 	}
 	return c
 }
 
+// percent is v as a share of total, to a whole percent ("<1%" for a small
+// non-zero share), or "" when total is nothing.
+func percent(v, total float64) string {
+	switch {
+	case total <= 0:
+		return ""
+	case v > 0 && v/total < 0.005:
+		return "<1%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*v/total)
+}
+
+// profiles are HEE's use-case profiles, one card per type with the top
+// five codes of each dimension as shares of the type's technologies.
+func profiles(t store.Table, f map[string]string) []profileCard {
+	col := columns(t)
+	var out []profileCard
+	dims := []string{"clinical_area", "workforce_group", "point_of_care", "horizon"}
+	for _, row := range t.Rows {
+		typ, dim := row[col["type"]], row[col["dimension"]]
+		if len(out) == 0 || out[len(out)-1].Code != typ {
+			out = append(out, profileCard{Code: typ, Name: row[col["type_name"]], N: row[col["type_technologies"]],
+				Href: drill(f, "type", typ)})
+			for _, d := range dims {
+				out[len(out)-1].Dims = append(out[len(out)-1].Dims, profileDim{Label: dimLabel(d)})
+			}
+		}
+		card := &out[len(out)-1]
+		i := slices.Index(dims, dim)
+		if i < 0 {
+			continue
+		}
+		if rank, _ := strconv.Atoi(row[col["rank"]]); rank > 5 {
+			card.Dims[i].Chart.More++
+			continue
+		}
+		pct, _ := strconv.ParseFloat(row[col["percent"]], 64)
+		code := row[col["code"]]
+		card.Dims[i].Chart.Bars = append(card.Dims[i].Chart.Bars, bar{Label: row[col["name"]], Code: code,
+			Value: row[col["technologies"]], Percent: percent(pct, 100), Width: math.Max(2, pct/100*barMax),
+			Href: drill(f, "type", typ, dim, code)})
+	}
+	return out
+}
+
+// columns maps a table's column names to their positions.
+func columns(t store.Table) map[string]int {
+	m := make(map[string]int, len(t.Columns))
+	for i, c := range t.Columns {
+		m[c] = i
+	}
+	return m
+}
+
 // regionMap is a schematic map of the UK's NHS regions, coloured by how
 // many technologies each has: drawn from boxes placed roughly where the
-// regions lie, with no external tiles.
+// regions lie, with no external tiles, and a legend below them.
 type regionMap struct {
 	Regions []regionBox
 	Max     int64
+	Legend  []legendStep
 }
 
 type regionBox struct {
@@ -212,25 +361,34 @@ type regionBox struct {
 	Count      int64
 	Fill       string
 	Ink        string
+	Href       string
 }
 
-// regionLayout places each region in a 360×360 box.
+// legendStep is one swatch of the map's legend.
+type legendStep struct {
+	X         int
+	Label     string
+	Fill, Ink string
+}
+
+// regionLayout places each region in a 400×360 box, each wide enough for
+// its name at the map's type size.
 var regionLayout = []regionBox{
-	{Code: "SCOTLAND", Name: "Scotland", X: 100, Y: 5, W: 130, H: 100},
-	{Code: "NORTHERN_IRELAND", Name: "N. Ireland", X: 5, Y: 75, W: 85, H: 50},
-	{Code: "NHS_NORTH_WEST", Name: "North West", X: 100, Y: 110, W: 85, H: 85},
-	{Code: "NHS_NORTH_EAST_YORKSHIRE", Name: "NE and Yorkshire", X: 190, Y: 110, W: 110, H: 85},
-	{Code: "WALES", Name: "Wales", X: 40, Y: 200, W: 75, H: 75},
-	{Code: "NHS_MIDLANDS", Name: "Midlands", X: 120, Y: 200, W: 100, H: 75},
-	{Code: "NHS_EAST_OF_ENGLAND", Name: "East of England", X: 225, Y: 200, W: 110, H: 75},
-	{Code: "NHS_SOUTH_WEST", Name: "South West", X: 10, Y: 280, W: 125, H: 75},
-	{Code: "NHS_SOUTH_EAST", Name: "South East", X: 140, Y: 280, W: 195, H: 75},
-	{Code: "NHS_LONDON", Name: "London", X: 255, Y: 285, W: 70, H: 38},
-	{Code: "ENGLAND", Name: "England-wide", X: 245, Y: 5, W: 110, H: 45},
-	{Code: "NON_UK", Name: "Outside the UK", X: 245, Y: 55, W: 110, H: 45},
+	{Code: "SCOTLAND", Name: "Scotland", X: 120, Y: 5, W: 140, H: 95},
+	{Code: "NORTHERN_IRELAND", Name: "N. Ireland", X: 5, Y: 70, W: 105, H: 50},
+	{Code: "ENGLAND", Name: "England-wide", X: 270, Y: 5, W: 125, H: 45},
+	{Code: "NON_UK", Name: "Outside the UK", X: 270, Y: 55, W: 125, H: 45},
+	{Code: "NHS_NORTH_WEST", Name: "North West", X: 110, Y: 105, W: 100, H: 85},
+	{Code: "NHS_NORTH_EAST_YORKSHIRE", Name: "NE and Yorkshire", X: 215, Y: 105, W: 140, H: 85},
+	{Code: "WALES", Name: "Wales", X: 35, Y: 195, W: 90, H: 80},
+	{Code: "NHS_MIDLANDS", Name: "Midlands", X: 130, Y: 195, W: 110, H: 80},
+	{Code: "NHS_EAST_OF_ENGLAND", Name: "East of England", X: 245, Y: 195, W: 140, H: 80},
+	{Code: "NHS_SOUTH_WEST", Name: "South West", X: 5, Y: 280, W: 135, H: 75},
+	{Code: "NHS_SOUTH_EAST", Name: "South East", X: 145, Y: 280, W: 145, H: 75},
+	{Code: "NHS_LONDON", Name: "London", X: 295, Y: 280, W: 90, H: 75},
 }
 
-func newRegionMap(t store.Table) regionMap {
+func newRegionMap(t store.Table, f map[string]string) regionMap {
 	counts := map[string]int64{}
 	var m regionMap
 	for _, row := range t.Rows {
@@ -241,9 +399,28 @@ func newRegionMap(t store.Table) regionMap {
 	for _, b := range regionLayout {
 		b.Count = counts[b.Code]
 		b.Fill, b.Ink = heat(b.Count, m.Max)
+		b.Href = drill(f, "region", b.Code)
 		m.Regions = append(m.Regions, b)
 	}
+	fill, ink := heat(0, m.Max)
+	m.Legend = append(m.Legend, legendStep{X: 0, Label: "0", Fill: fill, Ink: ink})
+	if m.Max > 0 {
+		for i, share := range []float64{0.25, 0.5, 0.75, 1} {
+			n := max(1, int64(math.Round(share*float64(m.Max))))
+			if n <= legendLast(m.Legend) {
+				continue
+			}
+			fill, ink := heat(n, m.Max)
+			m.Legend = append(m.Legend, legendStep{X: 60 * (i + 1), Label: strconv.FormatInt(n, 10), Fill: fill, Ink: ink})
+		}
+	}
 	return m
+}
+
+// legendLast is the count of the legend's last swatch.
+func legendLast(l []legendStep) int64 {
+	n, _ := strconv.ParseInt(l[len(l)-1].Label, 10, 64)
+	return n
 }
 
 // heat is a fill from pale to deep blue for n of maxN, and a legible ink.
@@ -285,19 +462,21 @@ type gridRow struct {
 type gridCell struct {
 	Count int64
 	Level int // 0 (none) to 5 (the most), a CSS class
+	Href  string
+	Title string
 }
 
 // horizons are the times to deployment, soonest first.
 var horizons = []string{"NOW", "WITHIN_1Y", "Y1_3", "Y3_PLUS"}
 
-func newGrid(t store.Table, names map[string]map[string]string) grid {
+func newGrid(t store.Table, names map[string]map[string]string, f map[string]string) grid {
 	var g grid
 	counts := map[[2]string]int64{}
 	var rows []string
 	var maxN int64
 	for _, r := range t.Rows {
-		n, _ := strconv.ParseInt(r[2], 10, 64)
-		counts[[2]string{r[0], r[1]}] = n
+		n, _ := strconv.ParseInt(r[4], 10, 64)
+		counts[[2]string{r[0], r[2]}] = n
 		maxN = max(maxN, n)
 		if !slices.Contains(rows, r[0]) {
 			rows = append(rows, r[0])
@@ -308,9 +487,10 @@ func newGrid(t store.Table, names map[string]map[string]string) grid {
 	}
 	for _, r := range rows {
 		gr := gridRow{Label: cmp.Or(names["point_of_care"][r], r)}
-		for _, c := range horizons {
+		for i, c := range horizons {
 			n := counts[[2]string{r, c}]
-			gr.Cells = append(gr.Cells, gridCell{Count: n, Level: heatLevel(n, maxN)})
+			gr.Cells = append(gr.Cells, gridCell{Count: n, Level: heatLevel(n, maxN),
+				Href: drill(f, "point_of_care", r, "horizon", c), Title: gr.Label + ", " + g.Cols[i]})
 		}
 		g.Rows = append(g.Rows, gr)
 	}
@@ -330,7 +510,9 @@ func codeNames(t store.Table) map[string]map[string]string {
 }
 
 // headings are column headings in words where the generic rule reads badly.
-var headings = map[string]string{"technology_id": "Technology", "source_id": "Source", "open": "Not yet redriven"}
+var headings = map[string]string{"technology_id": "Technology", "source_id": "Source", "open": "Not yet redriven",
+	"consecutive_failures": "Failed runs in a row", "last_error": "Last error", "newest_document_at": "Newest document",
+	"running_since": "Running since", "abandoned_runs": "Abandoned runs", "last_run_at": "Last run", "last_success_at": "Last success"}
 
 // shown is table t as the page shows it: headings in words, the code
 // columns left to the CSV file (a name column says the same), and

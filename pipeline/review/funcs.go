@@ -34,7 +34,9 @@ var funcs = template.FuncMap{
 	"add":     func(a, b int) int { return a + b },
 	"mul":     func(a, b int) int { return a * b },
 	"short":   short,
-	"list":    func(s ...string) []string { return s },
+	// day is the date of a report's "2006-01-02 15:04" time.
+	"day":  func(s string) string { return s[:min(len(s), 10)] },
+	"list": func(s ...string) []string { return s },
 	"csvURL": func(name, query string) string {
 		u := url.URL{Path: "/dashboard/" + name + ".csv", RawQuery: query}
 		return u.String()

@@ -72,7 +72,7 @@ func TestBrowserOnThePipelinesOwnOutput(t *testing.T) {
 
 	do(t, b, "open the dashboard", chromedp.Navigate(a.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`svg.map`)))
 	shown := run(t, b, "read the map", chromedp.Evaluate[map[string]int](`Object.fromEntries(
-		Array.from(document.querySelectorAll("g.region"), g => [g.dataset.region, Number(g.dataset.count)]))`))
+		Array.from(document.querySelectorAll("svg.map .region"), g => [g.dataset.region, Number(g.dataset.count)]))`))
 	for region, n := range shown {
 		if n != want[region] {
 			t.Errorf("the map shows %d technologies in %s; report.regions has %d", n, region, want[region])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,54 +64,113 @@ type Report struct {
 	SQL    string
 }
 
-// Overview filters: the dimensions the technology overview is filtered by.
-var OverviewFilters = []string{"clinical_area", "workforce_group", "point_of_care", "horizon"}
+// FilterKeys are the dashboard's filters, in the order of its filter bar:
+// each names a query parameter, and every technology report takes all of
+// them as $1, $2, … in this order. An empty value keeps every technology.
+var FilterKeys = []string{"type", "subtype", "clinical_area", "workforce_group", "point_of_care", "horizon", "region",
+	"source", "from", "to", "q"}
 
-// overviewWhere keeps the technologies carrying every filter code given:
-// filter i is $i+1, and an empty value keeps all.
-var overviewWhere = func() string {
-	w := "true"
-	for i, dim := range OverviewFilters {
-		w += fmt.Sprintf(` and ($%d = '' or exists (select 1 from report.technology_codes c
-    where c.technology_id = t.technology_id and c.dimension = '%s' and c.code = $%d))`, i+1, dim, i+1)
+// CodeFilters are the filter keys that are code dimensions.
+var CodeFilters = FilterKeys[:7]
+
+// dateFilters are the filter keys that are dates (YYYY-MM-DD), inclusive.
+var dateFilters = map[string]bool{"from": true, "to": true}
+
+// filtered is the common table expression f every technology report
+// counts: the dashboard technologies that carry every code filtered on,
+// have an announcement from the source and within the dates given, and
+// whose name or developer holds the text searched for. Each technology is
+// counted under its main type (an analyst's, else the best-scored), so the
+// type counts add up to the total.
+var filtered = func() string {
+	var b strings.Builder
+	b.WriteString(`with f as materialized (
+select t.technology_id, t.type from report.technologies t
+where ($1 = '' or t.type = $1)`)
+	for i, dim := range CodeFilters[1:] {
+		fmt.Fprintf(&b, `
+  and ($%[1]d = '' or exists (select 1 from report.technology_codes c
+    where c.technology_id = t.technology_id and c.dimension = '%[2]s' and c.code = $%[1]d))`, i+2, dim)
 	}
-	return w
+	b.WriteString(`
+  and (($8 = '' and $9::date is null and $10::date is null) or exists (select 1 from report.technology_documents d
+    where d.technology_id = t.technology_id and ($8 = '' or d.source_id = $8)
+      and ($9::date is null or d.published_at >= $9::date) and ($10::date is null or d.published_at < $10::date + 1)))
+  and ($11 = '' or strpos(lower(t.name || ' ' || coalesce(t.vendor, '')), lower($11)) > 0))
+`)
+	return b.String()
 }()
 
-func codeCounts(dim, title string) Report {
-	return Report{Name: dim, Title: title, SQL: `select code, coalesce(name, code) as name, technologies
-from report.code_counts where dimension = '` + dim + `' order by technologies desc, code`}
+// techReport is a report on the filtered technologies: sql reads f.
+func techReport(name, title, sql string) Report {
+	return Report{Name: name, Title: title, Params: FilterKeys, SQL: filtered + sql}
+}
+
+// codeCounts counts the filtered technologies carrying each code of dim.
+func codeCounts(dim, title string) Report { return namedCodeCounts(dim, dim, title) }
+
+// namedCodeCounts is codeCounts under another report name.
+func namedCodeCounts(name, dim, title string) Report {
+	return techReport(name, title, `select c.code, coalesce(r.name, c.code) as name, count(distinct c.technology_id) as technologies
+from report.technology_codes c
+join f on f.technology_id = c.technology_id
+left join report.reference_codes r on r.dimension = c.dimension and r.code = c.code
+where c.dimension = '`+dim+`'
+group by 1, 2 order by 3 desc, 1`)
 }
 
 // DashboardReports lists the dashboard's tables in page order. Their SQL is
-// fixed; values only ever arrive as parameters.
+// fixed; values only ever arrive as parameters. Every report on
+// technologies follows the filters; the pipeline's health does not.
 var DashboardReports = []Report{
-	{Name: "types", Title: "Technologies by type", SQL: `select code, coalesce(name, code) as name, technologies
-from report.distribution where dimension = 'type' order by technologies desc, code`},
-	{Name: "subtypes", Title: "Technologies by subtype", SQL: `select code, coalesce(name, code) as name, technologies
-from report.distribution where dimension = 'subtype' order by technologies desc, code`},
-	{Name: "profile", Title: "Use-case profile", Params: []string{"type"}, SQL: `select dimension, code, coalesce(name, code) as name, technologies
-from report.profile where type = $1 and dimension in ('clinical_area', 'workforce_group', 'point_of_care', 'horizon')
-order by dimension, technologies desc, code`},
-	{Name: "regions", Title: "Technologies by NHS region", SQL: `select region as code, coalesce(name, region) as name, technologies
-from report.regions order by technologies desc, region`},
+	techReport("total", "Technologies matching", `select count(*) as technologies,
+       (select latest_document_at from report.freshness) as latest_document_at,
+       (select latest_decision_at from report.freshness) as latest_decision_at
+from f`),
+	techReport("types", "Technologies by type", `select coalesce(f.type, '') as code, coalesce(r.name, f.type, '') as name, count(*) as technologies
+from f left join report.reference_codes r on r.dimension = 'type' and r.code = f.type
+group by 1, 2 order by 3 desc, 1`),
+	namedCodeCounts("subtypes", "subtype", "Technologies by subtype"),
+	// HEE's use-case profile: for each type, each dimension's codes with
+	// their share of the type's technologies, ranked (the page shows the
+	// top five; the CSV file has them all).
+	techReport("profile", "Use-case profile by type", `, per_type as (
+    select type, count(*) as n from f where type is not null group by 1
+), counted as (
+    select f.type, c.dimension, c.code, count(distinct c.technology_id) as technologies
+    from f join report.technology_codes c on c.technology_id = f.technology_id
+    where f.type is not null and c.dimension in ('clinical_area', 'workforce_group', 'point_of_care', 'horizon')
+    group by 1, 2, 3
+)
+select k.type, coalesce(rt.name, k.type) as type_name, k.dimension, k.code, coalesce(r.name, k.code) as name,
+       k.technologies, p.n as type_technologies, round(100.0 * k.technologies / p.n, 1)::float8 as percent,
+       row_number() over (partition by k.type, k.dimension order by k.technologies desc, k.code) as rank
+from counted k
+join per_type p on p.type = k.type
+left join report.reference_codes rt on rt.dimension = 'type' and rt.code = k.type
+left join report.reference_codes r on r.dimension = k.dimension and r.code = k.code
+order by p.n desc, k.type, k.dimension, rank`),
+	namedCodeCounts("regions", "region", "Technologies by NHS region"),
 	codeCounts("clinical_area", "Clinical areas"),
 	codeCounts("workforce_group", "Workforce groups"),
 	codeCounts("point_of_care", "Point of care"),
 	codeCounts("horizon", "Time to deployment at scale"),
-	{Name: "point_of_care_by_horizon", Title: "Point of care by time to deployment", SQL: `select point_of_care, horizon, technologies
-from report.point_of_care_by_horizon order by point_of_care, horizon`},
-	{Name: "overview_types", Title: "Filtered technologies by type", Params: OverviewFilters, SQL: `select coalesce(r.name, t.type, '') as type, count(*) as technologies
-from report.technologies t left join report.reference_codes r on r.dimension = 'type' and r.code = t.type
-where ` + overviewWhere + ` group by 1 order by 2 desc, 1`},
+	techReport("point_of_care_by_horizon", "Point of care by time to deployment", `select p.code as point_of_care,
+       coalesce(rp.name, p.code) as point_of_care_name, h.code as horizon, coalesce(rh.name, h.code) as horizon_name,
+       count(distinct p.technology_id) as technologies
+from f
+join report.technology_codes p on p.technology_id = f.technology_id and p.dimension = 'point_of_care'
+join report.technology_codes h on h.technology_id = f.technology_id and h.dimension = 'horizon'
+left join report.reference_codes rp on rp.dimension = 'point_of_care' and rp.code = p.code
+left join report.reference_codes rh on rh.dimension = 'horizon' and rh.code = h.code
+group by 1, 2, 3, 4 order by 1, 3`),
 	// The type's name is looked up in the select list, so only for the rows
-	// shown, after the limit (a join would compute every technology's type).
-	{Name: "technologies", Title: "Technologies", Params: OverviewFilters, SQL: `select t.technology_id, t.name, coalesce(t.vendor, '') as vendor,
+	// returned, after the limit.
+	techReport("technologies", "Technologies", `select t.technology_id, t.name, coalesce(t.vendor, '') as vendor,
        coalesce((select r.name from report.reference_codes r where r.dimension = 'type' and r.code = t.type), t.type, '') as type,
        t.documents, t.first_published, t.latest_published, coalesce(t.regulatory_marks, '') as regulatory_marks
-from report.technologies t
-where ` + overviewWhere + `
-order by t.first_published desc nulls last, t.technology_id limit 1000`},
+from f join report.technologies t on t.technology_id = f.technology_id
+order by t.first_published desc nulls last, t.technology_id limit 1000`),
 	{Name: "sources", Title: "Sources", SQL: `select source_id, last_run_at, last_success_at, consecutive_failures, coalesce(last_error, '') as last_error,
        documents, newest_document_at, running_since, abandoned_runs
 from report.source_health order by consecutive_failures desc, source_id`},
@@ -137,6 +197,9 @@ func (r *Reports) Run(ctx context.Context, rep Report, filter map[string]string)
 	args := make([]any, len(rep.Params))
 	for i, p := range rep.Params {
 		args[i] = filter[p]
+		if dateFilters[p] && filter[p] == "" {
+			args[i] = nil
+		}
 	}
 	rows, err := r.pool.Query(ctx, rep.SQL, args...)
 	if err != nil {

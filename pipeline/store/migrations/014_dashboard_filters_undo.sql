@@ -1,0 +1,74 @@
+-- The dashboard's filter bar (issue 15): every widget counts the same
+-- filtered set of technologies, so the filters need a technology's
+-- documents (source, publication date) inside the report schema, and a
+-- technology's main type chosen by the weight of evidence rather than by
+-- the alphabet when a merge left it with two.
+
+-- report.technology_codes gains the rules' score (null for an analyst's
+-- code), so the main type is the analyst's, else the best-scored.
+create or replace view report.technology_codes as
+select a.technology_id, a.dimension, a.code, 'rules' as source, a.score
+from technology_auto_codes a
+join technologies t on t.id = a.technology_id
+where t.merged_into is null
+  and not exists (select 1 from technology_codes d where d.technology_id = a.technology_id and d.dimension = a.dimension)
+  and not exists (select 1 from technology_exclusions x where x.technology_id = a.technology_id)
+union all
+select c.technology_id, c.dimension, c.code, 'analyst', null::double precision
+from technology_codes c
+join technologies t on t.id = c.technology_id
+where t.merged_into is null
+  and not exists (select 1 from technology_exclusions x where x.technology_id = c.technology_id);
+
+create or replace view report.technologies as
+select t.id as technology_id, t.name, t.vendor, t.first_seen,
+       coalesce(d.documents, 0) as documents, d.first_published,
+       (select c.code from report.technology_codes c where c.technology_id = t.id and c.dimension = 'type'
+         order by c.source = 'analyst' desc, c.score desc nulls last, c.code limit 1) as type,
+       d.latest_published,
+       m.regulatory_marks
+from technologies t
+join dashboard_technologies k on k.id = t.id
+left join (
+    select dt.technology_id, count(*) as documents, min(doc.published_at) as first_published,
+           max(doc.published_at) as latest_published
+    from document_technologies dt join documents doc on doc.id = dt.document_id
+    group by 1
+) d on d.technology_id = t.id
+left join (
+    select technology_id, string_agg(trim(name || ' ' || reference), '; ' order by name, reference) as regulatory_marks
+    from report.technology_marks
+    group by 1
+) m on m.technology_id = t.id;
+
+-- Each counted technology's announcements: which source, when published
+-- (or first seen, when the page gave no date).
+create view report.technology_documents as
+select dt.technology_id, dt.document_id, d.source_id, coalesce(d.published_at, d.first_seen) as published_at
+from document_technologies dt
+join dashboard_technologies k on k.id = dt.technology_id
+join documents d on d.id = dt.document_id;
+
+-- Undo (issue 15): a decision that reverses an earlier one, kept in the
+-- history beside it. A merge records what it moved, so its undo moves
+-- exactly that back.
+alter table review_decisions drop constraint review_decisions_action_check;
+alter table review_decisions add constraint review_decisions_action_check
+    check (action in ('accept', 'correct', 'not_relevant', 'merge', 'note', 'rename', 'split', 'undo'));
+alter table review_decisions
+    add column undoes bigint references review_decisions (id),
+    add column moved_documents text[],
+    add column moved_technologies bigint[];
+create unique index review_decisions_undoes_idx on review_decisions (undoes) where undoes is not null;
+
+grant select on all tables in schema report to horizon_reader;
+
+-- How fresh the data is, for the dashboard's "as of": the newest document
+-- loaded and the newest analyst decision (both found by index).
+create index if not exists documents_first_seen_idx on documents (first_seen);
+create index if not exists review_decisions_decided_at_idx on review_decisions (decided_at);
+create view report.freshness as
+select (select max(first_seen) from documents) as latest_document_at,
+       (select max(decided_at) from review_decisions) as latest_decision_at;
+
+grant select on all tables in schema report to horizon_reader;
