@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,22 +168,42 @@ func TestBrowserReviewFlow(t *testing.T) {
 	}
 	screenshot(t, ctx, "item")
 
-	// Correct its clinical area to neurology.
-	// Pick neurology alone, as a click on one option of the list does.
-	picked := run(t, ctx, "pick neurology", chromedp.Evaluate[string](`(() => {
-		const sel = document.querySelector("#pick-clinical_area");
-		for (const o of sel.options) o.selected = o.value === "NEUROLOGY";
-		return Array.from(sel.selectedOptions, o => o.value).join(",");
-	})()`))
-	if picked != "NEUROLOGY" {
-		t.Fatalf("picked %q", picked)
+	// Add neurology to its clinical areas with a plain click on its chip:
+	// the other codes stay picked, and the other dimensions untouched.
+	techCodes := func() []string {
+		return run(t, ctx, "technology codes", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#technology-codes li"),
+			li => li.dataset.dim + "=" + li.dataset.code + ":" + li.className).sort()`))
+	}
+	beforeCodes := techCodes()
+	var want, wantPicked []string // the codes after: clinical areas the analyst's, plus neurology; the rest as they were
+	for _, c := range beforeCodes {
+		if area, ok := strings.CutPrefix(c, "clinical_area="); ok {
+			area, _, _ = strings.Cut(area, ":")
+			wantPicked = append(wantPicked, area)
+			continue
+		}
+		want = append(want, c)
+	}
+	wantPicked = append(wantPicked, "NEUROLOGY")
+	slices.Sort(wantPicked)
+	for _, area := range wantPicked {
+		want = append(want, "clinical_area="+area+":src-analyst")
+	}
+	slices.Sort(want)
+	do(t, ctx, "open the code chips", chromedp.Click(chromedp.CSS(`#correct-box summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pick-clinical_area`)),
+		chromedp.SendKeys(chromedp.CSS(`#pick-clinical_area .picker-search`), "neuro"),
+		chromedp.Click(chromedp.CSS(`#pick-clinical_area input[value="NEUROLOGY"]`)))
+	picked := run(t, ctx, "picked", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#pick-clinical_area input:checked"), i => i.value).sort()`))
+	if !slices.Equal(picked, wantPicked) {
+		t.Fatalf("after a click on neurology the clinical areas picked are %q, want %q", picked, wantPicked)
 	}
 	do(t, ctx, "correct the clinical area",
 		chromedp.Click(chromedp.CSS(`#save-correction`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
 	)
-	if codes := run(t, ctx, "technology codes", chromedp.Text(chromedp.CSS(`#technology-codes`))); !strings.Contains(codes, "NEUROLOGY") {
-		t.Errorf("after the correction the technology's codes are %q", codes)
+	if codes := techCodes(); !slices.Equal(codes, want) {
+		t.Errorf("after correcting the clinical area the technology's codes are\n%q\nwant\n%q", codes, want)
 	}
 	after := neurologyOnDashboard(t, ctx, a.URL)
 	if before != "0" || after != "1" {

@@ -1,8 +1,10 @@
 package review
 
 import (
+	"github.com/horizon-scan/horizon/pipeline/store"
 	"html/template"
 	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -30,10 +32,14 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("January 2006")
 	},
 	"atLeast": func(have, want string) bool { return roleRank[have] >= roleRank[want] },
-	"addf":    func(a float64, b float64) float64 { return a + b },
-	"add":     func(a, b int) int { return a + b },
-	"mul":     func(a, b int) int { return a * b },
-	"short":   short,
+	"historyOf": func(h []store.HistoryEntry, csrf string, canUndo bool) historyView {
+		return historyView{Entries: h, CSRF: csrf, CanUndo: canUndo}
+	},
+	"addf":  func(a float64, b float64) float64 { return a + b },
+	"add":   func(a, b int) int { return a + b },
+	"mul":   func(a, b int) int { return a * b },
+	"short": short,
+	"named": named,
 	// day is the date of a report's "2006-01-02 15:04" time.
 	"day":  func(s string) string { return s[:min(len(s), 10)] },
 	"list": func(s ...string) []string { return s },
@@ -69,6 +75,21 @@ func didLabel(action string) string {
 		return "renamed"
 	case "split":
 		return "split off"
+	case "undo":
+		return "undid"
 	}
 	return action
+}
+
+// named is a code's name for a reader: its reference name, else the code
+// in words ("NOT_RELEVANT" → "Not relevant").
+func named(name, code string) string {
+	if name != "" && name != code {
+		return name
+	}
+	w := strings.ToLower(strings.ReplaceAll(code, "_", " "))
+	if w == "" {
+		return ""
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
 }

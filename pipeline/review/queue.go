@@ -33,6 +33,12 @@ type queueView struct {
 	Sources []string
 	Types   []store.Code
 	Me      string
+	// TypeNames names the types; ItemQuery is the filter an item link
+	// carries, so that "Next item" there keeps it.
+	TypeNames    map[string]string
+	ItemQuery    string
+	DecidedToday int
+	DecidedAll   int
 }
 
 func parseFilter(q url.Values) (store.QueueFilter, error) {
@@ -94,6 +100,15 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Types = codes[rules.DimType]
+	v.TypeNames = map[string]string{}
+	for _, c := range v.Types {
+		v.TypeNames[c.Code] = c.Name
+	}
+	v.ItemQuery = queueQuery(f).Encode()
+	if v.DecidedToday, v.DecidedAll, err = s.store.DecidedBy(ctx, se.User.Name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	q.Del("page")
 	v.Query = q.Encode()
 	s.render(w, r, http.StatusOK, "queue.html", page{Title: "Review queue", Content: v})
@@ -118,7 +133,7 @@ func (s *Server) claimNext(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/items/%d", id), http.StatusSeeOther)
+	http.Redirect(w, r, itemURL(id, r.PostForm), http.StatusSeeOther)
 }
 
 // bulkAccept accepts every item ticked in the queue. Each is claimed and

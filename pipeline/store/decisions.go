@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -17,7 +20,15 @@ const (
 	ActionNotRelevant = "not_relevant" // the technology does not belong in the database
 	ActionMerge       = "merge"        // the technology is another one: move its documents there
 	ActionNote        = "note"         // a remark; the item stays as it is
+	ActionUndo        = "undo"         // reverse an earlier decision; both stay on record
 )
+
+// undoable are the actions an undo can reverse.
+var undoable = []string{ActionNotRelevant, ActionMerge, ActionAccept, ActionCorrect}
+
+// ErrRefused is returned for a decision that cannot be applied as asked;
+// the error says why in words an analyst can act on.
+var ErrRefused = errors.New("refused")
 
 // ErrNoItem is returned by Decide for a review item that does not exist.
 var ErrNoItem = errors.New("no such review item")
@@ -29,6 +40,7 @@ type Decision struct {
 	Action    string
 	Codes     map[string][]string // for correct: dimension → codes
 	MergeInto int64               // for merge: the technology to merge into
+	Undoes    int64               // for undo: the decision to reverse
 	Note      string
 }
 
@@ -57,12 +69,71 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 		if holder != "" && holder != d.Analyst {
 			return fmt.Errorf("deciding item %d: claimed by %s: %w", d.ItemID, holder, ErrClaimed)
 		}
-		if d.Action == ActionMerge && d.MergeInto != 0 {
+		var excluded bool
+		if err := tx.QueryRow(ctx, `select exists (select 1 from technology_exclusions where technology_id = $1)`, techID).Scan(&excluded); err != nil {
+			return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+		}
+		if excluded && (d.Action == ActionAccept || d.Action == ActionCorrect || d.Action == ActionMerge) {
+			return fmt.Errorf("deciding item %d: its technology was judged not relevant; undo that first: %w", d.ItemID, ErrRefused)
+		}
+		rec := decisionRecord{}
+		switch d.Action {
+		case ActionMerge:
+			if d.MergeInto == 0 || d.MergeInto == techID {
+				return fmt.Errorf("deciding item %d: merge needs another technology: %w", d.ItemID, ErrRefused)
+			}
 			// Merging into a merged technology means merging into its
 			// target, and what was merged into this one follows it: merges
-			// never chain.
-			if err := tx.QueryRow(ctx, `select coalesce(merged_into, id) from technologies where id = $1`, d.MergeInto).Scan(&d.MergeInto); err != nil {
+			// never chain. A technology judged not relevant takes no merge:
+			// what was merged would vanish from the dashboard with it.
+			var targetExcluded bool
+			err := tx.QueryRow(ctx, `select coalesce(merged_into, id),
+				exists (select 1 from technology_exclusions x where x.technology_id = coalesce(t.merged_into, t.id))
+				from technologies t where id = $1`, d.MergeInto).Scan(&d.MergeInto, &targetExcluded)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("deciding item %d: there is no technology #%d: %w", d.ItemID, d.MergeInto, ErrRefused)
+			}
+			if err != nil {
 				return fmt.Errorf("deciding item %d: merge target %d: %w", d.ItemID, d.MergeInto, err)
+			}
+			if targetExcluded {
+				return fmt.Errorf("deciding item %d: technology #%d was judged not relevant; undo that first or merge elsewhere: %w", d.ItemID, d.MergeInto, ErrRefused)
+			}
+			if d.MergeInto == techID {
+				return fmt.Errorf("deciding item %d: the technology is already merged there: %w", d.ItemID, ErrRefused)
+			}
+			// What the merge moves, so that its undo moves exactly that back.
+			if err := tx.QueryRow(ctx, `select coalesce(array_agg(document_id order by document_id), '{}')
+				from document_technologies where technology_id = $1`, techID).Scan(&rec.movedDocuments); err != nil {
+				return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+			}
+			if err := tx.QueryRow(ctx, `select array_agg(id order by id) from technologies where id = $1 or merged_into = $1`,
+				techID).Scan(&rec.movedTechnologies); err != nil {
+				return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+			}
+		case ActionCorrect:
+			// The analyst codes the correction replaces (a dimension absent
+			// had the automatic codes), so that its undo restores them.
+			prev := map[string][]string{}
+			rows, err := tx.Query(ctx, `select dimension, code from technology_codes where technology_id = $1 order by dimension, code`, techID)
+			if err != nil {
+				return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+			}
+			for rows.Next() {
+				var dim, code string
+				if err := rows.Scan(&dim, &code); err != nil {
+					rows.Close()
+					return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+				}
+				if _, corrected := d.Codes[dim]; corrected {
+					prev[dim] = append(prev[dim], code)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+			}
+			if rec.previousCodes, err = json.Marshal(prev); err != nil {
+				return err
 			}
 		}
 		codes, err := json.Marshal(d.Codes)
@@ -70,9 +141,14 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 			return err
 		}
 		var decisionID int64
-		if err := tx.QueryRow(ctx, `insert into review_decisions (review_item_id, technology_id, analyst, action, codes, note, merge_into)
-			values ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, 0)) returning id`,
-			d.ItemID, techID, d.Analyst, d.Action, codes, d.Note, d.MergeInto).Scan(&decisionID); err != nil {
+		if err := tx.QueryRow(ctx, `insert into review_decisions (review_item_id, technology_id, analyst, action, codes, note, merge_into,
+				undoes, moved_documents, moved_technologies, previous_codes)
+			values ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, 0), nullif($8, 0), $9, $10, $11) returning id`,
+			d.ItemID, techID, d.Analyst, d.Action, codes, d.Note, d.MergeInto, d.Undoes,
+			rec.movedDocuments, rec.movedTechnologies, rec.previousCodes).Scan(&decisionID); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("deciding item %d: decision #%d is already undone: %w", d.ItemID, d.Undoes, ErrRefused)
+			}
 			return fmt.Errorf("recording decision: %w", err)
 		}
 		switch d.Action {
@@ -87,9 +163,6 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 			_, err = tx.Exec(ctx, `insert into technology_exclusions (technology_id, decision_id) values ($1, $2)
 				on conflict (technology_id) do update set decision_id = excluded.decision_id`, techID, decisionID)
 		case ActionMerge:
-			if d.MergeInto == 0 || d.MergeInto == techID {
-				return fmt.Errorf("deciding item %d: merge needs another technology", d.ItemID)
-			}
 			// Lock first, in id order, as the loader does before it refreshes
 			// technology codes: the two never wait on each other in a circle.
 			ids := []int64{min(techID, d.MergeInto), max(techID, d.MergeInto)}
@@ -106,12 +179,20 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 			if err == nil { // the documents moved: so did their codes
 				_, err = tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, ids)
 			}
+		case ActionUndo:
+			err = undo(ctx, tx, techID, decisionID, d.Undoes)
 		case ActionNote:
 		default:
 			return fmt.Errorf("deciding item %d: unknown action %q", d.ItemID, d.Action)
 		}
 		if err != nil {
 			return fmt.Errorf("applying %s: %w", d.Action, err)
+		}
+		if d.Action == ActionUndo {
+			// The item is to be decided again.
+			_, err = tx.Exec(ctx, `update review_items set state = 'open', decided_at = null, claimed_by = null,
+				claimed_until = null where id = $1`, d.ItemID)
+			return err
 		}
 		if d.Action != ActionNote {
 			_, err = tx.Exec(ctx, `update review_items set state = 'decided', decided_at = now(), claimed_by = null,
@@ -120,6 +201,95 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 		return err
 	})
 }
+
+// decisionRecord is what a decision keeps for its undo.
+type decisionRecord struct {
+	movedDocuments    []string
+	movedTechnologies []int64
+	previousCodes     []byte
+}
+
+// undo reverses decision undone, which must be about technology techID,
+// by the decision undoID. It refuses what it cannot reverse exactly: a
+// decision a later one superseded, or one of an action without an undo.
+func undo(ctx context.Context, tx pgx.Tx, techID, undoID, undone int64) error {
+	var action string
+	var tech, into int64
+	var movedDocs []string
+	var movedTechs []int64
+	var codes, prev []byte
+	err := tx.QueryRow(ctx, `select action, coalesce(technology_id, 0), coalesce(merge_into, 0), coalesce(moved_documents, '{}'),
+		coalesce(moved_technologies, '{}'), coalesce(codes, 'null'), coalesce(previous_codes, 'null')
+		from review_decisions where id = $1 for update`, undone).Scan(&action, &tech, &into, &movedDocs, &movedTechs, &codes, &prev)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) || (err == nil && tech != techID):
+		return fmt.Errorf("decision #%d is not about this technology: %w", undone, ErrRefused)
+	case err != nil:
+		return err
+	}
+	switch action {
+	case ActionNotRelevant:
+		tag, err := tx.Exec(ctx, `delete from technology_exclusions where technology_id = $1 and decision_id = $2`, techID, undone)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = fmt.Errorf("decision #%d is no longer in force: %w", undone, ErrRefused)
+		}
+		return err
+	case ActionMerge:
+		ids := []int64{min(techID, into), max(techID, into)}
+		if _, err := tx.Exec(ctx, `select 1 from technologies where id = any($1) or id = any($2) order by id for no key update`,
+			ids, movedTechs); err != nil {
+			return err
+		}
+		// The technology stands alone again, what had been merged into it
+		// before is merged into it again, and its documents come back.
+		if _, err := tx.Exec(ctx, `update technologies set merged_into = case when id = $1 then null else $1 end
+			where id = any($2) and merged_into = $3`, techID, movedTechs, into); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `update document_technologies set technology_id = $1, matched_by = 'analyst', linked_at = now()
+			where document_id = any($2) and technology_id = $3`, techID, movedDocs, into); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `select refresh_technology_auto_codes($1)`, ids)
+		return err
+	case ActionAccept:
+		_, err := tx.Exec(ctx, `delete from technology_codes where technology_id = $1 and decision_id = $2`, techID, undone)
+		return err
+	case ActionCorrect:
+		var corrected, before map[string][]string
+		if err := json.Unmarshal(codes, &corrected); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(prev, &before); err != nil {
+			return err
+		}
+		dims := slices.Sorted(maps.Keys(corrected))
+		var later string
+		if err := tx.QueryRow(ctx, `select coalesce(min(dimension), '') from technology_codes
+			where technology_id = $1 and dimension = any($2) and decision_id <> $3`, techID, dims, undone).Scan(&later); err != nil {
+			return err
+		}
+		if later != "" {
+			return fmt.Errorf("a later decision changed the %s codes; undo that one first: %w", later, ErrRefused)
+		}
+		if _, err := tx.Exec(ctx, `delete from technology_codes where technology_id = $1 and dimension = any($2)`, techID, dims); err != nil {
+			return err
+		}
+		for _, dim := range dims {
+			for _, code := range before[dim] {
+				if _, err := tx.Exec(ctx, `insert into technology_codes (technology_id, dimension, code, decision_id)
+					values ($1, $2, $3, $4)`, techID, dim, code, undoID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("a %s decision cannot be undone: %w", didWord(action), ErrRefused)
+}
+
+// didWord is an action in words, for a message.
+func didWord(action string) string { return strings.ReplaceAll(action, "_", " ") }
 
 // correctCodes replaces the analyst codes of each dimension given.
 func correctCodes(ctx context.Context, tx pgx.Tx, techID, decisionID int64, codes map[string][]string) error {
@@ -155,4 +325,16 @@ func (s *Store) SaveReferenceCodes(ctx context.Context, codes [][3]string) error
 	}
 	s.names.set(codes)
 	return nil
+}
+
+// DecidedBy counts the review items analyst decided today (UTC) and in
+// all: the analyst's own progress.
+func (s *Store) DecidedBy(ctx context.Context, analyst string) (today, all int, err error) {
+	err = s.pool.QueryRow(ctx, `select count(distinct review_item_id) filter (where decided_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'),
+		count(distinct review_item_id)
+		from review_decisions where analyst = $1 and review_item_id is not null and action not in ('note', 'undo')`, analyst).Scan(&today, &all)
+	if err != nil {
+		return 0, 0, fmt.Errorf("counting the decisions of %s: %w", analyst, err)
+	}
+	return today, all, nil
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,6 +64,16 @@ type HistoryEntry struct {
 	SplitDocuments []string
 	// CodeNames are Codes by name, for people to read.
 	CodeNames map[string][]string
+	// Undoes is the decision an undo reversed; UndoneBy the undo that
+	// reversed this one (0 when none).
+	Undoes   int64
+	UndoneBy int64
+}
+
+// Undoable reports whether the decision can still be undone: a not
+// relevant, merge, accept or correct that no undo has reversed yet.
+func (h HistoryEntry) Undoable() bool {
+	return h.UndoneBy == 0 && slices.Contains(undoable, h.Action)
 }
 
 // TechnologyMark is a regulatory mark of a technology: when a document
@@ -250,7 +263,8 @@ select d.id, coalesce(d.review_item_id, 0), coalesce(r.document_id, ''), coalesc
            from jsonb_array_elements_text(e.value) with ordinality as c(code, n)
            left join reference_codes rc on rc.dimension = e.key and rc.code = c.code))
          from jsonb_each(d.codes) e)
-       else 'null' end
+       else 'null' end,
+       coalesce(d.undoes, 0), coalesce((select u.id from review_decisions u where u.undoes = d.id), 0)
 from review_decisions d left join review_items r on r.id = d.review_item_id
 where `+where+`
 order by d.decided_at desc, d.id desc`, arg)
@@ -327,4 +341,49 @@ order by d.id`)
 		}
 	}
 	return rows.Err()
+}
+
+// MergeCandidate is a technology an analyst may merge another into, with
+// what the preview shows of it.
+type MergeCandidate struct {
+	ID        int64
+	Name      string
+	Vendor    string
+	Type      string // its main type's name
+	Documents int64
+	Excluded  bool // judged not relevant: it takes no merge
+}
+
+// MergeCandidates finds the technologies technology id may be merged into:
+// those whose name or developer holds query, or whose name is like it
+// (pg_trgm), best first; "#123" or "123" finds technology 123. An empty
+// query looks for names like technology id's own. Merged technologies are
+// left out (a merge goes to their target).
+func (s *Store) MergeCandidates(ctx context.Context, id int64, query string, limit int) ([]MergeCandidate, error) {
+	query = strings.TrimSpace(query)
+	byID, _ := strconv.ParseInt(strings.TrimPrefix(query, "#"), 10, 64)
+	rows, err := s.pool.Query(ctx, `
+with q as (select coalesce(nullif($2, ''), (select name from technologies where id = $1)) as text)
+select t.id, t.name, coalesce(t.vendor, ''),
+       coalesce((select coalesce(r.name, c.code) from report.technology_codes c
+                 left join reference_codes r on r.dimension = c.dimension and r.code = c.code
+                 where c.technology_id = t.id and c.dimension = 'type'
+                 order by c.source = 'analyst' desc, c.score desc nulls last, c.code limit 1), ''),
+       (select count(*) from document_technologies dt where dt.technology_id = t.id),
+       exists (select 1 from technology_exclusions x where x.technology_id = t.id)
+from technologies t, q
+where t.merged_into is null and t.id <> $1
+  and (t.id = $3
+       or strpos(lower(t.name || ' ' || coalesce(t.vendor, '')), lower($2)) > 0 and $2 <> ''
+       or similarity(t.name, q.text) >= 0.3)
+order by t.id = $3 desc, similarity(t.name, q.text) desc, t.id
+limit $4`, id, query, byID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("finding technologies to merge %d into: %w", id, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[MergeCandidate])
+	if err != nil {
+		return nil, fmt.Errorf("finding technologies to merge %d into: %w", id, err)
+	}
+	return out, nil
 }

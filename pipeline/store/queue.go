@@ -59,7 +59,7 @@ type QueueItem struct {
 // typeOf is a technology's current type: an analyst's, else the rules'.
 const typeOf = `(select c.code from report.technology_codes c
     where c.technology_id = r.technology_id and c.dimension = 'type'
-    order by c.source = 'analyst' desc, c.code limit 1)`
+    order by c.source = 'analyst' desc, c.score desc nulls last, c.code limit 1)`
 
 // queueWhere filters review items (r, with documents d) by $1…$6. An item
 // whose claim has expired is open again.

@@ -117,3 +117,10 @@ func (s *Store) SchemaVersion(ctx context.Context) (int32, error) {
 	}
 	return v, nil
 }
+
+// isUniqueViolation reports whether err is Postgres refusing a duplicate
+// key.
+func isUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505"
+}

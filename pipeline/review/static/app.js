@@ -1,5 +1,6 @@
-// Horizon review app: keyboard shortcuts and queue selection. No inline
-// script anywhere (the Content-Security-Policy forbids it).
+// Horizon review app: keyboard shortcuts, the code chips' search, and the
+// queue's selection. No inline script anywhere (the Content-Security-Policy
+// forbids it); every page works without this file, only slower.
 (function () {
   "use strict";
   function typing(e) {
@@ -11,16 +12,69 @@
     if (f) { f.requestSubmit ? f.requestSubmit() : f.submit(); return true; }
     return false;
   }
+  // open unfolds a <details> and puts the focus in it.
+  function open(id, focus) {
+    var d = document.getElementById(id);
+    if (!d) return false;
+    d.open = true;
+    d.scrollIntoView({ block: "nearest" });
+    // Focus once the key is released, so that the key's own character is
+    // not typed into the field it opened.
+    document.addEventListener("keyup", function () {
+      var f = d.querySelector(focus || "input:not([type=hidden]), button");
+      if (f) f.focus();
+    }, { once: true });
+    return true;
+  }
+  function help() {
+    var h = document.getElementById("help");
+    if (!h) return false;
+    if (h.open) h.close(); else h.showModal();
+    return true;
+  }
+  var keys = {
+    a: function () { return submit("accept-form"); },
+    n: function () { return submit("claim-next"); },
+    x: function () { return open("not-relevant-box", "button"); },
+    m: function () { return open("merge-box", "#merge-q"); },
+    c: function () { return open("correct-box", ".picker input:not([type=hidden])"); },
+    "/": function () { var q = document.querySelector("#filters select, .filters select"); if (q) { q.focus(); return true; } return false; },
+    "?": help
+  };
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
-    if (e.key === "a" && submit("accept-form")) e.preventDefault();
-    if (e.key === "n" && submit("claim-next")) e.preventDefault();
+    var k = keys[e.key];
+    if (k && k()) e.preventDefault();
   });
+  // count shows, in a picker's legend, how many codes are picked.
+  function count(fs) {
+    var n = fs.querySelectorAll("input[type=checkbox]:checked, input[type=radio]:checked:not([value=''])").length;
+    var out = fs.querySelector("[data-picked]");
+    if (out) out.textContent = n ? "(" + n + " picked)" : "(none picked)";
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var all = document.getElementById("select-all");
-    if (!all) return;
-    all.addEventListener("change", function () {
-      document.querySelectorAll('input[name="item"]').forEach(function (b) { b.checked = all.checked; });
+    if (all) {
+      all.addEventListener("change", function () {
+        document.querySelectorAll('input[name="item"]').forEach(function (b) { b.checked = all.checked; });
+      });
+    }
+    document.querySelectorAll("fieldset.picker").forEach(function (fs) {
+      count(fs);
+      fs.addEventListener("change", function () { count(fs); });
+      var search = fs.querySelector(".picker-search");
+      if (!search) return;
+      search.addEventListener("input", function () {
+        var q = search.value.trim().toLowerCase();
+        fs.querySelectorAll(".options li").forEach(function (li) {
+          // A picked code stays in view whatever the search.
+          var picked = li.querySelector("input:checked");
+          li.hidden = q !== "" && !picked && li.textContent.toLowerCase().indexOf(q) < 0;
+        });
+      });
+      search.addEventListener("keydown", function (e) { if (e.key === "Enter") e.preventDefault(); });
     });
+    var close = document.getElementById("help-close");
+    if (close) close.addEventListener("click", function () { document.getElementById("help").close(); });
   });
 })();

@@ -50,15 +50,16 @@ join dashboard_technologies k on k.id = dt.technology_id
 join documents d on d.id = dt.document_id;
 
 -- Undo (issue 15): a decision that reverses an earlier one, kept in the
--- history beside it. A merge records what it moved, so its undo moves
--- exactly that back.
+-- history beside it. A merge records what it moved and a correction the
+-- codes it replaced, so their undo puts exactly that back.
 alter table review_decisions drop constraint review_decisions_action_check;
 alter table review_decisions add constraint review_decisions_action_check
     check (action in ('accept', 'correct', 'not_relevant', 'merge', 'note', 'rename', 'split', 'undo'));
 alter table review_decisions
     add column undoes bigint references review_decisions (id),
     add column moved_documents text[],
-    add column moved_technologies bigint[];
+    add column moved_technologies bigint[],
+    add column previous_codes jsonb;
 create unique index review_decisions_undoes_idx on review_decisions (undoes) where undoes is not null;
 
 grant select on all tables in schema report to horizon_reader;
