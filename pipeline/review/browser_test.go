@@ -227,7 +227,13 @@ func TestBrowserReviewFlow(t *testing.T) {
 		t.Errorf("the planted text is not shown as text: %q", text)
 	}
 
-	// Keyboard: n claims the next item, a accepts it.
+	// Keyboard: ? shows the shortcuts, n claims the next item, a accepts it.
+	do(t, ctx, "press ?", chromedp.Navigate(a.URL+"/queue"), chromedp.WaitVisible(chromedp.CSS(`#claim-next`)),
+		chromedp.KeyEvent("?"), chromedp.WaitVisible(chromedp.CSS(`dialog#help`)))
+	if text := run(t, ctx, "help", chromedp.Text(chromedp.CSS(`dialog#help`))); !strings.Contains(text, "judge not relevant") {
+		t.Errorf("the shortcut help reads %q", text)
+	}
+	do(t, ctx, "close the help", chromedp.Click(chromedp.CSS(`#help-close`)), chromedp.WaitNotVisible(chromedp.CSS(`dialog#help`)))
 	do(t, ctx, "press n", chromedp.Navigate(a.URL+"/queue"), chromedp.WaitVisible(chromedp.CSS(`#claim-next`)),
 		chromedp.KeyEvent("n"), chromedp.WaitVisible(chromedp.CSS(`#accept-form`)))
 	next := run(t, ctx, "location", chromedp.Location())

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -57,7 +58,7 @@ type itemView struct {
 	Rival string
 	// Queue is the queue's filter the analyst came with, kept by "Next
 	// item" and "then next"; QueueFields are its fields.
-	Queue       string
+	Queue       template.URL // encoded by url.Values, so safe in a link
 	QueueFields [][2]string
 	// MergeQuery and Candidates are the merge search and its preview.
 	MergeQuery string
@@ -141,7 +142,7 @@ func (s *Server) showItem(w http.ResponseWriter, r *http.Request, id int64, stat
 			cmp.Or(names[rival], rival), cmp.Or(names[chosen], chosen))
 	}
 	if f, err := parseFilter(r.URL.Query()); err == nil {
-		v.Queue = queueQuery(f).Encode()
+		v.Queue = template.URL(queueQuery(f).Encode())
 		for k, vals := range queueQuery(f) {
 			v.QueueFields = append(v.QueueFields, [2]string{k, vals[0]})
 		}

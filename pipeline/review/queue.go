@@ -3,6 +3,7 @@ package review
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -36,7 +37,7 @@ type queueView struct {
 	// TypeNames names the types; ItemQuery is the filter an item link
 	// carries, so that "Next item" there keeps it.
 	TypeNames    map[string]string
-	ItemQuery    string
+	ItemQuery    template.URL // encoded by url.Values, so safe in a link
 	DecidedToday int
 	DecidedAll   int
 }
@@ -104,7 +105,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	for _, c := range v.Types {
 		v.TypeNames[c.Code] = c.Name
 	}
-	v.ItemQuery = queueQuery(f).Encode()
+	v.ItemQuery = template.URL(queueQuery(f).Encode())
 	if v.DecidedToday, v.DecidedAll, err = s.store.DecidedBy(ctx, se.User.Name); err != nil {
 		s.fail(w, r, err)
 		return

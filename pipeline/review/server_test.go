@@ -689,3 +689,39 @@ func TestARoleChangeKeepsThePassword(t *testing.T) {
 		t.Errorf("a new account without a password: %d, want 400", code)
 	}
 }
+
+// TestNextItemKeepsTheQueueFilter works a filtered queue: the item links,
+// "Next item" and "then next" all stay within the filter.
+func TestNextItemKeepsTheQueueFilter(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, review.Config{})
+	ana := a.client(t)
+	ana.login("ana", password)
+	const filter = "type=DIAGNOSTIC"
+	_, body, _ := ana.get("/queue?" + filter)
+	if !strings.Contains(body, `?type=DIAGNOSTIC"`) {
+		t.Error("the filtered queue's item links drop the filter")
+	}
+	tok := ana.csrf("/queue")
+	code, _, loc := ana.post("/queue/next", url.Values{"csrf": {tok}, "type": {"DIAGNOSTIC"}})
+	if code != http.StatusSeeOther || !strings.HasSuffix(loc, "?"+filter) {
+		t.Fatalf("claim next in the filtered queue: %d %s", code, loc)
+	}
+	first := strings.TrimSuffix(loc, "?"+filter)
+	_, body, _ = ana.get(loc)
+	if !strings.Contains(body, `<input type="hidden" name="type" value="DIAGNOSTIC">`) || !strings.Contains(body, `name="queue" value="type=DIAGNOSTIC"`) {
+		t.Error("the item page's Next item and decision forms drop the queue filter")
+	}
+	// Accept, then next: the next item is the other diagnostic one, in the
+	// same filter, and once none is left the page says so.
+	code, _, next := ana.post(first+"/decide", url.Values{"csrf": {tok}, "action": {"accept"}, "then": {"next"}, "queue": {filter}})
+	if code != http.StatusSeeOther || next == loc || !strings.HasSuffix(next, "?"+filter) {
+		t.Fatalf("accept then next: %d %s", code, next)
+	}
+	var typ string
+	id := strings.TrimPrefix(strings.TrimSuffix(next, "?"+filter), "/items/")
+	if err := a.store.Pool().QueryRow(context.Background(), `select c.code from review_items r join report.technology_codes c
+		on c.technology_id = r.technology_id and c.dimension = 'type' where r.id = $1`, id).Scan(&typ); err != nil || typ != "DIAGNOSTIC" {
+		t.Errorf("then next opened item %s of type %q (%v), outside the filter", id, typ, err)
+	}
+}

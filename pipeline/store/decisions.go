@@ -240,6 +240,13 @@ func undo(ctx context.Context, tx pgx.Tx, techID, undoID, undone int64) error {
 			ids, movedTechs); err != nil {
 			return err
 		}
+		var now int64
+		if err := tx.QueryRow(ctx, `select coalesce(merged_into, 0) from technologies where id = $1`, techID).Scan(&now); err != nil {
+			return err
+		}
+		if now != into {
+			return fmt.Errorf("a later decision moved the technology on; undo that one first: %w", ErrRefused)
+		}
 		// The technology stands alone again, what had been merged into it
 		// before is merged into it again, and its documents come back.
 		if _, err := tx.Exec(ctx, `update technologies set merged_into = case when id = $1 then null else $1 end

@@ -1,0 +1,162 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+// state is what an undo must restore exactly: every technology's merge,
+// exclusion and analyst codes, every document's technology, and the
+// automatic codes.
+func state(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	rows, err := st.Pool().Query(context.Background(), `
+select 'tech ' || id || ' merged ' || coalesce(merged_into, 0) from technologies
+union all select 'excluded ' || technology_id from technology_exclusions
+union all select 'analyst ' || technology_id || ' ' || dimension || ' ' || code from technology_codes
+union all select 'doc ' || document_id || ' -> ' || technology_id from document_technologies
+union all select 'auto ' || technology_id || ' ' || dimension || ' ' || code from technology_auto_codes`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	prod := func(id, name string) message.Organisation { return message.Organisation{Kind: "product", ID: id, Name: name} }
+	if err := st.SaveClassifications(ctx, []message.Classification{
+		announced("a1", "r1", t0, "STROKE", prod("e-stroke", "e-Stroke")),
+		announced("a2", "r1", t0, "STROKE", prod("e-stroke", "e-Stroke")),
+		announced("b", "r1", t0, "CARDIOLOGY", prod("heartflow", "HeartFlow")),
+		announced("c", "r1", t0, "NEUROLOGY", prod("viz", "Viz LVO")),
+		announced("d", "r1", t0, "ONCOLOGY_MIXED", prod("paige", "Paige Prostate")),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var itemA, itemB, itemC, itemD, techA, techB, techC, techD int64
+	for _, x := range []struct {
+		doc        string
+		item, tech *int64
+	}{{"a1", &itemA, &techA}, {"b", &itemB, &techB}, {"c", &itemC, &techC}, {"d", &itemD, &techD}} {
+		if err := st.Pool().QueryRow(ctx, `select r.id, r.technology_id from review_items r where r.document_id = $1`, x.doc).Scan(x.item, x.tech); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastDecision := func() int64 {
+		var id int64
+		if err := st.Pool().QueryRow(ctx, `select max(id) from review_decisions`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	decide := func(d store.Decision) error {
+		t.Helper()
+		d.Analyst = "ana"
+		return st.Decide(ctx, d)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(what string, before []string) {
+		t.Helper()
+		if after := state(t, st); !slices.Equal(before, after) {
+			t.Errorf("%s did not restore the state:\nbefore %q\nafter  %q", what, before, after)
+		}
+	}
+
+	// B was merged into C before: C merged into A takes B along; the
+	// undo brings back C alone, with B merged into it as it was.
+	must(decide(store.Decision{ItemID: itemB, Action: store.ActionMerge, MergeInto: techC}))
+	before := state(t, st)
+	must(decide(store.Decision{ItemID: itemC, Action: store.ActionMerge, MergeInto: techA}))
+	merge := lastDecision()
+	if slices.Equal(before, state(t, st)) {
+		t.Fatal("the merge changed nothing")
+	}
+	// While a later merge moved A on, the first merge's undo is refused.
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionMerge, MergeInto: techD}))
+	if err := decide(store.Decision{ItemID: itemC, Action: store.ActionUndo, Undoes: merge}); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("undoing a merge a later merge built on: %v, want refused", err)
+	}
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionUndo, Undoes: lastDecision()}))
+	must(decide(store.Decision{ItemID: itemC, Action: store.ActionUndo, Undoes: merge}))
+	same("undoing a merge", before)
+	if err := decide(store.Decision{ItemID: itemC, Action: store.ActionUndo, Undoes: merge}); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("a second undo of one decision: %v, want refused", err)
+	}
+
+	// Corrections: undo restores the analyst codes the correction replaced,
+	// and refuses while a later correction stands on top.
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionCorrect, Codes: map[string][]string{"clinical_area": {"NEUROLOGY"}}}))
+	first := lastDecision()
+	before = state(t, st)
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionCorrect, Codes: map[string][]string{"clinical_area": {"CARDIOLOGY", "STROKE"}, "stage": {"TRIAL"}}}))
+	second := lastDecision()
+	if err := decide(store.Decision{ItemID: itemA, Action: store.ActionUndo, Undoes: first}); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("undoing a correction a later one replaced: %v, want refused", err)
+	}
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionUndo, Undoes: second}))
+	same("undoing a correction", before)
+
+	// Not relevant: an accept or a merge into it is refused until it is
+	// undone; the undo brings it back.
+	before = state(t, st)
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionNotRelevant}))
+	excluded := lastDecision()
+	if err := decide(store.Decision{ItemID: itemA, Action: store.ActionAccept}); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("accepting a technology judged not relevant: %v, want refused", err)
+	}
+	if err := decide(store.Decision{ItemID: itemC, Action: store.ActionMerge, MergeInto: techA}); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("merging into a technology judged not relevant: %v, want refused", err)
+	}
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionUndo, Undoes: excluded}))
+	same("undoing not relevant", before)
+
+	// Accept freezes the codes; its undo lets the rules' codes through again.
+	before = state(t, st)
+	must(decide(store.Decision{ItemID: itemC, Action: store.ActionAccept}))
+	must(decide(store.Decision{ItemID: itemC, Action: store.ActionUndo, Undoes: lastDecision()}))
+	same("undoing an accept", before)
+
+	// A note has no undo, nor has an undo; a decision about another
+	// technology is not this item's to undo.
+	must(decide(store.Decision{ItemID: itemC, Action: store.ActionNote, Note: "checked"}))
+	note := lastDecision()
+	for _, d := range []store.Decision{
+		{ItemID: itemC, Action: store.ActionUndo, Undoes: note},
+		{ItemID: itemC, Action: store.ActionUndo, Undoes: merge + 1},
+		{ItemID: itemD, Action: store.ActionUndo, Undoes: note},
+		{ItemID: itemC, Action: store.ActionUndo, Undoes: first},
+	} {
+		if err := decide(d); !errors.Is(err, store.ErrRefused) {
+			t.Errorf("undo of decision %d from item %d: %v, want refused", d.Undoes, d.ItemID, err)
+		}
+	}
+	var undos int
+	if err := st.Pool().QueryRow(ctx, `select count(*) from review_decisions where action = 'undo'`).Scan(&undos); err != nil || undos != 5 {
+		t.Errorf("%d undo decisions on record (%v), want 5", undos, err)
+	}
+}
