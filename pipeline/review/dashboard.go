@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
@@ -135,18 +133,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	f, problem := readFilter(r.URL.Query())
 	v := dashboardView{Filter: f, Problem: problem, Tables: map[string]store.Table{}, Charts: map[string]barChart{},
 		Query: filterQuery(f)}
-	// The reports are independent: run them side by side, each on its own
+	// The reports filter once and then run side by side, each on its own
 	// connection of the read-only pool.
-	tables := make([]store.Table, len(store.DashboardReports))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	for i, rep := range store.DashboardReports {
-		g.Go(func() (err error) {
-			tables[i], err = s.reports.Run(gctx, rep, f)
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	tables, err := s.reports.RunAll(ctx, store.DashboardReports, f)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -197,7 +197,8 @@ select c.dimension, c.code, coalesce(r.name, ''), c.source
 from report.technology_codes c
 left join reference_codes r on r.dimension = c.dimension and r.code = c.code
 where c.technology_id = $1
-order by c.dimension, c.code`, id)
+order by array_position(array['relevance', 'type', 'subtype', 'clinical_area', 'workforce_group', 'point_of_care',
+                              'stage', 'horizon', 'region'], c.dimension), c.dimension, c.code`, id)
 	if err != nil {
 		return t, fmt.Errorf("reading codes of technology %d: %w", id, err)
 	}

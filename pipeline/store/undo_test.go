@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -36,6 +37,32 @@ union all select 'auto ' || technology_id || ' ' || dimension || ' ' || code fro
 	}
 	slices.Sort(out)
 	return out
+}
+
+// facetsMatch checks that report.technology_facets, which reads the tables
+// directly for speed, keeps the technologies report.technologies keeps,
+// each under the same main type.
+func facetsMatch(t *testing.T, st *store.Store, when string) {
+	t.Helper()
+	var diff []string
+	rows, err := st.Pool().Query(context.Background(), `
+(select technology_id, coalesce(type, '') from report.technologies except select technology_id, coalesce(type, '') from report.technology_facets)
+union all
+(select technology_id, coalesce(type, '') from report.technology_facets except select technology_id, coalesce(type, '') from report.technologies)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var typ string
+		if err := rows.Scan(&id, &typ); err != nil {
+			t.Fatal(err)
+		}
+		diff = append(diff, fmt.Sprintf("%d %s", id, typ))
+	}
+	if len(diff) > 0 {
+		t.Errorf("%s, report.technology_facets and report.technologies differ on %q", when, diff)
+	}
 }
 
 func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
@@ -82,6 +109,7 @@ func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
 	}
 	same := func(what string, before []string) {
 		t.Helper()
+		facetsMatch(t, st, what)
 		if after := state(t, st); !slices.Equal(before, after) {
 			t.Errorf("%s did not restore the state:\nbefore %q\nafter  %q", what, before, after)
 		}
@@ -113,7 +141,8 @@ func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
 	must(decide(store.Decision{ItemID: itemA, Action: store.ActionCorrect, Codes: map[string][]string{"clinical_area": {"NEUROLOGY"}}}))
 	first := lastDecision()
 	before = state(t, st)
-	must(decide(store.Decision{ItemID: itemA, Action: store.ActionCorrect, Codes: map[string][]string{"clinical_area": {"CARDIOLOGY", "STROKE"}, "stage": {"TRIAL"}}}))
+	must(decide(store.Decision{ItemID: itemA, Action: store.ActionCorrect, Codes: map[string][]string{"clinical_area": {"CARDIOLOGY", "STROKE"}, "stage": {"TRIAL"}, "type": {"THERAPEUTIC", "P4"}}}))
+	facetsMatch(t, st, "after a correction of the type")
 	second := lastDecision()
 	if err := decide(store.Decision{ItemID: itemA, Action: store.ActionUndo, Undoes: first}); !errors.Is(err, store.ErrRefused) {
 		t.Errorf("undoing a correction a later one replaced: %v, want refused", err)
@@ -126,6 +155,7 @@ func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
 	before = state(t, st)
 	must(decide(store.Decision{ItemID: itemA, Action: store.ActionNotRelevant}))
 	excluded := lastDecision()
+	facetsMatch(t, st, "after not relevant")
 	if err := decide(store.Decision{ItemID: itemA, Action: store.ActionAccept}); !errors.Is(err, store.ErrRefused) {
 		t.Errorf("accepting a technology judged not relevant: %v, want refused", err)
 	}
@@ -159,4 +189,39 @@ func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
 	if err := st.Pool().QueryRow(ctx, `select count(*) from review_decisions where action = 'undo'`).Scan(&undos); err != nil || undos != 5 {
 		t.Errorf("%d undo decisions on record (%v), want 5", undos, err)
 	}
+}
+
+// TestAMergedTechnologyCountsUnderItsBestEvidencedType merges two
+// announcements typed differently: the dashboard counts the technology
+// once, under the type with the most weight of evidence, not the first in
+// the alphabet.
+func TestAMergedTechnologyCountsUnderItsBestEvidencedType(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	strong := announced("strong", "r1", t0, "CARDIOLOGY", message.Organisation{Kind: "product", ID: "p1", Name: "PulseAI"})
+	strong.Labels[0] = message.Label{Dimension: "type", Code: "REMOTE_MONITORING", Score: 4}
+	weak := announced("weak", "r1", t0, "CARDIOLOGY", message.Organisation{Kind: "product", ID: "p2", Name: "Pulse Watch"})
+	weak.Labels[0] = message.Label{Dimension: "type", Code: "DIAGNOSTIC", Score: 1}
+	if err := st.SaveClassifications(ctx, []message.Classification{strong, weak}); err != nil {
+		t.Fatal(err)
+	}
+	var item, into int64
+	if err := st.Pool().QueryRow(ctx, `select r.id, (select technology_id from document_technologies where document_id = 'strong')
+		from review_items r where r.document_id = 'weak'`).Scan(&item, &into); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Decide(ctx, store.Decision{ItemID: item, Analyst: "ana", Action: store.ActionMerge, MergeInto: into}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var typ string
+	if err := st.Pool().QueryRow(ctx, `select count(*), min(type) from report.technologies`).Scan(&n, &typ); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || typ != "REMOTE_MONITORING" {
+		t.Errorf("after the merge: %d technologies of type %s, want 1 of REMOTE_MONITORING", n, typ)
+	}
+	facetsMatch(t, st, "after a merge of two types")
 }

@@ -41,13 +41,35 @@ left join (
     group by 1
 ) m on m.technology_id = t.id;
 
--- Each counted technology's announcements: which source, when published
--- (or first seen, when the page gave no date).
+-- Every technology's announcements: which source, when published (or
+-- first seen, when the page gave no date). Join report.technologies (or
+-- report.technology_facets) for the technologies dashboards count.
 create view report.technology_documents as
 select dt.technology_id, dt.document_id, d.source_id, coalesce(d.published_at, d.first_seen) as published_at
 from document_technologies dt
-join dashboard_technologies k on k.id = dt.technology_id
 join documents d on d.id = dt.document_id;
+
+-- The technologies dashboards count with what the filters need, cheaply.
+-- Same rows and main type as report.technologies (a test holds them
+-- equal), read from the tables rather than through report.technology_codes,
+-- whose per-row exclusions cost a filter 0.2 s at 10,000 technologies:
+-- counted = not merged, not excluded, with a relevance code (an analyst's or
+-- the rules'); main type = the analyst's (the first by code), else the
+-- rules' best-scored.
+create view report.technology_facets as
+select t.id as technology_id, coalesce(at.code, au.code) as type, t.name, t.vendor
+from technologies t
+left join (
+    select technology_id, min(code) as code from technology_codes where dimension = 'type' group by 1
+) at on at.technology_id = t.id
+left join (
+    select distinct on (technology_id) technology_id, code from technology_auto_codes
+    where dimension = 'type' order by technology_id, score desc, code
+) au on au.technology_id = t.id
+where t.merged_into is null
+  and not exists (select 1 from technology_exclusions x where x.technology_id = t.id)
+  and (exists (select 1 from technology_codes c where c.technology_id = t.id and c.dimension = 'relevance')
+       or exists (select 1 from technology_auto_codes a where a.technology_id = t.id and a.dimension = 'relevance'));
 
 -- Undo (issue 15): a decision that reverses an earlier one, kept in the
 -- history beside it. A merge records what it moved and a correction the
