@@ -70,7 +70,9 @@ func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
 	st := testenv.Store(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	prod := func(id, name string) message.Organisation { return message.Organisation{Kind: "product", ID: id, Name: name} }
+	prod := func(id, name string) message.Organisation {
+		return message.Organisation{Kind: "product", ID: id, Name: name}
+	}
 	if err := st.SaveClassifications(ctx, []message.Classification{
 		announced("a1", "r1", t0, "STROKE", prod("e-stroke", "e-Stroke")),
 		announced("a2", "r1", t0, "STROKE", prod("e-stroke", "e-Stroke")),
