@@ -308,6 +308,13 @@ func TestBrowserTechnologyPage(t *testing.T) {
 	if h1 := run(t, b, "heading", chromedp.Text(chromedp.CSS(`h1`))); !strings.Contains(h1, "LungScan Leeds") {
 		t.Errorf("after the split the page is %q", h1)
 	}
+	// The split is undone from the history: the announcement goes back.
+	do(t, b, "undo the split", chromedp.Click(chromedp.CSS(`li[data-action="split"] form.undo button`)),
+		chromedp.WaitVisible(chromedp.CSS(`li[data-action="undo"]`)))
+	if h2 := run(t, b, "announcements", chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(h2, "Undone") ||
+		!strings.Contains(h2, "Chest X-ray AI reaches a second Leeds hospital") || !strings.Contains(h2, "Announcements 2") {
+		t.Errorf("after undoing the split the page reads %q", short(h2))
+	}
 }
 
 func short(s string) string {

@@ -447,6 +447,8 @@ func (s *Server) showTechnology(w http.ResponseWriter, r *http.Request, id int64
 		flash = "Saved: the name and developer are yours now; no automatic run changes them."
 	case "split":
 		flash = "Split: the documents you chose are a technology of their own."
+	case "undone":
+		flash = "Undone: the decision no longer applies; both stay in the history."
 	default:
 		flash = ""
 	}
@@ -497,6 +499,31 @@ func (s *Server) split(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("split", "technology", id, "into", newID, "analyst", se.User.Name)
 	http.Redirect(w, r, fmt.Sprintf("/technologies/%d?done=split", newID), http.StatusSeeOther)
+}
+
+// undoEdit reverses a rename or a split from the technology's history.
+func (s *Server) undoEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	undone, err := strconv.ParseInt(r.PostFormValue("undoes"), 10, 64)
+	if err != nil || undone <= 0 {
+		s.showTechnology(w, r, id, http.StatusBadRequest, "Undo needs the decision to undo.", "")
+		return
+	}
+	se, _ := sessionFrom(r.Context())
+	err = s.store.UndoEdit(r.Context(), id, se.User.Name, undone)
+	switch {
+	case errors.Is(err, store.ErrRefused):
+		s.showTechnology(w, r, id, http.StatusConflict, refusal(err), "")
+		return
+	case !s.found(w, r, err):
+		return
+	}
+	s.log.Info("undone", "technology", id, "decision", undone, "analyst", se.User.Name)
+	http.Redirect(w, r, fmt.Sprintf("/technologies/%d?done=undone", id), http.StatusSeeOther)
 }
 
 // editError is what an analyst is told of an edit refused: the reason,

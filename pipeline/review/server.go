@@ -134,6 +134,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /technologies/{id}", s.authenticated(store.RoleReader, s.technology))
 	s.mux.HandleFunc("POST /technologies/{id}/rename", s.authenticated(store.RoleAnalyst, s.rename))
 	s.mux.HandleFunc("POST /technologies/{id}/split", s.authenticated(store.RoleAnalyst, s.split))
+	s.mux.HandleFunc("POST /technologies/{id}/undo", s.authenticated(store.RoleAnalyst, s.undoEdit))
 	s.mux.HandleFunc("GET /export/gold.jsonl", s.authenticated(store.RoleAnalyst, s.exportGold))
 	s.mux.HandleFunc("GET /export/documents.jsonl", s.authenticated(store.RoleAnalyst, s.exportDocuments))
 

@@ -34,16 +34,24 @@ func (s *Store) Rename(ctx context.Context, id int64, analyst, name, vendor, not
 		return fmt.Errorf("renaming technology %d: %q is no developer's name: %w", id, vendor, ErrBadEdit)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `update technologies set name = $2, vendor = nullif($3, ''), named_by = 'analyst'
-			where id = $1 and merged_into is null`, id, name, vendor)
+		// What the rename replaces, for its undo.
+		var was struct{ name, vendor, namedBy string }
+		err := tx.QueryRow(ctx, `select name, coalesce(vendor, ''), named_by from technologies
+			where id = $1 and merged_into is null for no key update`, id).Scan(&was.name, &was.vendor, &was.namedBy)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("renaming technology %d: %w", id, ErrNoItem)
+		}
 		if err != nil {
 			return fmt.Errorf("renaming technology %d: %w", id, err)
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("renaming technology %d: %w", id, ErrNoItem)
+		if _, err := tx.Exec(ctx, `update technologies set name = $2, vendor = nullif($3, ''), named_by = 'analyst'
+			where id = $1`, id, name, vendor); err != nil {
+			return fmt.Errorf("renaming technology %d: %w", id, err)
 		}
-		_, err = tx.Exec(ctx, `insert into review_decisions (technology_id, analyst, action, new_name, new_vendor, note)
-			values ($1, $2, 'rename', $3, nullif($4, ''), nullif($5, ''))`, id, analyst, name, vendor, note)
+		_, err = tx.Exec(ctx, `insert into review_decisions (technology_id, analyst, action, new_name, new_vendor, note,
+				previous_name, previous_vendor, previous_named_by)
+			values ($1, $2, 'rename', $3, nullif($4, ''), nullif($5, ''), $6, $7, $8)`, id, analyst, name, vendor, note,
+			was.name, was.vendor, was.namedBy)
 		if err != nil {
 			return fmt.Errorf("recording the renaming of technology %d: %w", id, err)
 		}
@@ -116,4 +124,89 @@ func (s *Store) Split(ctx context.Context, id int64, analyst string, documents [
 		return nil
 	})
 	return newID, err
+}
+
+// UndoEdit reverses a rename or a split of technology id by analyst,
+// recording an undo decision beside it: a rename's technology takes back
+// the name, developer and naming it had; a split-off technology's
+// announcements (and their open review items) go back, and it is merged
+// into the technology it came from. It refuses with ErrRefused what it
+// cannot reverse exactly: a rename renamed again since, a split-off
+// technology merged elsewhere, a decision already undone or not this
+// technology's.
+func (s *Store) UndoEdit(ctx context.Context, id int64, analyst string, undone int64) error {
+	if analyst == "" {
+		return errors.New("undoing: analyst is required")
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var d struct {
+			action, newName, newVendor string
+			prevName, prevVendor, prevBy *string
+			tech, splitInto            int64
+			docs                       []string
+		}
+		err := tx.QueryRow(ctx, `select action, coalesce(technology_id, 0), coalesce(new_name, ''), coalesce(new_vendor, ''),
+			previous_name, previous_vendor, previous_named_by, coalesce(split_into, 0), coalesce(split_documents, '{}')
+			from review_decisions where id = $1 for update`, undone).Scan(&d.action, &d.tech, &d.newName, &d.newVendor,
+			&d.prevName, &d.prevVendor, &d.prevBy, &d.splitInto, &d.docs)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows) || (err == nil && d.tech != id):
+			return fmt.Errorf("undoing decision #%d: it is not about technology #%d: %w", undone, id, ErrRefused)
+		case err != nil:
+			return fmt.Errorf("undoing decision #%d: %w", undone, err)
+		}
+		switch d.action {
+		case ActionRename:
+			if d.prevName == nil {
+				return fmt.Errorf("undoing decision #%d: it was recorded before renames could be undone; rename it again: %w", undone, ErrRefused)
+			}
+			tag, err := tx.Exec(ctx, `update technologies set name = $2, vendor = nullif($3, ''), named_by = $4
+				where id = $1 and name = $5 and coalesce(vendor, '') = $6`, id, *d.prevName, *d.prevVendor, *d.prevBy, d.newName, d.newVendor)
+			if err != nil {
+				return fmt.Errorf("undoing decision #%d: %w", undone, err)
+			}
+			if tag.RowsAffected() == 0 {
+				return fmt.Errorf("undoing decision #%d: the technology was renamed or merged since; undo that first: %w", undone, ErrRefused)
+			}
+		case ActionSplit:
+			// Lock both in id order, as merges and the loader do.
+			if _, err := tx.Exec(ctx, `select 1 from technologies where id = any($1) order by id for no key update`,
+				[]int64{id, d.splitInto}); err != nil {
+				return fmt.Errorf("undoing decision #%d: %w", undone, err)
+			}
+			var mergedInto int64
+			if err := tx.QueryRow(ctx, `select coalesce(max(merged_into), 0) from technologies where id = any($1)`,
+				[]int64{id, d.splitInto}).Scan(&mergedInto); err != nil {
+				return fmt.Errorf("undoing decision #%d: %w", undone, err)
+			}
+			if mergedInto != 0 {
+				return fmt.Errorf("undoing decision #%d: a later merge moved one of the two technologies; undo that first: %w", undone, ErrRefused)
+			}
+			steps := []struct {
+				sql  string
+				args []any
+			}{
+				{`update document_technologies set technology_id = $1, matched_by = 'analyst', linked_at = now() where technology_id = $2`, []any{id, d.splitInto}},
+				{`update review_items set technology_id = $1 where technology_id = $2 and state <> 'decided'`, []any{id, d.splitInto}},
+				{`update technologies set merged_into = $1 where id = $2`, []any{id, d.splitInto}},
+				{`select refresh_technology_auto_codes(array[$1::bigint, $2::bigint])`, []any{id, d.splitInto}},
+			}
+			for _, st := range steps {
+				if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+					return fmt.Errorf("undoing decision #%d: %w", undone, err)
+				}
+			}
+		default:
+			return fmt.Errorf("undoing decision #%d: a %s is undone from its review item: %w", undone, didWord(d.action), ErrRefused)
+		}
+		_, err = tx.Exec(ctx, `insert into review_decisions (technology_id, analyst, action, undoes) values ($1, $2, 'undo', $3)`,
+			id, analyst, undone)
+		if isUniqueViolation(err) {
+			return fmt.Errorf("undoing decision #%d: it is already undone: %w", undone, ErrRefused)
+		}
+		if err != nil {
+			return fmt.Errorf("undoing decision #%d: %w", undone, err)
+		}
+		return nil
+	})
 }

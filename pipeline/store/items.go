@@ -70,10 +70,12 @@ type HistoryEntry struct {
 	UndoneBy int64
 }
 
-// Undoable reports whether the decision can still be undone: a not
-// relevant, merge, accept or correct that no undo has reversed yet.
+// Undoable reports whether the decision can still be undone: any but a
+// note or an undo, that no undo has reversed yet. Decisions on a review
+// item are undone there (Decide), renames and splits on the technology
+// (UndoEdit).
 func (h HistoryEntry) Undoable() bool {
-	return h.UndoneBy == 0 && slices.Contains(undoable, h.Action)
+	return h.UndoneBy == 0 && (slices.Contains(undoable, h.Action) || h.Action == ActionRename || h.Action == ActionSplit)
 }
 
 // TechnologyMark is a regulatory mark of a technology: when a document

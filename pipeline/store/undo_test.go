@@ -227,3 +227,80 @@ func TestAMergedTechnologyCountsUnderItsBestEvidencedType(t *testing.T) {
 	}
 	facetsMatch(t, st, "after a merge of two types")
 }
+
+// TestUndoOfARenameAndASplit renames a technology and splits an
+// announcement off it, then undoes both from the technology: names,
+// documents, review items and codes are as they were.
+func TestUndoOfARenameAndASplit(t *testing.T) {
+	t.Parallel()
+	st := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	p := message.Organisation{Kind: "product", ID: "e-stroke", Name: "e-Stroke"}
+	if err := st.SaveClassifications(ctx, []message.Classification{
+		announced("a", "r1", t0, "STROKE", p), announced("b", "r1", t0, "NEUROLOGY", p)}); err != nil {
+		t.Fatal(err)
+	}
+	var tech int64
+	if err := st.Pool().QueryRow(ctx, `select technology_id from document_technologies where document_id = 'a'`).Scan(&tech); err != nil {
+		t.Fatal(err)
+	}
+	last := func() int64 {
+		var id int64
+		if err := st.Pool().QueryRow(ctx, `select max(id) from review_decisions`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	items := func() []string {
+		rows, _ := st.Pool().Query(ctx, `select document_id || ' ' || coalesce(technology_id, 0) from review_items order by 1`)
+		var out []string
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			out = append(out, s)
+		}
+		return out
+	}
+	before, itemsBefore := state(t, st), items()
+	var name string
+	if err := st.Rename(ctx, tech, "ana", "e-Stroke Suite", "Brainomix", ""); err != nil {
+		t.Fatal(err)
+	}
+	rename := last()
+	if err := st.Rename(ctx, tech, "ana", "Brainomix e-Stroke", "Brainomix", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UndoEdit(ctx, tech, "ana", rename); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("undoing a rename renamed again since: %v, want refused", err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.UndoEdit(ctx, tech, "ana", last()))
+	must(st.UndoEdit(ctx, tech, "ana", rename))
+	if err := st.Pool().QueryRow(ctx, `select name from technologies where id = $1`, tech).Scan(&name); err != nil || name != "e-Stroke" {
+		t.Errorf("after undoing both renames the technology is %q (%v), want e-Stroke", name, err)
+	}
+	newID, err := st.Split(ctx, tech, "ana", []string{"b"}, "Stroke Triage", "", "")
+	must(err)
+	split := last()
+	if err := st.UndoEdit(ctx, newID, "ana", split); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("undoing a split from the technology split off: %v, want refused (it is the original's decision)", err)
+	}
+	must(st.UndoEdit(ctx, tech, "ana", split))
+	after := slices.DeleteFunc(state(t, st), func(s string) bool { return s == fmt.Sprintf("tech %d merged %d", newID, tech) })
+	if !slices.Equal(before, after) {
+		t.Errorf("after undoing the split:\nbefore %q\nafter  %q", before, after)
+	}
+	if got := items(); !slices.Equal(got, itemsBefore) {
+		t.Errorf("review items after undoing the split: %q, want %q", got, itemsBefore)
+	}
+	facetsMatch(t, st, "after undoing a split")
+	if err := st.UndoEdit(ctx, tech, "ana", split); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("undoing a split twice: %v, want refused", err)
+	}
+}

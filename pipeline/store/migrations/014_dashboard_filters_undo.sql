@@ -72,8 +72,8 @@ where t.merged_into is null
        or exists (select 1 from technology_auto_codes a where a.technology_id = t.id and a.dimension = 'relevance'));
 
 -- Undo (issue 15): a decision that reverses an earlier one, kept in the
--- history beside it. A merge records what it moved and a correction the
--- codes it replaced, so their undo puts exactly that back.
+-- history beside it. A merge records what it moved, a correction the codes
+-- and a rename the name it replaced, so their undo puts exactly that back.
 alter table review_decisions drop constraint review_decisions_action_check;
 alter table review_decisions add constraint review_decisions_action_check
     check (action in ('accept', 'correct', 'not_relevant', 'merge', 'note', 'rename', 'split', 'undo'));
@@ -81,7 +81,10 @@ alter table review_decisions
     add column undoes bigint references review_decisions (id),
     add column moved_documents text[],
     add column moved_technologies bigint[],
-    add column previous_codes jsonb;
+    add column previous_codes jsonb,
+    add column previous_name text,
+    add column previous_vendor text,
+    add column previous_named_by text;
 create unique index review_decisions_undoes_idx on review_decisions (undoes) where undoes is not null;
 
 grant select on all tables in schema report to horizon_reader;
