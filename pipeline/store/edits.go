@@ -140,10 +140,10 @@ func (s *Store) UndoEdit(ctx context.Context, id int64, analyst string, undone i
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var d struct {
-			action, newName, newVendor string
+			action, newName, newVendor   string
 			prevName, prevVendor, prevBy *string
-			tech, splitInto            int64
-			docs                       []string
+			tech, splitInto              int64
+			docs                         []string
 		}
 		err := tx.QueryRow(ctx, `select action, coalesce(technology_id, 0), coalesce(new_name, ''), coalesce(new_vendor, ''),
 			previous_name, previous_vendor, previous_named_by, coalesce(split_into, 0), coalesce(split_documents, '{}')

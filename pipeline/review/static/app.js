@@ -38,6 +38,7 @@
     x: function () { return open("not-relevant-box", "button"); },
     m: function () { return open("merge-box", "#merge-q"); },
     c: function () { return open("correct-box", ".picker input:not([type=hidden])"); },
+    e: function () { var n = document.querySelector("form.note textarea"); if (n) { document.addEventListener("keyup", function () { n.focus(); }, { once: true }); return true; } return false; },
     "/": function () { var q = document.querySelector("#filters select, .filters select"); if (q) { q.focus(); return true; } return false; },
     "?": help
   };
