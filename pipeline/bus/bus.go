@@ -249,27 +249,50 @@ func (b *Bus) MaxMessageBytes() int {
 }
 
 // PublishFitting publishes v like [Bus.PublishJSON], keeping it under the
-// server's max payload: while its JSON is too large it calls shrink with
-// the number of bytes over, and shrink cuts v (a document's text, say) and
-// reports whether it could. cut says that shrink was called; when v cannot
-// be made small enough the error is ErrTooLarge and nothing is published.
+// server's max payload ([Bus.Fit]). cut says that shrink was called; when
+// v cannot be made small enough the error is ErrTooLarge and nothing is
+// published.
 func (b *Bus) PublishFitting(ctx context.Context, subject, msgID string, v any, shrink func(over int) bool) (duplicate, cut bool, err error) {
+	data, cut, err := b.Fit(subject, v, shrink)
+	if err != nil {
+		return false, cut, err
+	}
+	duplicate, err = b.PublishRaw(ctx, subject, msgID, data)
+	return duplicate, cut, err
+}
+
+// Fit encodes v as JSON under the server's max payload: while its JSON is
+// too large it calls shrink with the number of bytes over, and shrink cuts
+// v (a document's text, say) and reports whether it could. cut says that
+// shrink was called; when v cannot be made small enough the error is
+// ErrTooLarge.
+func (b *Bus) Fit(subject string, v any, shrink func(over int) bool) (data []byte, cut bool, err error) {
 	limit := b.MaxMessageBytes()
 	for range 8 {
 		data, err := json.Marshal(v)
 		if err != nil {
-			return false, cut, fmt.Errorf("encoding message for %s: %w", subject, err)
+			return nil, cut, fmt.Errorf("encoding message for %s: %w", subject, err)
 		}
 		if len(data) <= limit {
-			duplicate, err := b.PublishRaw(ctx, subject, msgID, data)
-			return duplicate, cut, err
+			return data, cut, nil
 		}
 		if !shrink(len(data) - limit) {
-			return false, cut, fmt.Errorf("%s: %d bytes, at most %d: %w", subject, len(data), limit, ErrTooLarge)
+			return nil, cut, fmt.Errorf("%s: %d bytes, at most %d: %w", subject, len(data), limit, ErrTooLarge)
 		}
 		cut = true
 	}
-	return false, cut, fmt.Errorf("%s: still over %d bytes after cutting: %w", subject, limit, ErrTooLarge)
+	return nil, cut, fmt.Errorf("%s: still over %d bytes after cutting: %w", subject, limit, ErrTooLarge)
+}
+
+// PublishAsync publishes data with msgID as Nats-Msg-Id without waiting:
+// the future settles when the server acknowledges it (or fails). Whoever
+// acks an input on the strength of it must wait for the future first.
+func (b *Bus) PublishAsync(subject, msgID string, data []byte) (jetstream.PubAckFuture, error) {
+	f, err := b.js.PublishAsync(subject, data, jetstream.WithMsgID(msgID))
+	if err != nil {
+		return nil, fmt.Errorf("publishing to %s: %w", subject, err)
+	}
+	return f, nil
 }
 
 // PublishRaw publishes data as it is with msgID as Nats-Msg-Id and waits

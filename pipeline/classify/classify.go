@@ -144,69 +144,142 @@ func NewWorker(b *bus.Bus, rs *rules.RuleSet, log *slog.Logger, reg prometheus.R
 	return &Worker{bus: b, rules: rs, log: log, clock: time.Now, metrics: m}
 }
 
+// batchSize is how many documents the worker fetches at once: their
+// classifications are published together, so a larger batch spreads the
+// round trips to the server over more documents.
+const batchSize = 128
+
 // Run works until ctx is cancelled, then finishes the batch in hand.
 func (w *Worker) Run(ctx context.Context) error {
 	w.log.Info("classifier running", "rule_set", w.rules.Version, "rules", w.rules.Rules())
-	return w.bus.Consume(ctx, bus.ClassifierConsumer, 32, time.Second, w.handle)
+	return w.bus.Consume(ctx, bus.ClassifierConsumer, batchSize, time.Second, w.handle)
 }
 
+// handle classifies a batch and publishes the classifications without
+// waiting for each acknowledgement in turn: all are sent, then each input
+// is acked once the stream has acknowledged its output. An output the
+// stream did not take is published again synchronously, waiting out an
+// outage; its message id makes every republication harmless.
 func (w *Worker) handle(ctx context.Context, msgs []jetstream.Msg) {
 	work := context.WithoutCancel(ctx) // finish the batch in hand on shutdown
-	for i, m := range msgs {
-		if !w.handleOne(ctx, work, m) {
+	sent := make([]outgoing, 0, len(msgs))
+	for _, m := range msgs {
+		o, ok := w.prepare(work, m)
+		if !ok {
+			continue // settled: dead-lettered
+		}
+		o.future, o.err = w.bus.PublishAsync(o.subject, o.c.MsgID(), o.data)
+		sent = append(sent, o)
+	}
+	for i, o := range sent {
+		if err := o.wait(ctx); err == nil {
+			w.done(o)
+			continue
+		}
+		if !w.publish(ctx, work, o) {
 			// Shutting down during an outage: hand back what is left.
-			for _, rest := range msgs[i+1:] {
-				_ = rest.NakWithDelay(time.Second)
+			for _, rest := range sent[i+1:] {
+				_ = rest.m.NakWithDelay(time.Second)
 			}
 			return
 		}
 	}
 }
 
-// handleOne classifies one document and publishes the result, waiting out
-// a NATS outage. It returns false when it stopped waiting because ctx ended.
-func (w *Worker) handleOne(ctx, work context.Context, m jetstream.Msg) bool {
+// outgoing is one input and the classification published for it.
+type outgoing struct {
+	m       jetstream.Msg
+	c       message.Classification
+	subject string
+	data    []byte
+	future  jetstream.PubAckFuture
+	err     error
+}
+
+// ackWait bounds the wait for an asynchronous publication's
+// acknowledgement; past it the classification is published again
+// synchronously.
+const ackWait = 10 * time.Second
+
+// wait waits for the stream to acknowledge o's publication.
+func (o outgoing) wait(ctx context.Context) error {
+	if o.err != nil {
+		return o.err
+	}
+	t := time.NewTimer(ackWait)
+	defer t.Stop()
+	select {
+	case <-o.future.Ok():
+		return nil
+	case err := <-o.future.Err():
+		return err
+	case <-t.C:
+		return errors.New("no acknowledgement in time")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// prepare decodes and classifies input m and encodes the classification
+// under the max payload. An input that can never be published (it does not
+// decode, its classification cannot be made small enough) is dead-lettered
+// and prepare returns false.
+func (w *Worker) prepare(work context.Context, m jetstream.Msg) (outgoing, bool) {
 	d, err := message.DecodeDocument(m.Data())
 	if err != nil {
-		// It will never decode: dead-letter it now rather than retry.
-		w.metrics.failed.Inc()
-		if dlErr := w.bus.DeadLetter(work, Stage, m, err); dlErr != nil {
-			w.log.Error("dead-lettering", "subject", m.Subject(), "err", dlErr)
-		}
-		return true
+		w.deadLetter(work, m, err) // it will never decode
+		return outgoing{}, false
 	}
-	c := Classify(w.rules, d, w.clock())
-	w.firstSightings(work, &c)
-	shrink := func(over int) bool {
+	o := outgoing{m: m, c: Classify(w.rules, d, w.clock()), subject: w.bus.ClassifiedSubject(d.Source)}
+	w.firstSightings(work, &o.c)
+	o.data, _, err = w.bus.Fit(o.subject, &o.c, func(over int) bool {
 		// The classification carries the document: cut its text, which
 		// the labels' evidence does not need, and say so.
-		c.Truncated = true
-		return c.Document.CutText(over)
+		o.c.Truncated = true
+		return o.c.Document.CutText(over)
+	})
+	if err != nil {
+		w.deadLetter(work, m, err) // it will never fit
+		return outgoing{}, false
 	}
+	return o, true
+}
+
+func (w *Worker) deadLetter(work context.Context, m jetstream.Msg, reason error) {
+	w.metrics.failed.Inc()
+	if err := w.bus.DeadLetter(work, Stage, m, reason); err != nil {
+		w.log.Error("dead-lettering", "subject", m.Subject(), "err", err)
+	}
+}
+
+// publish publishes o synchronously until the stream takes it, waiting out
+// a NATS outage, then acks its input. It returns false when it stopped
+// waiting because ctx ended.
+func (w *Worker) publish(ctx, work context.Context, o outgoing) bool {
 	for attempt := 0; ; attempt++ {
-		_, _, err := w.bus.PublishFitting(work, w.bus.ClassifiedSubject(d.Source), c.MsgID(), &c, shrink)
-		if errors.Is(err, bus.ErrTooLarge) || errors.Is(err, nats.ErrMaxPayload) {
-			// It will never fit: dead-letter it rather than retry forever.
-			w.metrics.failed.Inc()
-			if dlErr := w.bus.DeadLetter(work, Stage, m, err); dlErr != nil {
-				w.log.Error("dead-lettering", "subject", m.Subject(), "err", dlErr)
-			}
+		_, err := w.bus.PublishRaw(work, o.subject, o.c.MsgID(), o.data)
+		if errors.Is(err, nats.ErrMaxPayload) {
+			w.deadLetter(work, o.m, err) // the server's limit fell below it
 			return true
 		}
 		if err == nil {
-			break
+			w.done(o)
+			return true
 		}
 		w.metrics.failed.Inc()
-		w.log.Warn("publishing classification, will retry", "doc_id", d.ID, "attempt", attempt+1, "err", err)
-		if !w.bus.Hold(ctx, []jetstream.Msg{m}, attempt) {
+		w.log.Warn("publishing classification, will retry", "doc_id", o.c.Document.ID, "attempt", attempt+1, "err", err)
+		if !w.bus.Hold(ctx, []jetstream.Msg{o.m}, attempt) {
 			return false
 		}
 	}
-	if err := m.Ack(); err != nil {
+}
+
+// done acks o's input: its classification is in the stream.
+func (w *Worker) done(o outgoing) {
+	if err := o.m.Ack(); err != nil {
 		// The classification is stored; a redelivery republishes the same
 		// message id, which the stream drops.
-		w.log.Warn("ack after publish", "doc_id", d.ID, "err", err)
+		w.log.Warn("ack after publish", "doc_id", o.c.Document.ID, "err", err)
 	}
-	w.metrics.classified.WithLabelValues(fmt.Sprint(c.Relevant)).Inc()
-	return true
+	w.metrics.classified.WithLabelValues(fmt.Sprint(o.c.Relevant)).Inc()
 }

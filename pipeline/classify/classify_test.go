@@ -11,7 +11,7 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/rules"
 )
 
-func ruleSet(t *testing.T) *rules.RuleSet {
+func ruleSet(t testing.TB) *rules.RuleSet {
 	t.Helper()
 	rs, err := rules.Default()
 	if err != nil {

@@ -101,7 +101,7 @@ func TestAClassificationOverTheMaxPayloadIsCutNotRetried(t *testing.T) {
 
 // runUntilClassified runs the worker until the classifier consumer has
 // nothing pending, then stops it.
-func runUntilClassified(t *testing.T, w *Worker, b *bus.Bus) {
+func runUntilClassified(t testing.TB, w *Worker, b *bus.Bus) {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
