@@ -394,23 +394,19 @@ func newRegionMap(t store.Table, f map[string]string) regionMap {
 	}
 	fill, ink := heat(0, m.Max)
 	m.Legend = append(m.Legend, legendStep{X: 0, Label: "0", Fill: fill, Ink: ink})
+	var last int64 // the count of the last swatch: a small maximum gives fewer
 	if m.Max > 0 {
 		for i, share := range []float64{0.25, 0.5, 0.75, 1} {
 			n := max(1, int64(math.Round(share*float64(m.Max))))
-			if n <= legendLast(m.Legend) {
+			if n <= last {
 				continue
 			}
+			last = n
 			fill, ink := heat(n, m.Max)
 			m.Legend = append(m.Legend, legendStep{X: 60 * (i + 1), Label: strconv.FormatInt(n, 10), Fill: fill, Ink: ink})
 		}
 	}
 	return m
-}
-
-// legendLast is the count of the legend's last swatch.
-func legendLast(l []legendStep) int64 {
-	n, _ := strconv.ParseInt(l[len(l)-1].Label, 10, 64)
-	return n
 }
 
 // heat is a fill from pale to deep blue for n of maxN, and a legible ink.

@@ -142,8 +142,9 @@ func (s *Server) showItem(w http.ResponseWriter, r *http.Request, id int64, stat
 			cmp.Or(names[rival], rival), cmp.Or(names[chosen], chosen))
 	}
 	if f, err := parseFilter(r.URL.Query()); err == nil {
-		v.Queue = template.URL(queueQuery(f).Encode())
-		for k, vals := range queueQuery(f) {
+		q := queueQuery(f)
+		v.Queue = template.URL(q.Encode())
+		for k, vals := range q {
 			v.QueueFields = append(v.QueueFields, [2]string{k, vals[0]})
 		}
 		slices.SortFunc(v.QueueFields, func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) })
@@ -318,7 +319,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.showItem(w, r, id, http.StatusConflict, "Not saved: "+err.Error()+".")
 		return
 	case errors.Is(err, store.ErrRefused):
-		s.showItem(w, r, id, http.StatusConflict, refusal(err))
+		s.showItem(w, r, id, http.StatusConflict, notSaved(err, store.ErrRefused))
 		return
 	case err != nil:
 		s.fail(w, r, err)
@@ -363,16 +364,6 @@ func decidedMessage(d store.Decision) string {
 		return fmt.Sprintf("Undone: decision #%d no longer applies, and the item is back in the queue to decide again.", d.Undoes)
 	}
 	return fmt.Sprintf("Saved: %s.", strings.ReplaceAll(d.Action, "_", " "))
-}
-
-// refusal is what an analyst is told of a decision refused: the reason,
-// without the item's number and the error's kind.
-func refusal(err error) string {
-	msg := strings.TrimSuffix(err.Error(), ": "+store.ErrRefused.Error())
-	if _, rest, ok := strings.Cut(msg, ": "); ok {
-		msg = rest
-	}
-	return "Not saved: " + msg + "."
 }
 
 // corrections reads the code chips: the dimensions the analyst changed,
@@ -467,7 +458,7 @@ func (s *Server) rename(w http.ResponseWriter, r *http.Request) {
 		strings.TrimSpace(r.PostFormValue("note")))
 	switch {
 	case errors.Is(err, store.ErrBadEdit):
-		s.showTechnology(w, r, id, http.StatusBadRequest, editError(err), "")
+		s.showTechnology(w, r, id, http.StatusBadRequest, notSaved(err, store.ErrBadEdit), "")
 		return
 	case !s.found(w, r, err):
 		return
@@ -492,7 +483,7 @@ func (s *Server) split(w http.ResponseWriter, r *http.Request) {
 		r.PostFormValue("vendor"), strings.TrimSpace(r.PostFormValue("note")))
 	switch {
 	case errors.Is(err, store.ErrBadEdit):
-		s.showTechnology(w, r, id, http.StatusBadRequest, editError(err), "")
+		s.showTechnology(w, r, id, http.StatusBadRequest, notSaved(err, store.ErrBadEdit), "")
 		return
 	case !s.found(w, r, err):
 		return
@@ -517,7 +508,7 @@ func (s *Server) undoEdit(w http.ResponseWriter, r *http.Request) {
 	err = s.store.UndoEdit(r.Context(), id, se.User.Name, undone)
 	switch {
 	case errors.Is(err, store.ErrRefused):
-		s.showTechnology(w, r, id, http.StatusConflict, refusal(err), "")
+		s.showTechnology(w, r, id, http.StatusConflict, notSaved(err, store.ErrRefused), "")
 		return
 	case !s.found(w, r, err):
 		return
@@ -526,10 +517,11 @@ func (s *Server) undoEdit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/technologies/%d?done=undone", id), http.StatusSeeOther)
 }
 
-// editError is what an analyst is told of an edit refused: the reason,
-// without the technology's number and the error's kind.
-func editError(err error) string {
-	msg := strings.TrimSuffix(err.Error(), ": "+store.ErrBadEdit.Error())
+// notSaved is what an analyst is told of a decision or an edit the store
+// refused with the error kind: the reason, without the record's number
+// and the kind.
+func notSaved(err, kind error) string {
+	msg := strings.TrimSuffix(err.Error(), ": "+kind.Error())
 	if _, rest, ok := strings.Cut(msg, ": "); ok {
 		msg = rest
 	}

@@ -12,18 +12,19 @@
     if (f) { f.requestSubmit ? f.requestSubmit() : f.submit(); return true; }
     return false;
   }
+  // focusAfterKey focuses el once the key is released, so that the key's
+  // own character is not typed into the field.
+  function focusAfterKey(el) {
+    document.addEventListener("keyup", function () { el.focus(); }, { once: true });
+  }
   // open unfolds a <details> and puts the focus in it.
   function open(id, focus) {
     var d = document.getElementById(id);
     if (!d) return false;
     d.open = true;
     d.scrollIntoView({ block: "nearest" });
-    // Focus once the key is released, so that the key's own character is
-    // not typed into the field it opened.
-    document.addEventListener("keyup", function () {
-      var f = d.querySelector(focus || "input:not([type=hidden]), button");
-      if (f) f.focus();
-    }, { once: true });
+    var f = d.querySelector(focus || "input:not([type=hidden]), button");
+    if (f) focusAfterKey(f);
     return true;
   }
   function help() {
@@ -38,7 +39,7 @@
     x: function () { return open("not-relevant-box", "button"); },
     m: function () { return open("merge-box", "#merge-q"); },
     c: function () { return open("correct-box", ".picker input:not([type=hidden])"); },
-    e: function () { var n = document.querySelector("form.note textarea"); if (n) { document.addEventListener("keyup", function () { n.focus(); }, { once: true }); return true; } return false; },
+    e: function () { var n = document.querySelector("form.note textarea"); if (n) focusAfterKey(n); return !!n; },
     "/": function () { var q = document.querySelector("#filters select, .filters select"); if (q) { q.focus(); return true; } return false; },
     "?": help
   };
