@@ -107,7 +107,10 @@ func TestClaimLeaseAndDecide(t *testing.T) {
 	t.Parallel()
 	st := queueOf(t, 3)
 	ctx := context.Background()
-	first, err := st.ClaimNext(ctx, "ana", 50*time.Millisecond, store.QueueFilter{})
+	// A lease long enough for the steps below on a busy machine (at 50 ms
+	// it ran out before them under load), short enough to wait out.
+	const lease = 2 * time.Second
+	first, err := st.ClaimNext(ctx, "ana", lease, store.QueueFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +121,7 @@ func TestClaimLeaseAndDecide(t *testing.T) {
 	}{
 		{"another analyst cannot claim a claimed item", st.Claim(ctx, first, "bob", time.Minute), store.ErrClaimed},
 		{"nor decide it", st.Decide(ctx, store.Decision{ItemID: first, Analyst: "bob", Action: store.ActionAccept}), store.ErrClaimed},
-		{"the holder renews the claim", st.Claim(ctx, first, "ana", 50*time.Millisecond), nil},
+		{"the holder renews the claim", st.Claim(ctx, first, "ana", lease), nil},
 		{"a missing item", st.Claim(ctx, 424242, "ana", time.Minute), store.ErrNoItem},
 	}
 	for _, s := range steps {
@@ -126,7 +129,7 @@ func TestClaimLeaseAndDecide(t *testing.T) {
 			t.Errorf("%s: %v, want %v", s.name, s.err, s.want)
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(lease + 200*time.Millisecond)
 	item, err := st.QueueItem(ctx, first)
 	if err != nil || item.State != "open" {
 		t.Errorf("after the lease ran out: state %q (%v), want open", item.State, err)
