@@ -98,7 +98,7 @@ func run(cmd string, args []string) int {
 	svc.AddCheck("postgres", st.Ping)
 	svc.WatchConsumers(bus.LoaderConsumer, bus.SourceRunConsumer, bus.DeadLetterConsumer)
 	l := load.New(svc.Bus, st, log, svc.Registry, load.Options{BatchSize: *batch, MaxWait: *wait, Writers: *writers})
-	if err := svc.Run(ctx, l.Run, l.RunSourceRuns, l.RunDeadLetters); err != nil {
+	if err := svc.Run(ctx, l.Run, l.RunSourceRuns, l.RunDeadLetters, l.RunFacts); err != nil {
 		log.Error("loader stopped", "err", err)
 		return 1
 	}

@@ -30,6 +30,9 @@ type Options struct {
 	// transaction on its own connection, default 2: one Postgres backend
 	// keeps one core busy, and batches from one consumer never overlap.
 	Writers int
+	// FactsEvery is how often the dashboard facts of the technologies
+	// loaded since are re-derived (store.RefreshFacts), default 2s.
+	FactsEvery time.Duration
 }
 
 // Loader reads the "loader" and "dead-letters" consumers and writes to
@@ -55,6 +58,7 @@ func New(b *bus.Bus, s *store.Store, log *slog.Logger, reg prometheus.Registerer
 	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
 	opts.MaxWait = cmp.Or(opts.MaxWait, 500*time.Millisecond)
 	opts.Writers = cmp.Or(opts.Writers, 2)
+	opts.FactsEvery = cmp.Or(opts.FactsEvery, 2*time.Second)
 	m := &metrics{
 		loaded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "horizon_loader_classifications_total", Help: "Classifications committed to Postgres."}),
@@ -79,6 +83,40 @@ func (l *Loader) Run(ctx context.Context) error {
 		})
 	}
 	return g.Wait()
+}
+
+// RunFacts keeps the dashboard facts in step with what was loaded: every
+// Options.FactsEvery it re-derives the facts of the technologies changed
+// since (a refresh with nothing to do costs one query), and once more when
+// ctx is cancelled, so a finished run leaves them complete. The loader
+// does it beside its batches rather than in them: a technology loaded
+// many times in a few seconds is derived once, and the batches do not wait.
+func (l *Loader) RunFacts(ctx context.Context) error {
+	t := time.NewTicker(l.opts.FactsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			l.refreshFacts(final)
+			return nil
+		case <-t.C:
+			l.refreshFacts(ctx)
+		}
+	}
+}
+
+func (l *Loader) refreshFacts(ctx context.Context) {
+	start := time.Now()
+	n, err := l.store.RefreshFacts(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		// The marks stay; the next tick takes them.
+		l.log.Warn("refreshing dashboard facts, will retry", "err", err)
+	case n > 0:
+		l.log.Debug("dashboard facts refreshed", "technologies", n, "seconds", time.Since(start).Seconds())
+	}
 }
 
 // RunSourceRuns stores the scraper's run records until ctx is cancelled.

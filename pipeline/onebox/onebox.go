@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
-	workers := []func(context.Context) error{worker.Run, loader.Run, loader.RunSourceRuns, loader.RunDeadLetters}
+	workers := []func(context.Context) error{worker.Run, loader.Run, loader.RunSourceRuns, loader.RunDeadLetters, loader.RunFacts}
 	done := make(chan error, len(workers))
 	for _, w := range workers {
 		go func() { done <- w(wctx) }()

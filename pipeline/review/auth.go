@@ -262,6 +262,7 @@ func (s *Server) authenticated(role string, h http.HandlerFunc) http.HandlerFunc
 				http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
 				return
 			}
+			defer s.health.drop() // a write may change the pipeline's health
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, se)))
 	}

@@ -2,6 +2,7 @@ package review
 
 import (
 	"cmp"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"maps"
@@ -11,8 +12,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/horizon-scan/horizon/pipeline/facts"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
@@ -133,13 +138,25 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	f, problem := readFilter(r.URL.Query())
 	v := dashboardView{Filter: f, Problem: problem, Tables: map[string]store.Table{}, Charts: map[string]barChart{},
 		Query: filterQuery(f)}
-	// The reports filter once and then run side by side, each on its own
-	// connection of the read-only pool.
-	tables, err := s.reports.RunAll(ctx, store.DashboardReports, f)
-	if err != nil {
+	// The technologies are counted in memory while the pipeline's health
+	// and the reference codes are read from their report views, side by
+	// side, each on its own connection of the read-only pool.
+	var counts map[string]store.Table
+	var tables []store.Table
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		counts, err = s.technologyTables(gctx, f)
+		return err
+	})
+	g.Go(func() (err error) {
+		tables, err = s.health.get(gctx, s.reports)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	v.Tables = counts
 	for _, t := range tables {
 		v.Tables[t.Name] = t
 	}
@@ -192,6 +209,60 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Content: v})
 }
 
+// healthReports are the dashboard's reports that do not count
+// technologies: the pipeline's health and the reference codes.
+var healthReports = slices.DeleteFunc(slices.Clone(store.DashboardReports), func(r store.Report) bool { return facts.Has(r.Name) })
+
+// healthCache keeps the tables of healthReports for a few seconds: they
+// are the same for every reader and filter and change slowly, while at
+// 100,000 review items the backlog alone costs 65 ms of Postgres per page.
+// The app's own writes (every POST) drop it, so an analyst's decision
+// shows at once.
+type healthCache struct {
+	mu     sync.Mutex
+	at     time.Time
+	tables []store.Table
+}
+
+// healthTTL is how long the health tables are kept.
+const healthTTL = 5 * time.Second
+
+// get returns the health tables, read afresh when older than healthTTL.
+func (c *healthCache) get(ctx context.Context, reports *store.Reports) ([]store.Table, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tables != nil && time.Since(c.at) < healthTTL {
+		return c.tables, nil
+	}
+	tables, err := reports.RunAll(ctx, healthReports, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.tables, c.at = tables, time.Now()
+	return tables, nil
+}
+
+// drop forgets the tables, so that the next page reads them afresh.
+func (c *healthCache) drop() {
+	c.mu.Lock()
+	c.tables = nil
+	c.mu.Unlock()
+}
+
+// technologyTables counts the technologies filter f keeps into the
+// dashboard's technology reports. It first brings the facts up to date
+// with every write so far, so an analyst sees their decision at once; the
+// loader keeps them nearly so, and the index reads only what changed.
+func (s *Server) technologyTables(ctx context.Context, f map[string]string) (map[string]store.Table, error) {
+	if _, err := s.store.RefreshFacts(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.facts.Sync(ctx); err != nil {
+		return nil, err
+	}
+	return s.facts.Tables(ctx, f)
+}
+
 // reportCSV downloads one dashboard table, with the page's filters.
 func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request) {
 	name, isCSV := strings.CutSuffix(r.PathValue("file"), ".csv")
@@ -201,7 +272,15 @@ func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, _ := readFilter(r.URL.Query())
-	t, err := s.reports.Run(r.Context(), rep, f)
+	var t store.Table
+	var err error
+	if facts.Has(rep.Name) {
+		var tables map[string]store.Table
+		tables, err = s.technologyTables(r.Context(), f)
+		t = tables[rep.Name]
+	} else {
+		t, err = s.reports.Run(r.Context(), rep, f)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

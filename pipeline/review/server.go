@@ -25,6 +25,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/horizon-scan/horizon/pipeline/facts"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
@@ -63,6 +64,8 @@ type Config struct {
 type Server struct {
 	store         *store.Store
 	reports       *store.Reports
+	facts         *facts.Index // the dashboard's counts, in memory
+	health        healthCache  // the dashboard's pipeline health, for a few seconds
 	log           *slog.Logger
 	lease         time.Duration
 	secureCookies bool
@@ -77,7 +80,7 @@ type Server struct {
 
 // New returns a Server ready to serve.
 func New(cfg Config) (*Server, error) {
-	s := &Server{store: cfg.Store, reports: cfg.Reports, log: cfg.Log, lease: cfg.Lease,
+	s := &Server{store: cfg.Store, reports: cfg.Reports, facts: facts.New(cfg.Reports.Pool()), log: cfg.Log, lease: cfg.Lease,
 		secureCookies: cfg.SecureCookies, mux: http.NewServeMux(), proxies: cfg.TrustedProxies,
 		flashKey: []byte(randomToken())}
 	if s.lease <= 0 {

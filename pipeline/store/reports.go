@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,10 @@ func OpenReports(ctx context.Context, url string) (*Reports, error) {
 
 // Close closes the pool.
 func (r *Reports) Close() { r.pool.Close() }
+
+// Pool returns the read-only pool, for readers of the report views this
+// package does not wrap.
+func (r *Reports) Pool() *pgxpool.Pool { return r.pool }
 
 // Table is a report's rows, as text, ready for a page or a CSV file.
 type Table struct {
@@ -276,12 +281,16 @@ func (r *Reports) Run(ctx context.Context, rep Report, filter map[string]string)
 	return r.run(ctx, rep, filter, f)
 }
 
-// RunAll runs the reports with one filter, filtering once, up to four at
-// a time (each on its own connection), and returns their tables in order.
+// RunAll runs the reports with one filter, filtering once when any of
+// them is filtered, up to four at a time (each on its own connection), and
+// returns their tables in order.
 func (r *Reports) RunAll(ctx context.Context, reps []Report, filter map[string]string) ([]Table, error) {
-	f, err := r.Filter(ctx, filter)
-	if err != nil {
-		return nil, err
+	var f Filtered
+	if slices.ContainsFunc(reps, func(rep Report) bool { return rep.Filtered }) {
+		var err error
+		if f, err = r.Filter(ctx, filter); err != nil {
+			return nil, err
+		}
 	}
 	tables := make([]Table, len(reps))
 	g, gctx := errgroup.WithContext(ctx)
@@ -316,7 +325,7 @@ func (r *Reports) run(ctx context.Context, rep Report, filter map[string]string,
 		}
 		row := make([]string, len(vals))
 		for i, v := range vals {
-			row[i] = cell(v)
+			row[i] = Cell(v)
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -326,7 +335,9 @@ func (r *Reports) run(ctx context.Context, rep Report, filter map[string]string,
 	return t, nil
 }
 
-func cell(v any) string {
+// Cell is a value from a report as its table shows it: times in UTC to the
+// minute, nothing as "".
+func Cell(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""

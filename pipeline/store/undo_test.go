@@ -63,6 +63,53 @@ union all
 	if len(diff) > 0 {
 		t.Errorf("%s, report.technology_facets and report.technologies differ on %q", when, diff)
 	}
+	factsMatch(t, st, when)
+}
+
+// factsMatch checks that the dashboard facts, refreshed from the marks the
+// triggers left, equal facts derived afresh for every technology: that no
+// write path changes what a fact comes from without marking it.
+func factsMatch(t *testing.T, st *store.Store, when string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.RefreshFacts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const facts = `select technology_id, type, name, vendor, subtype, clinical_area, workforce_group, point_of_care, horizon,
+       region, document_sources, document_dates from report.technology_facts`
+	before := rowStrings(t, st, facts)
+	if _, err := st.Pool().Exec(ctx, `insert into technology_facts_stale select id from technologies`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RefreshFacts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := rowStrings(t, st, facts); !slices.Equal(before, after) {
+		t.Errorf("%s, the facts kept by triggers differ from facts derived afresh:\nkept    %q\nderived %q", when, before, after)
+	}
+}
+
+// rowStrings runs query and returns its rows as text, sorted.
+func rowStrings(t *testing.T, st *store.Store, query string) []string {
+	t.Helper()
+	rows, err := st.Pool().Query(context.Background(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func TestUndoRestoresExactlyWhatADecisionChanged(t *testing.T) {
