@@ -1,7 +1,7 @@
 # Shortcuts for people who have make; the README's commands need only Go.
 GO ?= go
 
-.PHONY: run test lint build bench
+.PHONY: run test lint build bench bench-all
 
 run: ## scrape the offline site, classify, load, print a summary
 	$(GO) run ./cmd/horizon run
@@ -16,5 +16,8 @@ lint:
 build: ## the binaries, into bin/
 	$(GO) build -o bin/ ./cmd/...
 
-bench:
+bench: ## issue 16's figures as a table: end to end, loader vs raw COPY, dashboard at 100,000 technologies
+	./scripts/bench
+
+bench-all: ## every Go benchmark of every package
 	$(GO) run ./cmd/horizon env -- $(GO) test -run '^$$' -bench . -benchmem ./...
