@@ -10,11 +10,12 @@ package message
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	json "github.com/goccy/go-json"
 )
 
 // Schema versions understood by this build.
@@ -246,23 +247,35 @@ func (d Document) validate() error {
 	return nil
 }
 
-// decode reads the version first so that a message of an unknown version is
-// reported as such rather than as whatever field happened not to parse.
-func decode(data []byte, v any, want int) error {
-	var head struct {
-		SchemaVersion *int `json:"schema_version"`
+// versioned is a message that names its schema version.
+type versioned interface{ schemaVersion() int }
+
+func (d *Document) schemaVersion() int       { return d.SchemaVersion }
+func (c *Classification) schemaVersion() int { return c.SchemaVersion }
+func (r *SourceRun) schemaVersion() int      { return r.SchemaVersion }
+
+// decode decodes data into v, a message whose version must be want. A
+// message of another version is reported as such rather than as whatever
+// field happened not to parse; a good message is parsed once (reading the
+// version on its own first cost the loader a third of its decoding).
+func decode(data []byte, v versioned, want int) error {
+	err := json.Unmarshal(data, v)
+	got := v.schemaVersion()
+	if err != nil {
+		// What did not decode may be of another version: say so if it is.
+		var head struct {
+			SchemaVersion *int `json:"schema_version"`
+		}
+		if herr := json.Unmarshal(data, &head); herr != nil || head.SchemaVersion == nil || *head.SchemaVersion == want {
+			return fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		got = *head.SchemaVersion
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	if head.SchemaVersion == nil {
+	switch {
+	case got == 0:
 		return fmt.Errorf("%w: schema_version is missing", ErrInvalid)
-	}
-	if *head.SchemaVersion != want {
-		return fmt.Errorf("%w: %d (this build reads %d)", ErrUnknownVersion, *head.SchemaVersion, want)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	case got != want:
+		return fmt.Errorf("%w: %d (this build reads %d)", ErrUnknownVersion, got, want)
 	}
 	return nil
 }
