@@ -59,3 +59,25 @@ func TestExtractDirReadsPlainAndGzippedPages(t *testing.T) {
 		t.Errorf("a page with no text should map to \"\", got %q (present %v)", text, ok)
 	}
 }
+
+// TestExtractKeepsDecodedTextAsItIs: the page arrives decoded to UTF-8
+// and is parsed as such, not guessed at again (a guess of Latin-1 would
+// garble every accented letter); text comes out in NFC without soft
+// hyphens, as go-trafilatura's own parser gave it.
+func TestExtractKeepsDecodedTextAsItIs(t *testing.T) {
+	para := "Clinicians at the Hôpital Européen in Genève are trialling an artificial intelligence tool that reads " +
+		"chest X-rays; the co\u00adoperation with radiologists began in Zürich, and the cafe\u0301 staff cheered. "
+	page := "<html><head><title>AI in Genève</title></head><body><article><h1>AI in Genève</h1><p>" +
+		strings.Repeat(para, 4) + "</p></article></body></html>"
+	for _, ct := range []string{"text/html; charset=utf-8", "text/html"} {
+		p, err := ExtractPage([]byte(page), ct, "https://example.org/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Hôpital Européen in Genève", "cooperation", "Zürich", "caf\u00e9 staff"} {
+			if !strings.Contains(p.Text, want) {
+				t.Errorf("%s: text lacks %q: %.200q", ct, want, p.Text)
+			}
+		}
+	}
+}
