@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,7 @@ func runBench(args []string) int {
 	fs := cli.FlagSet("scraper bench", "[flags]", "Measures fetching, extraction and publishing of a local site of generated pages, against a plain GET of the same pages.")
 	pages := fs.Int("pages", 10000, "pages on the synthetic site")
 	conc := fs.Int("concurrency", 4, "parallel requests to the site")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the crawl (not the baseline) to this `file`, for go tool pprof")
 	if code, done := cli.Parse(fs, args); done {
 		return code
 	}
@@ -78,11 +80,19 @@ func runBench(args []string) int {
 	fmt.Printf("%-34s %8d %8s %8.2f %9.0f %8.1f %10s %11.0f\n", "baseline: plain GET, no extraction", n, "-", el.Seconds(), float64(n)/el.Seconds(), float64(bytes)/1e6, "-", peakRSSMB())
 
 	s := scrape.New(b, state, nil, slog.New(slog.DiscardHandler), scrape.Options{MaxRetries: 1})
-	for _, name := range []string{"crawl: fetch, extract, publish", "re-crawl of the unchanged site"} {
+	for i, name := range []string{"crawl: fetch, extract, publish", "re-crawl of the unchanged site"} {
 		before := s.BytesReceived()
+		stopProfile := func() {}
+		if i == 0 && *cpuProfile != "" {
+			if stopProfile, err = startCPUProfile(*cpuProfile); err != nil {
+				fmt.Fprintln(os.Stderr, "scraper bench:", err)
+				return 1
+			}
+		}
 		start := time.Now()
 		rec, err := s.Run(ctx, srcs[0])
 		el := time.Since(start)
+		stopProfile()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "scraper bench:", err)
 			return 1
@@ -95,6 +105,20 @@ func runBench(args []string) int {
 		}
 	}
 	return 0
+}
+
+// startCPUProfile profiles the process into file until the returned
+// function is called.
+func startCPUProfile(file string) (func(), error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // plainGets fetches every page once with conc workers and returns how many
