@@ -358,15 +358,42 @@ type MergeCandidate struct {
 }
 
 // MergeCandidates finds the technologies technology id may be merged into:
-// those whose name or developer holds query, or whose name is like it
-// (pg_trgm), best first; "#123" or "123" finds technology 123. An empty
-// query looks for names like technology id's own. Merged technologies are
-// left out (a merge goes to their target).
+// those whose name or developer holds query, or products whose name is
+// like it (pg_trgm), best first; "#123" or "123" finds technology 123. An
+// empty query looks for products named like technology id. Merged
+// technologies are left out (a merge goes to their target).
+//
+// Each way of finding one uses its own access path, and only what they
+// find is ranked: ranking every technology by similarity took 1.3 s at
+// 100,000 of them; the product names' trigram index answers in
+// milliseconds.
 func (s *Store) MergeCandidates(ctx context.Context, id int64, query string, limit int) ([]MergeCandidate, error) {
 	query = strings.TrimSpace(query)
 	byID, _ := strconv.ParseInt(strings.TrimPrefix(query, "#"), 10, 64)
-	rows, err := s.pool.Query(ctx, `
-with q as (select coalesce(nullif($2, ''), (select name from technologies where id = $1)) as text)
+	var out []MergeCandidate
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `select set_config('pg_trgm.similarity_threshold', '`+candidateSimilarity+`', true)`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+with q as (
+    select coalesce(nullif($2, ''), (select name from technologies where id = $1)) as text
+), found as (
+    select t.id from technologies t where t.id = $3
+    union
+    select t.id from technologies t
+    where $2 <> '' and t.merged_into is null and strpos(lower(t.name || ' ' || coalesce(t.vendor, '')), lower($2)) > 0
+    union
+    select t.id from technologies t, q
+    where t.merged_into is null and split_part(t.key, ':', 1) = 'product' and t.name_key % technology_name_key(q.text)
+), best as (
+    select t.id, t.name, t.vendor, t.id = $3 as asked, similarity(t.name, q.text) as sim
+    from found f join technologies t on t.id = f.id, q
+    where t.merged_into is null and t.id <> $1
+    order by 4 desc, 5 desc, t.id
+    limit $4
+)
+-- The preview only for the few shown.
 select t.id, t.name, coalesce(t.vendor, ''),
        coalesce((select coalesce(r.name, c.code) from report.technology_codes c
                  left join reference_codes r on r.dimension = c.dimension and r.code = c.code
@@ -374,19 +401,20 @@ select t.id, t.name, coalesce(t.vendor, ''),
                  order by c.source = 'analyst' desc, c.score desc nulls last, c.code limit 1), ''),
        (select count(*) from document_technologies dt where dt.technology_id = t.id),
        exists (select 1 from technology_exclusions x where x.technology_id = t.id)
-from technologies t, q
-where t.merged_into is null and t.id <> $1
-  and (t.id = $3
-       or strpos(lower(t.name || ' ' || coalesce(t.vendor, '')), lower($2)) > 0 and $2 <> ''
-       or similarity(t.name, q.text) >= 0.3)
-order by t.id = $3 desc, similarity(t.name, q.text) desc, t.id
-limit $4`, id, query, byID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("finding technologies to merge %d into: %w", id, err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[MergeCandidate])
+from best t
+order by t.asked desc, t.sim desc, t.id`, id, query, byID, limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[MergeCandidate])
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("finding technologies to merge %d into: %w", id, err)
 	}
 	return out, nil
 }
+
+// candidateSimilarity is the trigram similarity of normalised names at
+// which a product is offered for a merge.
+const candidateSimilarity = "0.3"
