@@ -29,6 +29,7 @@ import (
 
 	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/devstack"
+	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
@@ -139,6 +140,28 @@ func Store(t testing.TB) *store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// PreparedStore opens a store on a fresh database prepared as the
+// services prepare theirs (migrated, the shipped rules' reference codes
+// recorded), and returns it with the database's URL, for a reports pool.
+func PreparedStore(t testing.TB) (*store.Store, string) {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := DatabaseURL(t)
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	rs, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Prepare(ctx, rs.ReferenceCodes()); err != nil {
+		t.Fatal(err)
+	}
+	return st, dbURL
 }
 
 // NATSURL returns the URL of the test NATS server.

@@ -264,10 +264,13 @@ func (x *Index) ranked(counts []int) []counted {
 			out = append(out, counted{x.strs[c], n})
 		}
 	}
-	slices.SortFunc(out, func(a, b counted) int {
-		return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.code, b.code))
-	})
+	slices.SortFunc(out, mostFirst)
 	return out
+}
+
+// mostFirst orders counted codes by count, most first, then by code.
+func mostFirst(a, b counted) int {
+	return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.code, b.code))
 }
 
 // codeRows are the rows (code, name, technologies) of counts in dim.
@@ -287,12 +290,12 @@ func (x *Index) profileRows(types []int, perType map[code]*[6][]int) [][]string 
 	for c := range perType {
 		order = append(order, counted{x.strs[c], types[c]})
 	}
-	slices.SortFunc(order, func(a, b counted) int { return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.code, b.code)) })
+	slices.SortFunc(order, mostFirst)
+	dims := slices.Clone(profileDims) // by name, as the SQL orders them
+	slices.SortFunc(dims, func(a, b int) int { return strings.Compare(Dims[a], Dims[b]) })
 	var rows [][]string
 	for _, typ := range order {
 		p := perType[x.interned[typ.code]]
-		dims := slices.Clone(profileDims)
-		slices.SortFunc(dims, func(a, b int) int { return strings.Compare(Dims[a], Dims[b]) })
 		for _, i := range dims {
 			for rank, c := range x.ranked(p[i]) {
 				pct := math.Round(float64(1000*c.n)/float64(typ.n)) / 10

@@ -11,7 +11,6 @@ import (
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/facts"
 	"github.com/horizon-scan/horizon/pipeline/message"
-	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
 	"github.com/horizon-scan/horizon/pipeline/synthetic"
 )
@@ -88,6 +87,16 @@ func agree(t *testing.T, when string, x *facts.Index, reports *store.Reports) {
 	}
 }
 
+// TestIndexComputesEveryFilteredReport: a filtered report added to the
+// dashboard in SQL alone would be run by the slow path on every page.
+func TestIndexComputesEveryFilteredReport(t *testing.T) {
+	for _, rep := range store.DashboardReports {
+		if rep.Filtered != facts.Has(rep.Name) {
+			t.Errorf("dashboard report %s: filtered %v, computed by the index %v", rep.Name, rep.Filtered, facts.Has(rep.Name))
+		}
+	}
+}
+
 func lines(rows [][]string) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
@@ -103,19 +112,7 @@ func lines(rows [][]string) []string {
 func TestIndexAgreesWithTheSQLReports(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := testenv.DatabaseURL(t)
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	rs, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Prepare(ctx, rs.ReferenceCodes()); err != nil {
-		t.Fatal(err)
-	}
+	st, url := testenv.PreparedStore(t)
 	cs := synthetic.Classifications(0, 300)
 	for i := range 30 {
 		// Five products announced six times each, by different sources on

@@ -31,12 +31,9 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	for b.Loop() {
 		b.StopTimer()
-		st := testenv.Store(b)
+		st, _ := testenv.PreparedStore(b)
 		bs, _ := testenv.Bus(b, testenv.NATS(b))
 		ctx := context.Background()
-		if err := st.Prepare(ctx, rs.ReferenceCodes()); err != nil {
-			b.Fatal(err)
-		}
 		for i := range n {
 			d := message.Document{SchemaVersion: message.DocumentVersion, ID: fmt.Sprintf("doc-%05d", i), ContentHash: "h",
 				Source: fmt.Sprintf("s%d", i%8), URL: fmt.Sprintf("https://example.org/%d", i), Title: "AI reads chest X-rays",

@@ -17,7 +17,6 @@ import (
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/review"
-	"github.com/horizon-scan/horizon/pipeline/rules"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
@@ -49,19 +48,7 @@ func newApp(t testing.TB, cfg review.Config) *app {
 func startApp(t testing.TB, cfg review.Config, load func(*store.Store) error) *app {
 	t.Helper()
 	ctx := context.Background()
-	dbURL := testenv.DatabaseURL(t)
-	st, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	rs, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Prepare(ctx, rs.ReferenceCodes()); err != nil {
-		t.Fatal(err)
-	}
+	st, dbURL := testenv.PreparedStore(t)
 	if err := load(st); err != nil {
 		t.Fatal(err)
 	}
