@@ -17,8 +17,9 @@ import (
 const ListLimit = 1000
 
 // profileDims are the dimensions of a type's use-case profile, as indexes
-// into Dims.
-var profileDims = []int{1, 2, 3, 4}
+// into Dims, by name as the SQL orders them: clinical_area, horizon,
+// point_of_care, workforce_group.
+var profileDims = []int{1, 4, 3, 2}
 
 // filter is a dashboard filter with its codes interned.
 type filter struct {
@@ -29,9 +30,7 @@ type filter struct {
 	hasDim      [6]bool
 	source      code
 	hasSource   bool
-	from, to    time.Time // to is exclusive: the day after the last
-	hasFrom     bool
-	hasTo       bool
+	from, to    time.Time // zero when not filtered on; to is exclusive: the day after the last
 	q           string
 	anyDocument bool // the source or a date is filtered on
 }
@@ -68,12 +67,12 @@ func (x *Index) compile(f map[string]string) (filter, error) {
 			return m, fmt.Errorf("filter %s: %q is not a date (YYYY-MM-DD)", k, v)
 		}
 		if k == "from" {
-			m.from, m.hasFrom = d, true
+			m.from = d
 		} else {
-			m.to, m.hasTo = d.AddDate(0, 0, 1), true
+			m.to = d.AddDate(0, 0, 1)
 		}
 	}
-	m.anyDocument = m.hasSource || m.hasFrom || m.hasTo
+	m.anyDocument = m.hasSource || !m.from.IsZero() || !m.to.IsZero()
 	m.q = strings.ToLower(f["q"])
 	return m, nil
 }
@@ -93,7 +92,7 @@ func (m *filter) keeps(t *tech) bool {
 	if m.anyDocument {
 		found := false
 		for j, d := range t.docDates {
-			if (!m.hasSource || t.docSources[j] == m.source) && (!m.hasFrom || !d.Before(m.from)) && (!m.hasTo || d.Before(m.to)) {
+			if (!m.hasSource || t.docSources[j] == m.source) && (m.from.IsZero() || !d.Before(m.from)) && (m.to.IsZero() || d.Before(m.to)) {
 				found = true
 				break
 			}
@@ -105,14 +104,10 @@ func (m *filter) keeps(t *tech) bool {
 	return m.q == "" || strings.Contains(t.hay, m.q)
 }
 
-// Reports are the names of the tables [Index.Tables] computes: the
-// dashboard's technology reports (store.DashboardReports, Filtered), which
-// define them in SQL.
+// Reports are the names of the tables [Index.Tables] computes: every
+// filtered report of store.DashboardReports, which defines it in SQL.
 var Reports = []string{"total", "types", "subtypes", "profile", "regions", "clinical_area", "workforce_group",
 	"point_of_care", "horizon", "point_of_care_by_horizon", "technologies"}
-
-// Has reports whether name is one of [Reports].
-func Has(name string) bool { return slices.Contains(Reports, name) }
 
 // Tables counts the technologies filter f keeps (keys as store.FilterKeys)
 // into the dashboard's technology reports, keyed by name, with the columns
@@ -291,12 +286,10 @@ func (x *Index) profileRows(types []int, perType map[code]*[6][]int) [][]string 
 		order = append(order, counted{x.strs[c], types[c]})
 	}
 	slices.SortFunc(order, mostFirst)
-	dims := slices.Clone(profileDims) // by name, as the SQL orders them
-	slices.SortFunc(dims, func(a, b int) int { return strings.Compare(Dims[a], Dims[b]) })
 	var rows [][]string
 	for _, typ := range order {
 		p := perType[x.interned[typ.code]]
-		for _, i := range dims {
+		for _, i := range profileDims {
 			for rank, c := range x.ranked(p[i]) {
 				pct := math.Round(float64(1000*c.n)/float64(typ.n)) / 10
 				rows = append(rows, []string{typ.code, x.name("type", typ.code), Dims[i], c.code, x.name(Dims[i], c.code),

@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/horizon-scan/horizon/pipeline/facts"
 	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
@@ -136,7 +135,7 @@ func drill(f map[string]string, kv ...string) string {
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, problem := readFilter(r.URL.Query())
-	v := dashboardView{Filter: f, Problem: problem, Tables: map[string]store.Table{}, Charts: map[string]barChart{},
+	v := dashboardView{Filter: f, Problem: problem, Charts: map[string]barChart{},
 		Query: filterQuery(f)}
 	// The technologies are counted in memory while the pipeline's health
 	// and the reference codes are read from their report views, side by
@@ -210,8 +209,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 }
 
 // healthReports are the dashboard's reports that do not count
-// technologies: the pipeline's health and the reference codes.
-var healthReports = slices.DeleteFunc(slices.Clone(store.DashboardReports), func(r store.Report) bool { return facts.Has(r.Name) })
+// technologies (the filtered ones, which the facts index computes): the
+// pipeline's health and the reference codes.
+var healthReports = slices.DeleteFunc(slices.Clone(store.DashboardReports), func(r store.Report) bool { return r.Filtered })
 
 // healthCache keeps the tables of healthReports for a few seconds: they
 // are the same for every reader and filter and change slowly, while at
@@ -274,7 +274,7 @@ func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request) {
 	f, _ := readFilter(r.URL.Query())
 	var t store.Table
 	var err error
-	if facts.Has(rep.Name) {
+	if rep.Filtered {
 		var tables map[string]store.Table
 		tables, err = s.technologyTables(r.Context(), f)
 		t = tables[rep.Name]

@@ -114,7 +114,7 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 func (s *Store) foldDevelopersIntoProducts(ctx context.Context, documentIDs []string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The likeness at which a product joins a known one, as in the batch.
-		if _, err := tx.Exec(ctx, `select set_config('pg_trgm.similarity_threshold', '`+joinSimilarity+`', true)`); err != nil {
+		if err := setTrigramThreshold(ctx, tx, joinSimilarity); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `
@@ -477,6 +477,14 @@ func techGroup(prefix string) string {
 	return strings.NewReplacer("@", prefix).Replace(`(case @matched_by
     when 'product' then 'p:' || coalesce(technology_name_key(@name), '') || ':' || coalesce(technology_name_key(@vendor), '')
     when 'vendor' then 'v:' || coalesce(technology_name_key(@vendor), '') || ':' || coalesce(@what, '') end)`)
+}
+
+// setTrigramThreshold sets, for the rest of transaction tx, the trigram
+// similarity at or above which pg_trgm's % operator (and so its index)
+// finds a name.
+func setTrigramThreshold(ctx context.Context, tx pgx.Tx, similarity string) error {
+	_, err := tx.Exec(ctx, `select set_config('pg_trgm.similarity_threshold', $1, true)`, similarity)
+	return err
 }
 
 // Trigram similarity of normalised names (pg_trgm) at which a new product

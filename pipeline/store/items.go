@@ -372,7 +372,7 @@ func (s *Store) MergeCandidates(ctx context.Context, id int64, query string, lim
 	byID, _ := strconv.ParseInt(strings.TrimPrefix(query, "#"), 10, 64)
 	var out []MergeCandidate
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `select set_config('pg_trgm.similarity_threshold', '`+candidateSimilarity+`', true)`); err != nil {
+		if err := setTrigramThreshold(ctx, tx, candidateSimilarity); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `

@@ -141,7 +141,10 @@ group by 1, 2 order by 3 desc, 1`)
 
 // DashboardReports lists the dashboard's tables in page order. Their SQL is
 // fixed; values only ever arrive as parameters. Every report on
-// technologies follows the filters; the pipeline's health does not.
+// technologies follows the filters; the pipeline's health does not. The
+// review app computes the filtered ones in memory (pipeline/facts), fast
+// at any size; their SQL here is the definition it is held to by a test,
+// and a reader's own tool can run it ([Reports.RunAll]).
 var DashboardReports = []Report{
 	techReport("total", "Technologies matching", `select count(*) as technologies,
        (select latest_document_at from report.freshness) as latest_document_at,
