@@ -18,6 +18,7 @@ import (
 const (
 	ReasonNoType          = "no type"
 	ReasonConflictingType = "conflicting types"
+	ReasonWeakEvidence    = "weak evidence"
 	ReasonLowConfidence   = "low confidence"
 )
 
@@ -198,19 +199,10 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	rs.scan("text", fields["text"], hits)
 	words := &wordIndex{fields: fields}
 
-	scores := map[key]*message.Label{}
-	add := func(dim, code string, w float64, ev []message.Evidence) {
-		k := key{dim, code}
-		l, ok := scores[k]
-		if !ok {
-			l = &message.Label{Dimension: dim, Code: code}
-			scores[k] = l
-		}
-		l.Score += w
-		if len(l.Evidence) < 4*maxEvidence {
-			l.Evidence = append(l.Evidence, ev...)
-		}
-	}
+	// scores hold the evidence; weak, that of fallback rules, which counts
+	// only where a single-valued dimension would otherwise stay empty.
+	scores, weak := map[key]*message.Label{}, map[key]*message.Label{}
+	add := func(dim, code string, w float64, ev []message.Evidence) { addTo(scores, dim, code, w, ev) }
 	var reviews []string
 	var orgs []message.Organisation
 	candidates, occ := rs.occurrences(hits)
@@ -230,6 +222,10 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		}
 		for dim, codes := range r.Set {
 			for _, c := range codes {
+				if r.Fallback {
+					addTo(weak, dim, c, r.Weight, ev)
+					continue
+				}
 				add(dim, c, r.Weight, ev)
 			}
 		}
@@ -278,6 +274,16 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	for dim := range singleValued {
 		best, conf, rival := pickOne(scores, dim)
 		if best == nil {
+			if w, _, _ := pickOne(weak, dim); w != nil {
+				// Nothing reached the threshold: the weak evidence decides,
+				// and an analyst is told.
+				w.Confidence = rs.confidence(w) / 2
+				scores[key{dim, w.Code}] = w
+				res.Review.Reasons = append(res.Review.Reasons, fmt.Sprintf("%s: %s %s", ReasonWeakEvidence, dim, w.Code))
+				continue
+			}
+		}
+		if best == nil {
 			if dim == DimType {
 				res.Review.Reasons = append(res.Review.Reasons, ReasonNoType)
 			}
@@ -313,6 +319,20 @@ func (rs *RuleSet) Classify(title, text string) Result {
 }
 
 func (c Code) key() key { return key{c.Dim, c.Code} }
+
+// addTo adds a rule's weight and evidence to a code's score.
+func addTo(scores map[key]*message.Label, dim, code string, w float64, ev []message.Evidence) {
+	k := key{dim, code}
+	l, ok := scores[k]
+	if !ok {
+		l = &message.Label{Dimension: dim, Code: code}
+		scores[k] = l
+	}
+	l.Score += w
+	if len(l.Evidence) < 4*maxEvidence {
+		l.Evidence = append(l.Evidence, ev...)
+	}
+}
 
 // occurrences gathers, for every rule one of whose positive phrases (any,
 // all, near's a) occurs, the phrases of each of its groups that occur, and

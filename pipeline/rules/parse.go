@@ -33,6 +33,11 @@ type Rule struct {
 	// Review, when set, sends every document the rule matches to review
 	// with this reason.
 	Review string
+	// Fallback marks weak evidence for a single-valued dimension (type): it
+	// counts only when no code of the dimension reaches the threshold; the
+	// code with the most such evidence is then taken and the document goes
+	// to review saying so.
+	Fallback bool
 	// Match and NoMatch are examples: texts whose classification must
 	// (must not) carry the rule's codes. "classifier rules test" runs them.
 	Match, NoMatch []Example
@@ -76,6 +81,7 @@ type ruleYAML struct {
 	Weight   *float64             `yaml:"weight"`
 	Vocab    string               `yaml:"vocabulary"`
 	Review   string               `yaml:"review"`
+	Fallback bool                 `yaml:"fallback"`
 	Examples *struct {
 		Match   []yaml.Node `yaml:"match"`
 		NoMatch []yaml.Node `yaml:"no_match"`
@@ -83,7 +89,7 @@ type ruleYAML struct {
 }
 
 var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true, "none": true, "near": true,
-	"field": true, "weight": true, "review": true, "examples": true, "vocabulary": true}
+	"field": true, "weight": true, "review": true, "examples": true, "vocabulary": true, "fallback": true}
 
 // ruleFile is a rule file read but not yet parsed: its rules, and its
 // named phrase lists.
@@ -227,7 +233,7 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, refs *phraseRefs) ([]*R
 		return nil, fail(n.Line, "id is missing")
 	}
 	r := &Rule{ID: y.ID, Any: y.Any, All: y.All, None: y.None, Near: y.Near, Field: y.Field, Review: y.Review,
-		Weight: 1, File: file, Line: n.Line, Set: map[string][]string{}}
+		Fallback: y.Fallback, Weight: 1, File: file, Line: n.Line, Set: map[string][]string{}}
 	if y.Weight != nil {
 		if *y.Weight == 0 {
 			return nil, fail(n.Line, "weight 0 would do nothing (use a negative weight for evidence against)")
@@ -292,6 +298,16 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, refs *phraseRefs) ([]*R
 			}
 		}
 		r.Set[dim] = codes
+	}
+	if r.Fallback {
+		if r.Weight < 0 || vocab != nil {
+			return nil, fail(n.Line, "a fallback rule is evidence for codes of set, with a positive weight")
+		}
+		for dim := range r.Set {
+			if !singleValued[dim] {
+				return nil, fail(n.Line, "fallback: %s is not a single-valued dimension (%s)", dim, strings.Join(sortedKeys(singleValued), ", "))
+			}
+		}
 	}
 	if vocab == nil && len(r.Any) == 0 && len(r.All) == 0 && r.Near == nil {
 		return nil, fail(n.Line, "needs \"any\", \"all\" or \"near\" phrases")

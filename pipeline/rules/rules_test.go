@@ -54,6 +54,8 @@ func TestBrokenRuleFilesAreReportedWithFileLineAndRule(t *testing.T) {
 			"rules/a.yaml:5: rule r7: duplicate id (first at rules/a.yaml:2)"},
 		{"a medic of an unknown area", "rules:\n  - id: r8\n    set: {workforce_group: MEDIC.ASTROLOGY}\n    any: [x]\n",
 			"rules/a.yaml:3: rule r8: unknown workforce_group code \"MEDIC.ASTROLOGY\""},
+		{"a fallback for a dimension of many codes", "rules:\n  - id: r12\n    set: {clinical_area: [CARDIOLOGY]}\n    any: [x]\n    fallback: true\n",
+			"rules/a.yaml:2: rule r12: fallback: clinical_area is not a single-valued dimension"},
 		{"not yaml", "rules: [\n", "rules/a.yaml:1: did not find expected node content"},
 	}
 	for _, tc := range tests {
@@ -320,6 +322,47 @@ func TestRuleLanguage(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestFallbackRulesDecideOnlyWhenNothingStrongerIsSaid(t *testing.T) {
+	rs := ruleSet(t, `  - id: scan
+    set: {subtype: DIAGNOSTIC.IMAGING}
+    any: [scan]
+  - id: weak.detect
+    set: {type: DIAGNOSTIC}
+    fallback: true
+    any: [identify]
+  - id: weak.predict
+    set: {type: P4}
+    fallback: true
+    any: [predict]
+  - id: weak.risk
+    set: {type: P4}
+    fallback: true
+    any: [risk]
+`, "")
+	tests := []struct {
+		name, text string
+		want       []string
+		weak       bool
+	}{
+		{"no evidence leaves no type", "AI helps doctors", nil, false},
+		{"weak evidence alone decides, with review", "AI helps identify patients", []string{"DIAGNOSTIC"}, true},
+		{"the most weak evidence wins", "AI helps identify patients and predict their risk", []string{"P4"}, true},
+		{"strong evidence is not outweighed by weak", "AI reads the scan to predict risk", []string{"DIAGNOSTIC"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rs.Classify("", tc.text)
+			if got := codes(r, DimType); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("type = %v, want %v", got, tc.want)
+			}
+			weak := strings.Contains(strings.Join(r.Review.Reasons, ";"), ReasonWeakEvidence)
+			if weak != tc.weak || weak && !r.Review.Needed {
+				t.Errorf("review %+v, want weak-evidence reason %v", r.Review, tc.weak)
+			}
+		})
+	}
 }
 
 func TestNHSOrganisationsGiveTheirRegionAndAreListed(t *testing.T) {
