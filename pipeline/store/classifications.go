@@ -17,79 +17,27 @@ import (
 // changes nothing, and an older message arriving after a newer one (a
 // redelivery, a replay) never overwrites it.
 //
-// The rows go in with COPY into temporary tables, then one set-based
-// INSERT … ON CONFLICT per table: a few round trips a batch whatever its
-// size. Rows are written in key order, so that loaders writing overlapping
-// batches at once take their locks in the same order and never deadlock.
+// Documents the database has never seen (the common case: each message
+// brings a new page) go straight into their tables with COPY: there is
+// nothing to merge. The others go in with COPY into temporary tables, then
+// one set-based INSERT … ON CONFLICT per table: a few round trips a batch
+// whatever its size. Rows are written in key order, so that loaders writing
+// overlapping batches at once take their locks in the same order and never
+// deadlock. Should another loader store one of the new documents first, the
+// batch is written again the merging way.
 func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classification) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	docs := make([][]any, len(cs))
-	cls := make([][]any, len(cs))
-	var labels, orgs, techs, marks [][]any
-	for i, c := range cs {
-		for _, o := range c.Organisations {
-			orgs = append(orgs, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, o.Kind, o.ID,
-				cleanText(o.Name), nullIfEmpty(o.Region), nullIfEmpty(cleanText(o.Vendor))})
-		}
-		if c.Relevant {
-			m := MatchTechnology(c, s.names.get)
-			techs = append(techs, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, m.Key, cleanText(m.Name),
-				nullIfEmpty(cleanText(m.Vendor)), m.By, nullIfEmpty(m.What), nonNil(m.Reasons), len(m.Reasons)})
-			for _, mk := range c.Marks {
-				ev, err := json.Marshal(nonNil(mk.Evidence))
-				if err != nil {
-					return fmt.Errorf("encoding evidence: %w", err)
-				}
-				marks = append(marks, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, mk.Kind,
-					cleanText(mk.Reference), ev})
-			}
-		}
-		d := c.Document
-		docs[i] = []any{d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
-			nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt}
-		cls[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, c.Relevant, c.Review.Needed, nonNil(c.Review.Reasons), c.ClassifiedAt}
-		for _, l := range c.Labels {
-			ev, err := json.Marshal(nonNil(l.Evidence))
-			if err != nil {
-				return fmt.Errorf("encoding evidence: %w", err)
-			}
-			labels = append(labels, []any{d.ID, c.RuleSetVersion, d.ContentHash, l.Dimension, l.Code, l.Score, ev})
-		}
+	b, err := s.rowsOf(cs)
+	if err != nil {
+		return err
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, stmt := range stagingTables {
-			if _, err := tx.Exec(ctx, stmt); err != nil {
-				return fmt.Errorf("preparing staging tables: %w", err)
-			}
-		}
-		for _, cp := range []struct {
-			table string
-			cols  []string
-			rows  [][]any
-		}{
-			{"stage_documents", []string{"id", "source_id", "url", "title", "body", "published_at", "language", "content_hash", "fetched_at"}, docs},
-			{"stage_classifications", []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}, cls},
-			{"stage_labels", []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}, labels},
-			{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, orgs},
-			{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "what", "reasons", "priority"}, techs},
-			{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, marks},
-		} {
-			if len(cp.rows) == 0 {
-				continue
-			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{cp.table}, cp.cols, pgx.CopyFromRows(cp.rows)); err != nil {
-				return fmt.Errorf("copying into %s: %w", cp.table, err)
-			}
-		}
-		for _, step := range mergeSteps {
-			if _, err := tx.Exec(ctx, step.sql); err != nil {
-				return fmt.Errorf("%s: %w", step.what, err)
-			}
-		}
-		return nil
-	})
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.write(ctx, tx, true) })
+	if isUniqueViolation(err) {
+		// A document taken for new was stored meanwhile by another loader.
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.write(ctx, tx, false) })
+	}
 	if err != nil {
 		return err
 	}
@@ -98,6 +46,274 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 		ids[i] = c.Document.ID
 	}
 	return s.foldDevelopersIntoProducts(ctx, ids)
+}
+
+// batchRows are a batch's rows as they are copied: per classification its
+// document, its classification and its labels; for the whole batch its
+// organisations, technologies and marks.
+type batchRows struct {
+	ids, sources      []string
+	docs, cls         [][]any
+	labels            [][][]any // per classification
+	written           [][]any   // per classification: document, rule set, content hash
+	orgs, techs, mark [][]any
+}
+
+func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
+	b := &batchRows{ids: make([]string, len(cs)), docs: make([][]any, len(cs)), cls: make([][]any, len(cs)),
+		labels: make([][][]any, len(cs)), written: make([][]any, len(cs))}
+	seen := map[string]bool{}
+	for i, c := range cs {
+		d := c.Document
+		for _, o := range c.Organisations {
+			b.orgs = append(b.orgs, []any{d.ID, c.RuleSetVersion, d.ContentHash, o.Kind, o.ID,
+				cleanText(o.Name), nullIfEmpty(o.Region), nullIfEmpty(cleanText(o.Vendor))})
+		}
+		if c.Relevant {
+			m := MatchTechnology(c, s.names.get)
+			b.techs = append(b.techs, []any{d.ID, c.RuleSetVersion, d.ContentHash, m.Key, cleanText(m.Name),
+				nullIfEmpty(cleanText(m.Vendor)), m.By, nullIfEmpty(m.What), nonNil(m.Reasons), len(m.Reasons)})
+			for _, mk := range c.Marks {
+				ev, err := json.Marshal(nonNil(mk.Evidence))
+				if err != nil {
+					return nil, fmt.Errorf("encoding evidence: %w", err)
+				}
+				b.mark = append(b.mark, []any{d.ID, c.RuleSetVersion, d.ContentHash, mk.Kind, cleanText(mk.Reference), ev})
+			}
+		}
+		b.ids[i] = d.ID
+		if !seen[d.Source] {
+			seen[d.Source] = true
+			b.sources = append(b.sources, d.Source)
+		}
+		b.docs[i] = []any{d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
+			nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt}
+		b.cls[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, c.Relevant, c.Review.Needed, nonNil(c.Review.Reasons), c.ClassifiedAt}
+		b.written[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash}
+		for _, l := range c.Labels {
+			ev, err := json.Marshal(nonNil(l.Evidence))
+			if err != nil {
+				return nil, fmt.Errorf("encoding evidence: %w", err)
+			}
+			b.labels[i] = append(b.labels[i], []any{d.ID, c.RuleSetVersion, d.ContentHash, l.Dimension, l.Code, l.Score, ev})
+		}
+	}
+	slices.Sort(b.sources) // locks in the same order in every writer
+	return b, nil
+}
+
+// Columns of the tables a batch is copied into.
+var (
+	documentColumns       = []string{"id", "source_id", "url", "title", "body", "published_at", "language", "content_hash", "fetched_at"}
+	classificationColumns = []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}
+	labelColumns          = []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}
+	writtenColumns        = []string{"document_id", "rule_set_version", "content_hash"}
+)
+
+// write stores the batch in tx. With direct, the documents the database
+// does not hold (and the batch names once) are copied straight into the
+// tables; the others, or all without direct, are merged from staging
+// tables.
+func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
+	for _, stmt := range stagingTables {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("preparing staging tables: %w", err)
+		}
+	}
+	fresh := make([]bool, len(b.ids))
+	if direct {
+		if err := b.findFresh(ctx, tx, fresh); err != nil {
+			return err
+		}
+	}
+	var stageDocs, stageCls, stageLabels, freshDocs, freshCls, freshLabels, freshWritten [][]any
+	for i := range b.ids {
+		if fresh[i] {
+			freshDocs, freshCls, freshWritten = append(freshDocs, b.docs[i]), append(freshCls, b.cls[i]), append(freshWritten, b.written[i])
+			for _, l := range b.labels[i] {
+				freshLabels = append(freshLabels, slices.Delete(slices.Clone(l), 2, 3)) // labels have no content hash
+			}
+			continue
+		}
+		stageDocs, stageCls = append(stageDocs, b.docs[i]), append(stageCls, b.cls[i])
+		stageLabels = append(stageLabels, b.labels[i]...)
+	}
+	directLabelColumns := slices.Delete(slices.Clone(labelColumns), 2, 3)
+	copies := func(cps ...copyInto) error {
+		for _, cp := range cps {
+			if len(cp.rows) == 0 {
+				continue
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{cp.table}, cp.cols, pgx.CopyFromRows(cp.rows)); err != nil {
+				return fmt.Errorf("copying into %s: %w", cp.table, err)
+			}
+		}
+		return nil
+	}
+	if err := copies(
+		copyInto{"stage_documents", documentColumns, stageDocs},
+		copyInto{"stage_classifications", classificationColumns, stageCls},
+		copyInto{"stage_labels", labelColumns, stageLabels},
+		copyInto{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, b.orgs},
+		copyInto{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "what", "reasons", "priority"}, b.techs},
+		copyInto{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, b.mark},
+	); err != nil {
+		return err
+	}
+	// A source's row is locked only when it is new or its last_seen is a
+	// minute old: an ON CONFLICT DO UPDATE would lock it in every batch and
+	// make concurrent loaders wait for each other's commits.
+	if _, err := tx.Exec(ctx, `insert into sources (id) select unnest($1::text[]) on conflict (id) do nothing`, b.sources); err != nil {
+		return fmt.Errorf("recording sources: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `update sources set last_seen = now()
+		where id = any($1) and last_seen < now() - interval '1 minute'`, b.sources); err != nil {
+		return fmt.Errorf("touching sources: %w", err)
+	}
+	// New documents and their classifications: nothing to merge.
+	if err := copies(
+		copyInto{"documents", documentColumns, freshDocs},
+		copyInto{"classifications", classificationColumns, freshCls},
+	); err != nil {
+		return err
+	}
+	if err := runSteps(ctx, tx, mergeDocuments); err != nil {
+		return err
+	}
+	// Their labels, after the merge has replaced those of rewritten
+	// classifications; and they count as written for what follows.
+	if err := copies(
+		copyInto{"labels", directLabelColumns, freshLabels},
+		copyInto{"stage_written", writtenColumns, freshWritten},
+	); err != nil {
+		return err
+	}
+	if err := runSteps(ctx, tx, mergeTechnologies); err != nil {
+		return err
+	}
+	if err := b.codesOfNewTechnologies(ctx, tx, fresh); err != nil {
+		return err
+	}
+	return runSteps(ctx, tx, refreshCodes)
+}
+
+// codesOfNewTechnologies writes the codes of the technologies this batch
+// created whose every document is new: their labels are the batch's, so
+// the codes (the best score of each code over the documents) come from
+// them rather than from the tables. Those technologies leave the refresh.
+func (b *batchRows) codesOfNewTechnologies(ctx context.Context, tx pgx.Tx, fresh []bool) error {
+	if !slices.Contains(fresh, true) {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `
+select dt.technology_id, dt.document_id
+from stage_new_technologies n
+join technologies t on t.key = n.key
+join document_technologies dt on dt.technology_id = t.id
+order by 1, 2`)
+	if err != nil {
+		return fmt.Errorf("finding the documents of new technologies: %w", err)
+	}
+	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+		Technology int64
+		Document   string
+	}])
+	if err != nil {
+		return fmt.Errorf("finding the documents of new technologies: %w", err)
+	}
+	index := make(map[string]int, len(b.ids))
+	for i, id := range b.ids {
+		if fresh[i] {
+			index[id] = i
+		}
+	}
+	type code struct{ dim, code string }
+	var done []int64
+	var codes [][]any
+	for start := 0; start < len(links); {
+		end := start
+		for end < len(links) && links[end].Technology == links[start].Technology {
+			end++
+		}
+		best := map[code]float64{}
+		var order []code
+		allFresh := true
+		for _, l := range links[start:end] {
+			i, ok := index[l.Document]
+			if !ok {
+				allFresh = false
+				break
+			}
+			for _, row := range b.labels[i] {
+				k := code{row[3].(string), row[4].(string)}
+				score := row[5].(float64)
+				if prev, seen := best[k]; !seen {
+					order = append(order, k)
+					best[k] = score
+				} else if score > prev {
+					best[k] = score
+				}
+			}
+		}
+		if allFresh {
+			id := links[start].Technology
+			done = append(done, id)
+			for _, k := range order {
+				codes = append(codes, []any{id, k.dim, k.code, best[k]})
+			}
+		}
+		start = end
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"technology_auto_codes"}, []string{"technology_id", "dimension", "code", "score"},
+		pgx.CopyFromRows(codes)); err != nil {
+		return fmt.Errorf("writing the codes of new technologies: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `delete from stage_affected where technology_id = any($1)`, done); err != nil {
+		return fmt.Errorf("writing the codes of new technologies: %w", err)
+	}
+	return nil
+}
+
+type copyInto struct {
+	table string
+	cols  []string
+	rows  [][]any
+}
+
+// findFresh marks the documents the database does not hold and the batch
+// names once.
+func (b *batchRows) findFresh(ctx context.Context, tx pgx.Tx, fresh []bool) error {
+	rows, err := tx.Query(ctx, `select id from documents where id = any($1)`, b.ids)
+	if err != nil {
+		return fmt.Errorf("finding new documents: %w", err)
+	}
+	known, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("finding new documents: %w", err)
+	}
+	count := make(map[string]int, len(b.ids)+len(known))
+	for _, id := range known {
+		count[id] = 2
+	}
+	for _, id := range b.ids {
+		count[id]++
+	}
+	for i, id := range b.ids {
+		fresh[i] = count[id] == 1
+	}
+	return nil
+}
+
+func runSteps(ctx context.Context, tx pgx.Tx, steps []mergeStep) error {
+	for _, step := range steps {
+		if _, err := tx.Exec(ctx, step.sql); err != nil {
+			return fmt.Errorf("%s: %w", step.what, err)
+		}
+	}
+	return nil
 }
 
 // foldDevelopersIntoProducts applies the batch's joining rules across
@@ -212,20 +428,13 @@ var stagingTables = []string{
 	`create temp table if not exists stage_affected (technology_id bigint) on commit delete rows`,
 }
 
-// mergeSteps move the staged rows into the tables. Within a batch the
-// newest message for a key wins (DISTINCT ON … ORDER BY … DESC).
-var mergeSteps = []struct{ what, sql string }{
-	// A source's row is locked only when it is new or its last_seen is a
-	// minute old: an ON CONFLICT DO UPDATE would lock it in every batch and
-	// make concurrent loaders wait for each other's commits.
-	{"recording sources", `
-insert into sources (id)
-select distinct source_id from stage_documents order by 1
-on conflict (id) do nothing`},
-	{"touching sources", `
-update sources set last_seen = now()
-where id in (select source_id from stage_documents)
-  and last_seen < now() - interval '1 minute'`},
+// mergeStep is one statement of the merge of staged rows.
+type mergeStep struct{ what, sql string }
+
+// mergeDocuments move the staged documents, classifications and labels into
+// the tables. Within a batch the newest message for a key wins (DISTINCT ON
+// … ORDER BY … DESC).
+var mergeDocuments = []mergeStep{
 	{"upserting documents", `
 insert into documents (id, source_id, url, title, body, published_at, language, content_hash, fetched_at)
 select distinct on (id) id, source_id, url, title, body, published_at, language, content_hash, fetched_at
@@ -266,6 +475,12 @@ from stage_labels s
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
 order by s.document_id, s.rule_set_version, s.dimension, s.code`},
+}
+
+// mergeTechnologies write the marks, organisations and technologies of the
+// documents whose classification was written (stage_written), and refresh
+// the codes of the technologies they left or joined.
+var mergeTechnologies = []mergeStep{
 	{"clearing rewritten marks", `
 delete from document_marks m using stage_written w
 where m.document_id = w.document_id and m.rule_set_version = w.rule_set_version`},
@@ -458,6 +673,11 @@ where review_items.state <> 'decided'`},
 	{"noting technologies after relinking", `
 insert into stage_affected
 select dt.technology_id from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
+}
+
+// refreshCodes recompute the codes of the technologies the batch's
+// documents left or joined (but those codesOfNewTechnologies wrote).
+var refreshCodes = []mergeStep{
 	// Technologies created in this transaction are invisible to others
 	// until it commits: only those that existed before need the lock.
 	{"locking technologies to refresh", `

@@ -1,0 +1,159 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/horizon-scan/horizon/internal/testenv"
+	"github.com/horizon-scan/horizon/pipeline/message"
+	"github.com/horizon-scan/horizon/pipeline/store"
+)
+
+// varied is a batch like the pipeline's: relevant and not, products named
+// by several documents, developers alone, marks, organisations, review
+// reasons and labels of several dimensions and scores.
+func varied(at time.Time) []message.Classification {
+	var cs []message.Classification
+	for i := range 24 {
+		c := named(fmt.Sprintf("v%02d", i), "", "", at.Add(time.Duration(i)*time.Minute))
+		switch i % 4 {
+		case 0:
+			c.Technology = &message.Name{Name: madeName(i % 8), Score: 2} // three documents each
+		case 1:
+			c.Vendors = []message.Name{{Name: fmt.Sprintf("Vendor %d Ltd", i), Score: 2}}
+		case 2:
+			c.Relevant = false
+		}
+		c.Labels = append(c.Labels, message.Label{Dimension: "workforce_group", Code: "MEDIC.DERMATOLOGY", Score: float64(i%3) + 0.5,
+			Evidence: []message.Evidence{{RuleID: "r", Field: "text", Start: 0, End: 4, Snippet: "text"}}})
+		if i%5 == 0 {
+			c.Review = message.Review{Needed: true, Reasons: []string{"low confidence"}}
+			c.Marks = []message.Mark{{Kind: "CE", Evidence: []message.Evidence{{RuleID: "marks", Field: "text", Start: 0, End: 4, Snippet: "text"}}}}
+			c.Organisations = []message.Organisation{{Kind: "trust", ID: "RRV", Name: "UCLH", Region: "NHS_LONDON"}}
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// snapshot is everything SaveClassifications writes, as sorted text, with
+// technologies known by their keys (ids depend on the order of creation).
+func snapshot(t *testing.T, st *store.Store) string {
+	t.Helper()
+	var out []string
+	for _, q := range []string{
+		`select id, source_id, url, title, body, content_hash, fetched_at::text, version from documents`,
+		`select document_id, rule_set_version, content_hash, relevant, needs_review, review_reasons::text, classified_at::text from classifications`,
+		`select document_id, rule_set_version, dimension, code, score, evidence::text from labels`,
+		`select t.key, t.name, coalesce(t.vendor, ''), coalesce(t.what, ''), coalesce(m.key, '') from technologies t left join technologies m on m.id = t.merged_into`,
+		`select dt.document_id, t.key, dt.matched_by from document_technologies dt join technologies t on t.id = dt.technology_id`,
+		`select r.document_id, t.key, r.reasons::text, r.priority, r.state from review_items r join technologies t on t.id = r.technology_id`,
+		`select t.key, a.dimension, a.code, a.score from technology_auto_codes a join technologies t on t.id = a.technology_id`,
+		`select document_id, rule_set_version, kind, coalesce(reference, ''), evidence::text from document_marks`,
+		`select document_id, kind, org_id from document_organisations`,
+		`select id, last_seen is not null from sources`,
+	} {
+		rows, err := st.Pool().Query(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprintf("%v", vals))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(lines)
+		out = append(out, q, strings.Join(lines, "\n"))
+	}
+	return strings.Join(out, "\n")
+}
+
+// New documents are copied straight into their tables; documents seen
+// before (here: each sent twice in its batch) are merged from staging
+// tables. Both ways must store exactly the same.
+func TestNewDocumentsCopiedStraightInEqualMergedOnes(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	cs := varied(at)
+	straight, merged := testenv.Store(t), testenv.Store(t)
+	saver(t, straight)(cs...)
+	saver(t, merged)(append(slices.Clone(cs), cs...)...)
+	got, want := snapshot(t, straight), snapshot(t, merged)
+	if got != want {
+		t.Errorf("copied straight in:\n%s\n\nmerged:\n%s", got, want)
+	}
+	if !strings.Contains(got, madeName(4)) || !strings.Contains(got, "MEDIC.DERMATOLOGY") {
+		t.Fatalf("the batch was not stored:\n%s", got)
+	}
+	// And saving it again changes nothing.
+	saver(t, straight)(cs...)
+	if again := snapshot(t, straight); again != got {
+		t.Errorf("saving again changed the tables:\n%s\n\nbefore:\n%s", again, got)
+	}
+}
+
+// A document taken for new that another writer stores first (its insert
+// commits while this batch waits on it) makes the batch go in again the
+// merging way: nothing lost, nothing doubled, the newer content kept.
+func TestADocumentStoredMeanwhileByAnotherWriterIsMerged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	other, err := st.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx)
+	for _, q := range []string{
+		`insert into sources (id) values ('src')`,
+		`insert into documents (id, source_id, url, title, body, content_hash, fetched_at)
+		 values ('race', 'src', 'https://example.org/race', 'older', 'text', 'h0', '2026-03-01 08:00:00+00')`,
+	} {
+		if _, err := other.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- st.SaveClassifications(ctx, []message.Classification{named("race", "Racewise", "", at), named("calm", "", "", at)})
+	}()
+	// Wait until the batch waits on the other writer's document.
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done:
+			t.Fatalf("the batch did not wait for the other writer: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if err := st.Pool().QueryRow(ctx, `select exists (select 1 from pg_stat_activity
+			where datname = current_database() and wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the batch failed instead of merging: %v", err)
+	}
+	var title string
+	var docs, labels, links int
+	if err := st.Pool().QueryRow(ctx, `select (select title from documents where id = 'race'),
+		(select count(*) from documents), (select count(*) from labels where document_id = 'race'),
+		(select count(*) from document_technologies)`).Scan(&title, &docs, &labels, &links); err != nil {
+		t.Fatal(err)
+	}
+	if title != "title h" || docs != 2 || labels != 4 || links != 2 {
+		t.Errorf("title %q, %d documents, %d labels of the raced one, %d links; want the newer title, 2, 4, 2", title, docs, labels, links)
+	}
+}
