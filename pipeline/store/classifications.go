@@ -115,10 +115,8 @@ var (
 // tables; the others, or all without direct, are merged from staging
 // tables.
 func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
-	for _, stmt := range stagingTables {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("preparing staging tables: %w", err)
-		}
+	if err := runSteps(ctx, tx, stagingTables); err != nil {
+		return err
 	}
 	fresh := make([]bool, len(b.ids))
 	if direct {
@@ -205,11 +203,12 @@ func (b *batchRows) codesOfNewTechnologies(ctx context.Context, tx pgx.Tx, fresh
 	if !slices.Contains(fresh, true) {
 		return nil
 	}
+	// A new technology's documents are those of the batch that name its key:
+	// nobody else sees it yet. (One of them not new, or not written, sends
+	// the technology to the refresh.)
 	rows, err := tx.Query(ctx, `
-select dt.technology_id, dt.document_id
-from stage_new_technologies n
-join technologies t on t.key = n.key
-join document_technologies dt on dt.technology_id = t.id
+select s.technology_id, s.document_id
+from stage_technologies s join stage_new_technologies n on n.key = s.key
 order by 1, 2`)
 	if err != nil {
 		return fmt.Errorf("finding the documents of new technologies: %w", err)
@@ -307,13 +306,21 @@ func (b *batchRows) findFresh(ctx context.Context, tx pgx.Tx, fresh []bool) erro
 	return nil
 }
 
+// runSteps sends the steps in one round trip (a pipeline: each runs after
+// the one before, and the first to fail stops the rest).
 func runSteps(ctx context.Context, tx pgx.Tx, steps []mergeStep) error {
+	var batch pgx.Batch
 	for _, step := range steps {
-		if _, err := tx.Exec(ctx, step.sql); err != nil {
+		batch.Queue(step.sql)
+	}
+	results := tx.SendBatch(ctx, &batch)
+	for _, step := range steps {
+		if _, err := results.Exec(); err != nil {
+			results.Close()
 			return fmt.Errorf("%s: %w", step.what, err)
 		}
 	}
-	return nil
+	return results.Close()
 }
 
 // foldDevelopersIntoProducts applies the batch's joining rules across
@@ -403,7 +410,8 @@ order by f.from_id, f.into_id`, documentIDs)
 }
 
 // stagingTables live for the session and are emptied at every commit.
-var stagingTables = []string{
+var stagingTables = stagingSteps(
+
 	`create temp table if not exists stage_documents (
 		id text, source_id text, url text, title text, body text, published_at timestamptz,
 		language text, content_hash text, fetched_at timestamptz) on commit delete rows`,
@@ -426,6 +434,14 @@ var stagingTables = []string{
 		evidence jsonb) on commit delete rows`,
 	`create temp table if not exists stage_new_technologies (key text, document_id text) on commit delete rows`,
 	`create temp table if not exists stage_affected (technology_id bigint) on commit delete rows`,
+)
+
+func stagingSteps(stmts ...string) []mergeStep {
+	steps := make([]mergeStep, len(stmts))
+	for i, stmt := range stmts {
+		steps[i] = mergeStep{"preparing staging tables", stmt}
+	}
+	return steps
 }
 
 // mergeStep is one statement of the merge of staged rows.
