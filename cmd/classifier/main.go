@@ -62,11 +62,17 @@ func runWorker(args []string) int {
 	var f ops.Flags
 	f.Register(fs, ":9102", false)
 	dir := rulesFlag(fs)
+	inFlight := fs.Int("batches-in-flight", classify.DefaultBatchesInFlight,
+		"batches classified at once: one is classified while another waits for the stream's acknowledgements")
 	if code, done := cli.Parse(fs, args); done {
 		return code
 	}
 	if err := f.Validate(false); err != nil {
 		fmt.Fprintln(os.Stderr, "classifier:", err)
+		return 2
+	}
+	if *inFlight < 1 {
+		fmt.Fprintln(os.Stderr, "classifier: --batches-in-flight: must be at least 1")
 		return 2
 	}
 	rs, err := loadRules(*dir)
@@ -86,7 +92,7 @@ func runWorker(args []string) int {
 		svc.Log.Error("starting", "err", err)
 		return 1
 	}
-	w := classify.NewWorker(svc.Bus, rs, svc.Log, svc.Registry).WithSeen(seen)
+	w := classify.NewWorker(svc.Bus, rs, svc.Log, svc.Registry).WithSeen(seen).WithBatchesInFlight(*inFlight)
 	svc.WatchConsumers(bus.ClassifierConsumer)
 	if err := svc.Run(ctx, w.Run); err != nil {
 		svc.Log.Error("classifier stopped", "err", err)

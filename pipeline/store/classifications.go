@@ -89,7 +89,7 @@ func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
 		b.docs[i] = []any{d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
 			nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt}
 		b.cls[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, c.Relevant, c.Review.Needed, nonNil(c.Review.Reasons), c.ClassifiedAt}
-		b.written[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash}
+		b.written[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, true} // copied only for new documents
 		for _, l := range c.Labels {
 			ev, err := json.Marshal(nonNil(l.Evidence))
 			if err != nil {
@@ -107,7 +107,7 @@ var (
 	documentColumns       = []string{"id", "source_id", "url", "title", "body", "published_at", "language", "content_hash", "fetched_at"}
 	classificationColumns = []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}
 	labelColumns          = []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}
-	writtenColumns        = []string{"document_id", "rule_set_version", "content_hash"}
+	writtenColumns        = []string{"document_id", "rule_set_version", "content_hash", "fresh"}
 )
 
 // write stores the batch in tx. With direct, the documents the database
@@ -189,36 +189,44 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
 	if err := runSteps(ctx, tx, mergeTechnologies); err != nil {
 		return err
 	}
-	if err := b.codesOfNewTechnologies(ctx, tx, fresh); err != nil {
+	if err := runSteps(ctx, tx, lockTechnologies); err != nil {
+		return err
+	}
+	if err := b.addCodesOfNewDocuments(ctx, tx, fresh); err != nil {
 		return err
 	}
 	return runSteps(ctx, tx, refreshCodes)
 }
 
-// codesOfNewTechnologies writes the codes of the technologies this batch
-// created whose every document is new: their labels are the batch's, so
-// the codes (the best score of each code over the documents) come from
-// them rather than from the tables. Those technologies leave the refresh.
-func (b *batchRows) codesOfNewTechnologies(ctx context.Context, tx pgx.Tx, fresh []bool) error {
+// addCodesOfNewDocuments updates the codes of the technologies that only
+// new documents joined in this batch (no document left them, none was
+// reclassified): a technology's codes are the best score of each code over
+// its documents, so they become the greater of what they were and the new
+// documents' labels, which the batch holds. A technology named by
+// thousands of documents is not recomputed from all of them at every
+// batch. The others are refreshed from the tables (refreshCodes).
+func (b *batchRows) addCodesOfNewDocuments(ctx context.Context, tx pgx.Tx, fresh []bool) error {
 	if !slices.Contains(fresh, true) {
 		return nil
 	}
-	// A new technology's documents are those of the batch that name its key:
-	// nobody else sees it yet. (One of them not new, or not written, sends
-	// the technology to the refresh.)
 	rows, err := tx.Query(ctx, `
-select s.technology_id, s.document_id
-from stage_technologies s join stage_new_technologies n on n.key = s.key
+select dt.technology_id, dt.document_id
+from stage_written w join document_technologies dt on dt.document_id = w.document_id
+where w.fresh
+  and dt.technology_id in (select technology_id from stage_affected group by 1 having not bool_or(recompute))
 order by 1, 2`)
 	if err != nil {
-		return fmt.Errorf("finding the documents of new technologies: %w", err)
+		return fmt.Errorf("finding the technologies new documents joined: %w", err)
 	}
 	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
 		Technology int64
 		Document   string
 	}])
 	if err != nil {
-		return fmt.Errorf("finding the documents of new technologies: %w", err)
+		return fmt.Errorf("finding the technologies new documents joined: %w", err)
+	}
+	if len(links) == 0 {
+		return nil
 	}
 	index := make(map[string]int, len(b.ids))
 	for i, id := range b.ids {
@@ -227,7 +235,6 @@ order by 1, 2`)
 		}
 	}
 	type code struct{ dim, code string }
-	var done []int64
 	var codes [][]any
 	for start := 0; start < len(links); {
 		end := start
@@ -236,12 +243,10 @@ order by 1, 2`)
 		}
 		best := map[code]float64{}
 		var order []code
-		allFresh := true
 		for _, l := range links[start:end] {
 			i, ok := index[l.Document]
 			if !ok {
-				allFresh = false
-				break
+				return fmt.Errorf("document %s taken for new is not in the batch", l.Document)
 			}
 			for _, row := range b.labels[i] {
 				k := code{row[3].(string), row[4].(string)}
@@ -254,24 +259,21 @@ order by 1, 2`)
 				}
 			}
 		}
-		if allFresh {
-			id := links[start].Technology
-			done = append(done, id)
-			for _, k := range order {
-				codes = append(codes, []any{id, k.dim, k.code, best[k]})
-			}
+		for _, k := range order {
+			codes = append(codes, []any{links[start].Technology, k.dim, k.code, best[k]})
 		}
 		start = end
 	}
-	if len(done) == 0 {
-		return nil
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"technology_auto_codes"}, []string{"technology_id", "dimension", "code", "score"},
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_codes"}, []string{"technology_id", "dimension", "code", "score"},
 		pgx.CopyFromRows(codes)); err != nil {
-		return fmt.Errorf("writing the codes of new technologies: %w", err)
+		return fmt.Errorf("adding the codes of new documents: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `delete from stage_affected where technology_id = any($1)`, done); err != nil {
-		return fmt.Errorf("writing the codes of new technologies: %w", err)
+	if _, err := tx.Exec(ctx, `
+insert into technology_auto_codes (technology_id, dimension, code, score)
+select technology_id, dimension, code, score from stage_codes order by 1, 2, 3
+on conflict (technology_id, dimension, code) do update set score = excluded.score
+where technology_auto_codes.score < excluded.score`); err != nil {
+		return fmt.Errorf("adding the codes of new documents: %w", err)
 	}
 	return nil
 }
@@ -420,9 +422,10 @@ var stagingTables = stagingSteps(
 		review_reasons text[], classified_at timestamptz) on commit delete rows`,
 	`create temp table if not exists stage_labels (
 		document_id text, rule_set_version text, content_hash text, dimension text, code text,
-		score double precision, evidence jsonb) on commit delete rows`,
+		score double precision, evidence json) on commit delete rows`,
 	`create temp table if not exists stage_written (
-		document_id text, rule_set_version text, content_hash text) on commit delete rows`,
+		document_id text, rule_set_version text, content_hash text, fresh boolean not null default false)
+		on commit delete rows`,
 	`create temp table if not exists stage_organisations (
 		document_id text, rule_set_version text, content_hash text, kind text, org_id text, name text,
 		region text, vendor text) on commit delete rows`,
@@ -433,7 +436,9 @@ var stagingTables = stagingSteps(
 		document_id text, rule_set_version text, content_hash text, kind text, reference text,
 		evidence jsonb) on commit delete rows`,
 	`create temp table if not exists stage_new_technologies (key text, document_id text) on commit delete rows`,
-	`create temp table if not exists stage_affected (technology_id bigint) on commit delete rows`,
+	`create temp table if not exists stage_affected (technology_id bigint, recompute boolean) on commit delete rows`,
+	`create temp table if not exists stage_codes (technology_id bigint, dimension text, code text,
+		score double precision) on commit delete rows`,
 )
 
 func stagingSteps(stmts ...string) []mergeStep {
@@ -479,7 +484,7 @@ with written as (
       and classifications.classified_at < excluded.classified_at
     returning document_id, rule_set_version, content_hash
 )
-insert into stage_written select * from written`},
+insert into stage_written (document_id, rule_set_version, content_hash) select * from written`},
 	{"clearing rewritten labels", `
 delete from labels l using stage_written w
 where l.document_id = w.document_id and l.rule_set_version = w.rule_set_version`},
@@ -653,9 +658,12 @@ update stage_technologies s set technology_id = coalesce(t.merged_into, t.id)
 from technologies t where t.key = s.key`},
 	// The technologies whose automatic codes this batch changes: those the
 	// rewritten documents belonged to, and (below) those they belong to now.
+	// A technology a document left, or one a reclassified document belongs
+	// to, needs its codes recomputed; one that only new documents
+	// joined takes their codes (addCodesOfNewDocuments).
 	{"noting technologies before relinking", `
 insert into stage_affected
-select dt.technology_id from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
+select dt.technology_id, true from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
 	// A link an analyst made is never replaced by an automatic one.
 	{"linking technologies", `
 insert into document_technologies (document_id, technology_id, matched_by)
@@ -688,22 +696,28 @@ on conflict (document_id) do update set
 where review_items.state <> 'decided'`},
 	{"noting technologies after relinking", `
 insert into stage_affected
-select dt.technology_id from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
+select dt.technology_id, not w.fresh from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
 }
 
-// refreshCodes recompute the codes of the technologies the batch's
-// documents left or joined (but those codesOfNewTechnologies wrote).
-var refreshCodes = []mergeStep{
+// lockTechnologies locks the technologies whose codes the batch changes,
+// in id order, as every writer of their codes does: two writers take
+// turns and see each other's committed work rather than deadlock.
+var lockTechnologies = []mergeStep{
 	// Technologies created in this transaction are invisible to others
 	// until it commits: only those that existed before need the lock.
-	{"locking technologies to refresh", `
+	{"locking technologies whose codes change", `
 select 1 from technologies t
 where t.id in (select technology_id from stage_affected)
   and not exists (select 1 from stage_new_technologies n where n.key = t.key)
 order by t.id
 for no key update`},
+}
+
+// refreshCodes recompute from the tables the codes of the technologies
+// documents left or reclassified documents belong to.
+var refreshCodes = []mergeStep{
 	{"refreshing technology codes", `
-select refresh_technology_auto_codes(array(select distinct technology_id from stage_affected order by 1))`},
+select refresh_technology_auto_codes(array(select technology_id from stage_affected group by 1 having bool_or(recompute) order by 1))`},
 }
 
 // techGroup groups staged technologies that are one: products by
