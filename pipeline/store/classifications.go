@@ -209,11 +209,17 @@ func (b *batchRows) addCodesOfNewDocuments(ctx context.Context, tx pgx.Tx, fresh
 	if !slices.Contains(fresh, true) {
 		return nil
 	}
+	// A new document's technology is the one its staged row resolved to (it
+	// had no link an analyst could have made); the batch created it, or it
+	// existed before.
 	rows, err := tx.Query(ctx, `
-select dt.technology_id, dt.document_id
-from stage_written w join document_technologies dt on dt.document_id = w.document_id
+select s.technology_id, s.document_id, n.key is not null
+from stage_written w
+join stage_technologies s on s.document_id = w.document_id and s.rule_set_version = w.rule_set_version
+                         and s.content_hash = w.content_hash
+left join stage_new_technologies n on n.key = s.key
 where w.fresh
-  and dt.technology_id in (select technology_id from stage_affected group by 1 having not bool_or(recompute))
+  and s.technology_id in (select technology_id from stage_affected group by 1 having not bool_or(recompute))
 order by 1, 2`)
 	if err != nil {
 		return fmt.Errorf("finding the technologies new documents joined: %w", err)
@@ -221,6 +227,7 @@ order by 1, 2`)
 	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
 		Technology int64
 		Document   string
+		Created    bool
 	}])
 	if err != nil {
 		return fmt.Errorf("finding the technologies new documents joined: %w", err)
@@ -235,7 +242,7 @@ order by 1, 2`)
 		}
 	}
 	type code struct{ dim, code string }
-	var codes [][]any
+	var created, raised [][]any
 	for start := 0; start < len(links); {
 		end := start
 		for end < len(links) && links[end].Technology == links[start].Technology {
@@ -259,14 +266,28 @@ order by 1, 2`)
 				}
 			}
 		}
+		into := &raised
+		if links[start].Created {
+			into = &created
+		}
 		for _, k := range order {
-			codes = append(codes, []any{links[start].Technology, k.dim, k.code, best[k]})
+			*into = append(*into, []any{links[start].Technology, k.dim, k.code, best[k]})
 		}
 		start = end
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_codes"}, []string{"technology_id", "dimension", "code", "score"},
-		pgx.CopyFromRows(codes)); err != nil {
-		return fmt.Errorf("adding the codes of new documents: %w", err)
+	// A technology the batch created has no codes yet: its rows go straight
+	// in. Those of a technology that existed are raised where higher.
+	codeColumns := []string{"technology_id", "dimension", "code", "score"}
+	for _, cp := range []copyInto{{"technology_auto_codes", codeColumns, created}, {"stage_codes", codeColumns, raised}} {
+		if len(cp.rows) == 0 {
+			continue
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{cp.table}, cp.cols, pgx.CopyFromRows(cp.rows)); err != nil {
+			return fmt.Errorf("adding the codes of new documents: %w", err)
+		}
+	}
+	if len(raised) == 0 {
+		return nil
 	}
 	if _, err := tx.Exec(ctx, `
 insert into technology_auto_codes (technology_id, dimension, code, score)
