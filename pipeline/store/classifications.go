@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
+	json "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
