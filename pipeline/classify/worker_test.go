@@ -25,7 +25,11 @@ func TestTheFirstDocumentNamingATechnologyGoesToReview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := NewWorker(b, ruleSet(t), slog.New(slog.DiscardHandler), prometheus.NewRegistry()).WithSeen(seen)
+	// One batch at a time, so that "first" is the first published: with
+	// several in flight (or several replicas) documents published moments
+	// apart may be classified in either order, and the first classified is
+	// the first sighting.
+	w := NewWorker(b, ruleSet(t), slog.New(slog.DiscardHandler), prometheus.NewRegistry()).WithSeen(seen).WithBatchesInFlight(1)
 	text := "The AI software e-Stroke from Brainomix reads CT scans of stroke patients in NHS hospitals."
 	for _, id := range []string{"first", "second"} {
 		d := message.Document{SchemaVersion: message.DocumentVersion, ID: id, ContentHash: "h", Source: "s",
