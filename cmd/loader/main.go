@@ -42,8 +42,8 @@ func run(cmd string, args []string) int {
 	fs := cli.FlagSet("loader "+cmd, "[flags]", summary)
 	var f ops.Flags
 	f.Register(fs, ":9103", true)
-	batch := fs.Int("batch-size", 1000, "classifications per transaction")
-	wait := fs.Duration("batch-wait", 500*time.Millisecond, "longest wait to fill a batch")
+	batch := fs.Int("batch-size", 1000, "most classifications per transaction")
+	wait := fs.Duration("batch-wait", 500*time.Millisecond, "longest wait for a message when none is waiting (a batch is what is waiting when a writer is free)")
 	writers := fs.Int("writers", 2, "batches written at once, each on its own connection")
 	if code, done := cli.Parse(fs, args); done {
 		return code

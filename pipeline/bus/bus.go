@@ -316,6 +316,12 @@ type Handler func(ctx context.Context, msgs []jetstream.Msg)
 // Consume fetches batches of up to size messages from the durable consumer
 // and hands each batch to h, until ctx is cancelled.
 //
+// A batch is what is waiting when the handler is free: it takes the
+// messages at hand at once rather than waiting maxWait to fill the batch,
+// and waits (up to maxWait) only when there are none. Under load, batches
+// grow with what arrived while the last one was handled; when the flow
+// stops, the last messages are not held back.
+//
 // A message already delivered more than MaxDeliver times without being
 // settled (the process handling it died, or kept handing it back) is handed
 // out alone from then on, and dead-lettered after IsolatedAttempts alone
@@ -327,8 +333,14 @@ func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait ti
 	if err != nil {
 		return fmt.Errorf("binding consumer %s: %w", consumer, err)
 	}
+	idle := false // the last fetch found nothing at hand
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(size, jetstream.FetchMaxWait(maxWait))
+		var batch jetstream.MessageBatch
+		if idle {
+			batch, err = cons.Fetch(size, jetstream.FetchMaxWait(maxWait))
+		} else {
+			batch, err = cons.FetchNoWait(size)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -351,6 +363,7 @@ func (b *Bus) Consume(ctx context.Context, consumer string, size int, maxWait ti
 			}
 			msgs = append(msgs, m)
 		}
+		idle = len(msgs)+len(suspects) == 0
 		if len(msgs) > 0 {
 			h(ctx, msgs)
 			b.watch.handled(consumer)

@@ -161,7 +161,7 @@ func NewWorker(b *bus.Bus, rs *rules.RuleSet, log *slog.Logger, reg prometheus.R
 	return &Worker{bus: b, rules: rs, log: log, clock: time.Now, metrics: m, inFlight: DefaultBatchesInFlight}
 }
 
-// batchSize is how many documents the worker fetches at once: their
+// batchSize is the most documents the worker fetches at once: their
 // classifications are published together, so a larger batch spreads the
 // round trips to the server over more documents.
 const batchSize = 128

@@ -24,8 +24,8 @@ const Stage = "loader"
 
 // Options tunes batching. The zero value is usable.
 type Options struct {
-	BatchSize int           // messages per transaction, default 1000
-	MaxWait   time.Duration // longest wait to fill a batch, default 500ms
+	BatchSize int           // most messages per transaction, default 1000
+	MaxWait   time.Duration // longest wait for a message when none is waiting, default 500ms
 	// Writers is how many batches are written at once, each in its own
 	// transaction on its own connection, default 2: one Postgres backend
 	// keeps one core busy, and batches from one consumer never overlap.
