@@ -52,11 +52,11 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 // document, its classification and its labels; for the whole batch its
 // organisations, technologies and marks.
 type batchRows struct {
-	ids, sources      []string
-	docs, cls         [][]any
-	labels            [][][]any // per classification
-	written           [][]any   // per classification: document, rule set, content hash
-	orgs, techs, mark [][]any
+	ids, sources       []string
+	docs, cls          [][]any
+	labels             [][][]any // per classification
+	written            [][]any   // per classification: document, rule set, content hash, new
+	orgs, techs, marks [][]any
 }
 
 func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
@@ -78,7 +78,7 @@ func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
 				if err != nil {
 					return nil, fmt.Errorf("encoding evidence: %w", err)
 				}
-				b.mark = append(b.mark, []any{d.ID, c.RuleSetVersion, d.ContentHash, mk.Kind, cleanText(mk.Reference), ev})
+				b.marks = append(b.marks, []any{d.ID, c.RuleSetVersion, d.ContentHash, mk.Kind, cleanText(mk.Reference), ev})
 			}
 		}
 		b.ids[i] = d.ID
@@ -137,24 +137,13 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
 		stageLabels = append(stageLabels, b.labels[i]...)
 	}
 	directLabelColumns := slices.Delete(slices.Clone(labelColumns), 2, 3)
-	copies := func(cps ...copyInto) error {
-		for _, cp := range cps {
-			if len(cp.rows) == 0 {
-				continue
-			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{cp.table}, cp.cols, pgx.CopyFromRows(cp.rows)); err != nil {
-				return fmt.Errorf("copying into %s: %w", cp.table, err)
-			}
-		}
-		return nil
-	}
-	if err := copies(
+	if err := copyRows(ctx, tx,
 		copyInto{"stage_documents", documentColumns, stageDocs},
 		copyInto{"stage_classifications", classificationColumns, stageCls},
 		copyInto{"stage_labels", labelColumns, stageLabels},
 		copyInto{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, b.orgs},
 		copyInto{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "what", "reasons", "priority"}, b.techs},
-		copyInto{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, b.mark},
+		copyInto{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, b.marks},
 	); err != nil {
 		return err
 	}
@@ -169,7 +158,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
 		return fmt.Errorf("touching sources: %w", err)
 	}
 	// New documents and their classifications: nothing to merge.
-	if err := copies(
+	if err := copyRows(ctx, tx,
 		copyInto{"documents", documentColumns, freshDocs},
 		copyInto{"classifications", classificationColumns, freshCls},
 	); err != nil {
@@ -180,7 +169,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
 	}
 	// Their labels, after the merge has replaced those of rewritten
 	// classifications; and they count as written for what follows.
-	if err := copies(
+	if err := copyRows(ctx, tx,
 		copyInto{"labels", directLabelColumns, freshLabels},
 		copyInto{"stage_written", writtenColumns, freshWritten},
 	); err != nil {
@@ -278,13 +267,8 @@ order by 1, 2`)
 	// A technology the batch created has no codes yet: its rows go straight
 	// in. Those of a technology that existed are raised where higher.
 	codeColumns := []string{"technology_id", "dimension", "code", "score"}
-	for _, cp := range []copyInto{{"technology_auto_codes", codeColumns, created}, {"stage_codes", codeColumns, raised}} {
-		if len(cp.rows) == 0 {
-			continue
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{cp.table}, cp.cols, pgx.CopyFromRows(cp.rows)); err != nil {
-			return fmt.Errorf("adding the codes of new documents: %w", err)
-		}
+	if err := copyRows(ctx, tx, copyInto{"technology_auto_codes", codeColumns, created}, copyInto{"stage_codes", codeColumns, raised}); err != nil {
+		return fmt.Errorf("adding the codes of new documents: %w", err)
 	}
 	if len(raised) == 0 {
 		return nil
@@ -299,10 +283,25 @@ where technology_auto_codes.score < excluded.score`); err != nil {
 	return nil
 }
 
+// copyInto is rows to copy into a table's columns.
 type copyInto struct {
 	table string
 	cols  []string
 	rows  [][]any
+}
+
+// copyRows copies each set of rows into its table with COPY, skipping
+// empty ones.
+func copyRows(ctx context.Context, tx pgx.Tx, cps ...copyInto) error {
+	for _, cp := range cps {
+		if len(cp.rows) == 0 {
+			continue
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{cp.table}, cp.cols, pgx.CopyFromRows(cp.rows)); err != nil {
+			return fmt.Errorf("copying into %s: %w", cp.table, err)
+		}
+	}
+	return nil
 }
 
 // findFresh marks the documents the database does not hold and the batch
