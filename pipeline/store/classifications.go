@@ -41,11 +41,12 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(cs))
-	for i, c := range cs {
-		ids[i] = c.Document.ID
+	if b.allNew && !b.named {
+		// Only documents never seen, naming neither product nor developer:
+		// their technologies are their own, and nothing can fold.
+		return nil
 	}
-	return s.foldDevelopersIntoProducts(ctx, ids)
+	return s.foldDevelopersIntoProducts(ctx, b.ids)
 }
 
 // batchRows are a batch's rows as they are copied: per classification its
@@ -57,6 +58,9 @@ type batchRows struct {
 	labels             [][][]any // per classification
 	written            [][]any   // per classification: document, rule set, content hash, new
 	orgs, techs, marks [][]any
+	// named: a document names a product or a developer; allNew: the batch
+	// was written with every document new to the database.
+	named, allNew bool
 }
 
 func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
@@ -71,6 +75,7 @@ func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
 		}
 		if c.Relevant {
 			m := MatchTechnology(c, s.names.get)
+			b.named = b.named || m.By == "product" || m.By == "vendor"
 			b.techs = append(b.techs, []any{d.ID, c.RuleSetVersion, d.ContentHash, m.Key, cleanText(m.Name),
 				nullIfEmpty(cleanText(m.Vendor)), m.By, nullIfEmpty(m.What), nonNil(m.Reasons), len(m.Reasons)})
 			for _, mk := range c.Marks {
@@ -124,6 +129,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
 			return err
 		}
 	}
+	b.allNew = !slices.Contains(fresh, false)
 	var stageDocs, stageCls, stageLabels, freshDocs, freshCls, freshLabels, freshWritten [][]any
 	for i := range b.ids {
 		if fresh[i] {
@@ -683,7 +689,8 @@ from technologies t where t.key = s.key`},
 	// joined takes their codes (addCodesOfNewDocuments).
 	{"noting technologies before relinking", `
 insert into stage_affected
-select dt.technology_id, true from document_technologies dt join stage_written w on w.document_id = dt.document_id`},
+select dt.technology_id, true from document_technologies dt join stage_written w on w.document_id = dt.document_id
+where not w.fresh -- a new document had no technology`},
 	// A link an analyst made is never replaced by an automatic one.
 	{"linking technologies", `
 insert into document_technologies (document_id, technology_id, matched_by)
