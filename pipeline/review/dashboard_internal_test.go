@@ -45,3 +45,17 @@ func TestShownTablesNameNotCode(t *testing.T) {
 		})
 	}
 }
+
+func TestReviewReasonsNameTheTypes(t *testing.T) {
+	names := map[string]string{"DIAGNOSTIC": "Diagnostic", "P4": "P4 medicine (predictive, preventive, personalised, participatory)"}
+	for _, tc := range []struct{ in, want string }{
+		{"weak evidence: type P4", "weak evidence: type P4 medicine"},
+		{"conflicting types: DIAGNOSTIC over P4 by weight of evidence", "conflicting types: Diagnostic over P4 medicine by weight of evidence"},
+		{"new technology", "new technology"},
+		{"first sighting of product P4", "first sighting of product P4"},
+	} {
+		if got := reasonText(names, tc.in); got != tc.want {
+			t.Errorf("reasonText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

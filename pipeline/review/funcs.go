@@ -1,12 +1,14 @@
 package review
 
 import (
-	"github.com/horizon-scan/horizon/pipeline/store"
 	"html/template"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/horizon-scan/horizon/pipeline/rules"
+	"github.com/horizon-scan/horizon/pipeline/store"
 )
 
 var funcs = template.FuncMap{
@@ -35,11 +37,12 @@ var funcs = template.FuncMap{
 	"historyOf": func(h []store.HistoryEntry, csrf string, canUndo bool) historyView {
 		return historyView{Entries: h, CSRF: csrf, CanUndo: canUndo}
 	},
-	"addf":  func(a float64, b float64) float64 { return a + b },
-	"add":   func(a, b int) int { return a + b },
-	"mul":   func(a, b int) int { return a * b },
-	"short": short,
-	"named": named,
+	"addf":   func(a float64, b float64) float64 { return a + b },
+	"add":    func(a, b int) int { return a + b },
+	"mul":    func(a, b int) int { return a * b },
+	"short":  short,
+	"named":  named,
+	"reason": reasonText,
 	// day is the date of a report's "2006-01-02 15:04" time.
 	"day":  func(s string) string { return s[:min(len(s), 10)] },
 	"list": func(s ...string) []string { return s },
@@ -92,4 +95,24 @@ func named(name, code string) string {
 		return ""
 	}
 	return strings.ToUpper(w[:1]) + w[1:]
+}
+
+// reasonText is a review reason for a reader: the type codes in it
+// ("weak evidence: type P4", "conflicting types: DIAGNOSTIC over P4 by
+// weight of evidence") given by their names, without what a name says in
+// brackets ("P4 medicine").
+func reasonText(typeNames map[string]string, reason string) string {
+	if !strings.HasPrefix(reason, rules.ReasonConflictingType+": ") && !strings.HasPrefix(reason, rules.ReasonWeakEvidence+": ") {
+		return reason // other reasons name organisations, whose names are not codes
+	}
+	words := strings.Split(reason, " ")
+	for i, w := range words {
+		if name, ok := typeNames[w]; ok && name != "" {
+			if short, _, cut := strings.Cut(name, " ("); cut {
+				name = short
+			}
+			words[i] = name
+		}
+	}
+	return strings.Join(words, " ")
 }

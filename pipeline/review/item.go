@@ -56,6 +56,8 @@ type itemView struct {
 	LabelsByDim map[string][]store.ItemLabel
 	// Rival is the conflict of types the classifier settled, in words.
 	Rival string
+	// TypeNames names the type codes, for the review reasons.
+	TypeNames map[string]string
 	// Queue is the queue's filter the analyst came with, kept by "Next
 	// item" and "then next"; QueueFields are its fields.
 	Queue       template.URL // encoded by url.Values, so safe in a link
@@ -136,6 +138,7 @@ func (s *Server) showItem(w http.ResponseWriter, r *http.Request, id int64, stat
 	for _, c := range codes[rules.DimType] {
 		names[c.Code] = c.Name
 	}
+	v.TypeNames = names
 	chosen, rival := rivalTypes(it.Reasons)
 	if rival != "" {
 		v.Rival = fmt.Sprintf("The text also reads as %s: the classifier chose %s by the weight of its evidence. Pick the right type under Correct codes.",
