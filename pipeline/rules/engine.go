@@ -199,15 +199,20 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	rs.scan("text", fields["text"], hits)
 	words := &wordIndex{fields: fields}
 
-	// scores hold the evidence; weak, that of fallback rules, which counts
-	// only where a single-valued dimension would otherwise stay empty.
-	scores, weak := map[key]*message.Label{}, map[key]*message.Label{}
+	scores := map[key]*message.Label{}
 	add := func(dim, code string, w float64, ev []message.Evidence) { addTo(scores, dim, code, w, ev) }
 	var reviews []string
 	var orgs []message.Organisation
+	// Fallback rules count only where a single-valued dimension would
+	// otherwise stay empty: they are matched then, not before.
+	var fallbacks []int
 	candidates, occ := rs.occurrences(hits)
 	for _, i := range candidates {
 		r := rs.rules[i]
+		if r.Fallback {
+			fallbacks = append(fallbacks, i)
+			continue
+		}
 		ev, ok := r.match(occ[i], hits, fields, words)
 		if !ok {
 			continue
@@ -222,10 +227,6 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		}
 		for dim, codes := range r.Set {
 			for _, c := range codes {
-				if r.Fallback {
-					addTo(weak, dim, c, r.Weight, ev)
-					continue
-				}
 				add(dim, c, r.Weight, ev)
 			}
 		}
@@ -273,7 +274,19 @@ func (rs *RuleSet) Classify(title, text string) Result {
 
 	for dim := range singleValued {
 		best, conf, rival := pickOne(scores, dim)
-		if best == nil {
+		if best == nil && len(fallbacks) > 0 {
+			weak := map[key]*message.Label{}
+			for _, i := range fallbacks {
+				r := rs.rules[i]
+				if len(r.Set[dim]) == 0 {
+					continue
+				}
+				if ev, ok := r.match(occ[i], hits, fields, words); ok {
+					for _, c := range r.Set[dim] {
+						addTo(weak, dim, c, r.Weight, ev)
+					}
+				}
+			}
 			if w, _, _ := pickOne(weak, dim); w != nil {
 				// Nothing reached the threshold: the weak evidence decides,
 				// and an analyst is told.
