@@ -97,6 +97,15 @@ func named(name, code string) string {
 	return strings.ToUpper(w[:1]) + w[1:]
 }
 
+// codeNamesOf maps each code to its name.
+func codeNamesOf(codes []store.Code) map[string]string {
+	names := make(map[string]string, len(codes))
+	for _, c := range codes {
+		names[c.Code] = c.Name
+	}
+	return names
+}
+
 // reasonText is a review reason for a reader: the type codes in it
 // ("weak evidence: type P4", "conflicting types: DIAGNOSTIC over P4 by
 // weight of evidence") given by their names, without what a name says in

@@ -134,10 +134,7 @@ func (s *Server) showItem(w http.ResponseWriter, r *http.Request, id int64, stat
 		}
 		v.LabelsByDim[l.Dimension] = append(v.LabelsByDim[l.Dimension], l)
 	}
-	names := map[string]string{}
-	for _, c := range codes[rules.DimType] {
-		names[c.Code] = c.Name
-	}
+	names := codeNamesOf(codes[rules.DimType])
 	v.TypeNames = names
 	chosen, rival := rivalTypes(it.Reasons)
 	if rival != "" {

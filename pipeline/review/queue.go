@@ -101,10 +101,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Types = codes[rules.DimType]
-	v.TypeNames = map[string]string{}
-	for _, c := range v.Types {
-		v.TypeNames[c.Code] = c.Name
-	}
+	v.TypeNames = codeNamesOf(v.Types)
 	v.ItemQuery = template.URL(queueQuery(f).Encode())
 	if v.DecidedToday, v.DecidedAll, err = s.store.DecidedBy(ctx, se.User.Name); err != nil {
 		s.fail(w, r, err)

@@ -33,15 +33,22 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.write(ctx, tx, true) })
+	var allNew bool
+	write := func(direct bool) error {
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) (err error) {
+			allNew, err = b.write(ctx, tx, direct)
+			return err
+		})
+	}
+	err = write(true)
 	if isUniqueViolation(err) {
 		// A document taken for new was stored meanwhile by another loader.
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.write(ctx, tx, false) })
+		err = write(false)
 	}
 	if err != nil {
 		return err
 	}
-	if b.allNew && !b.named {
+	if allNew && !b.named {
 		// Only documents never seen, naming neither product nor developer:
 		// their technologies are their own, and nothing can fold.
 		return nil
@@ -50,22 +57,20 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 }
 
 // batchRows are a batch's rows as they are copied: per classification its
-// document, its classification and its labels; for the whole batch its
-// organisations, technologies and marks.
+// document, its classification and its labels (as the labels table holds
+// them); for the whole batch its organisations, technologies and marks.
 type batchRows struct {
+	cs                 []message.Classification
 	ids, sources       []string
 	docs, cls          [][]any
-	labels             [][][]any // per classification
-	written            [][]any   // per classification: document, rule set, content hash, new
+	labels             [][][]any
 	orgs, techs, marks [][]any
-	// named: a document names a product or a developer; allNew: the batch
-	// was written with every document new to the database.
-	named, allNew bool
+	named              bool // a document names a product or a developer
 }
 
 func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
-	b := &batchRows{ids: make([]string, len(cs)), docs: make([][]any, len(cs)), cls: make([][]any, len(cs)),
-		labels: make([][][]any, len(cs)), written: make([][]any, len(cs))}
+	b := &batchRows{cs: cs, ids: make([]string, len(cs)), docs: make([][]any, len(cs)), cls: make([][]any, len(cs)),
+		labels: make([][][]any, len(cs))}
 	seen := map[string]bool{}
 	for i, c := range cs {
 		d := c.Document
@@ -94,13 +99,12 @@ func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
 		b.docs[i] = []any{d.ID, d.Source, cleanText(d.URL), cleanText(d.Title), cleanText(d.Text), d.Published,
 			nullIfEmpty(cleanText(d.Language)), d.ContentHash, d.FetchedAt}
 		b.cls[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, c.Relevant, c.Review.Needed, nonNil(c.Review.Reasons), c.ClassifiedAt}
-		b.written[i] = []any{d.ID, c.RuleSetVersion, d.ContentHash, true} // copied only for new documents
 		for _, l := range c.Labels {
 			ev, err := json.Marshal(nonNil(l.Evidence))
 			if err != nil {
 				return nil, fmt.Errorf("encoding evidence: %w", err)
 			}
-			b.labels[i] = append(b.labels[i], []any{d.ID, c.RuleSetVersion, d.ContentHash, l.Dimension, l.Code, l.Score, ev})
+			b.labels[i] = append(b.labels[i], []any{d.ID, c.RuleSetVersion, l.Dimension, l.Code, l.Score, ev})
 		}
 	}
 	slices.Sort(b.sources) // locks in the same order in every writer
@@ -111,86 +115,90 @@ func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
 var (
 	documentColumns       = []string{"id", "source_id", "url", "title", "body", "published_at", "language", "content_hash", "fetched_at"}
 	classificationColumns = []string{"document_id", "rule_set_version", "content_hash", "relevant", "needs_review", "review_reasons", "classified_at"}
-	labelColumns          = []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}
-	writtenColumns        = []string{"document_id", "rule_set_version", "content_hash", "fresh"}
+	labelColumns          = []string{"document_id", "rule_set_version", "dimension", "code", "score", "evidence"}
+	// Staged labels carry their classification's content hash too.
+	stagedLabelColumns = []string{"document_id", "rule_set_version", "content_hash", "dimension", "code", "score", "evidence"}
+	writtenColumns     = []string{"document_id", "rule_set_version", "content_hash", "fresh"}
 )
 
-// write stores the batch in tx. With direct, the documents the database
-// does not hold (and the batch names once) are copied straight into the
-// tables; the others, or all without direct, are merged from staging
-// tables.
-func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) error {
+// write stores the batch in tx and reports whether every document was new.
+// With direct, the documents the database does not hold (and the batch
+// names once) are copied straight into the tables; the others, or all
+// without direct, are merged from staging tables.
+func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, error) {
 	if err := runSteps(ctx, tx, stagingTables); err != nil {
-		return err
+		return false, err
 	}
 	fresh := make([]bool, len(b.ids))
 	if direct {
 		if err := b.findFresh(ctx, tx, fresh); err != nil {
-			return err
+			return false, err
 		}
 	}
-	b.allNew = !slices.Contains(fresh, false)
 	var stageDocs, stageCls, stageLabels, freshDocs, freshCls, freshLabels, freshWritten [][]any
-	for i := range b.ids {
+	for i, c := range b.cs {
 		if fresh[i] {
-			freshDocs, freshCls, freshWritten = append(freshDocs, b.docs[i]), append(freshCls, b.cls[i]), append(freshWritten, b.written[i])
-			for _, l := range b.labels[i] {
-				freshLabels = append(freshLabels, slices.Delete(slices.Clone(l), 2, 3)) // labels have no content hash
-			}
+			freshDocs, freshCls = append(freshDocs, b.docs[i]), append(freshCls, b.cls[i])
+			freshLabels = append(freshLabels, b.labels[i]...)
+			freshWritten = append(freshWritten, []any{c.Document.ID, c.RuleSetVersion, c.Document.ContentHash, true})
 			continue
 		}
 		stageDocs, stageCls = append(stageDocs, b.docs[i]), append(stageCls, b.cls[i])
-		stageLabels = append(stageLabels, b.labels[i]...)
+		for _, l := range b.labels[i] {
+			stageLabels = append(stageLabels, slices.Insert(slices.Clone(l), 2, any(c.Document.ContentHash)))
+		}
 	}
-	directLabelColumns := slices.Delete(slices.Clone(labelColumns), 2, 3)
 	if err := copyRows(ctx, tx,
 		copyInto{"stage_documents", documentColumns, stageDocs},
 		copyInto{"stage_classifications", classificationColumns, stageCls},
-		copyInto{"stage_labels", labelColumns, stageLabels},
+		copyInto{"stage_labels", stagedLabelColumns, stageLabels},
 		copyInto{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, b.orgs},
 		copyInto{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "what", "reasons", "priority"}, b.techs},
 		copyInto{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, b.marks},
 	); err != nil {
-		return err
+		return false, err
 	}
 	// A source's row is locked only when it is new or its last_seen is a
 	// minute old: an ON CONFLICT DO UPDATE would lock it in every batch and
 	// make concurrent loaders wait for each other's commits.
 	if _, err := tx.Exec(ctx, `insert into sources (id) select unnest($1::text[]) on conflict (id) do nothing`, b.sources); err != nil {
-		return fmt.Errorf("recording sources: %w", err)
+		return false, fmt.Errorf("recording sources: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `update sources set last_seen = now()
 		where id = any($1) and last_seen < now() - interval '1 minute'`, b.sources); err != nil {
-		return fmt.Errorf("touching sources: %w", err)
+		return false, fmt.Errorf("touching sources: %w", err)
 	}
 	// New documents and their classifications: nothing to merge.
 	if err := copyRows(ctx, tx,
 		copyInto{"documents", documentColumns, freshDocs},
 		copyInto{"classifications", classificationColumns, freshCls},
 	); err != nil {
-		return err
+		return false, err
 	}
 	if err := runSteps(ctx, tx, mergeDocuments); err != nil {
-		return err
+		return false, err
 	}
 	// Their labels, after the merge has replaced those of rewritten
 	// classifications; and they count as written for what follows.
 	if err := copyRows(ctx, tx,
-		copyInto{"labels", directLabelColumns, freshLabels},
+		copyInto{"labels", labelColumns, freshLabels},
 		copyInto{"stage_written", writtenColumns, freshWritten},
 	); err != nil {
-		return err
+		return false, err
 	}
 	if err := runSteps(ctx, tx, mergeTechnologies); err != nil {
-		return err
+		return false, err
 	}
 	if err := runSteps(ctx, tx, lockTechnologies); err != nil {
-		return err
+		return false, err
 	}
 	if err := b.addCodesOfNewDocuments(ctx, tx, fresh); err != nil {
-		return err
+		return false, err
 	}
-	return runSteps(ctx, tx, refreshCodes)
+	if err := runSteps(ctx, tx, refreshCodes); err != nil {
+		return false, err
+	}
+	return !slices.Contains(fresh, false), nil
 }
 
 // addCodesOfNewDocuments updates the codes of the technologies that only
@@ -250,14 +258,13 @@ order by 1, 2`)
 			if !ok {
 				return fmt.Errorf("document %s taken for new is not in the batch", l.Document)
 			}
-			for _, row := range b.labels[i] {
-				k := code{row[3].(string), row[4].(string)}
-				score := row[5].(float64)
+			for _, l := range b.cs[i].Labels {
+				k := code{l.Dimension, l.Code}
 				if prev, seen := best[k]; !seen {
 					order = append(order, k)
-					best[k] = score
-				} else if score > prev {
-					best[k] = score
+					best[k] = l.Score
+				} else if l.Score > prev {
+					best[k] = l.Score
 				}
 			}
 		}
@@ -439,7 +446,6 @@ order by f.from_id, f.into_id`, documentIDs)
 
 // stagingTables live for the session and are emptied at every commit.
 var stagingTables = stagingSteps(
-
 	`create temp table if not exists stage_documents (
 		id text, source_id text, url text, title text, body text, published_at timestamptz,
 		language text, content_hash text, fetched_at timestamptz) on commit delete rows`,
