@@ -85,6 +85,7 @@ VOCABULARIES = {
     "anatomy": ("clinical_area", "Clinical areas signalled by organs and body systems."),
     "staff": ("workforce_group", "Workforce groups signalled by the staff named."),
     "care_settings": ("point_of_care", "Points of care signalled by the setting named."),
+    "tasks": ("subtype", "Subtypes signalled by the work named: diagnostic and therapeutic techniques, monitoring, and the running of health services."),
     "places": ("region", "Regions signalled by places outside the UK (MeSH geographic headings)."),
     "nationalities": ("region", "Regions signalled by the nationality or the capital of a country outside the UK."),
     # A list for rules to refer to ("@cancer_sites"), not codes of a dimension.
