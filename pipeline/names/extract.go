@@ -282,7 +282,8 @@ func (d *doc) findSpans(f *field) {
 				continue
 			}
 			if c := f.toks[j].low; w["connectors"][c] && j+1 < n && d.nameLike(f, j+1) &&
-				(!w["institution_connectors"][c] || d.hasInstitution(f, span{i, j})) {
+				(!w["institution_connectors"][c] || d.hasInstitution(f, span{i, j})) &&
+				!d.twoOrganisations(f, span{i, j}, j+1) {
 				j += 2
 				continue
 			}
@@ -310,6 +311,32 @@ func (d *doc) findSpans(f *field) {
 		}
 		i = j
 	}
+}
+
+// twoOrganisations reports whether "&" between a company's name and the
+// name that follows it lists two developers rather than joining one name:
+// "Fabric Genomics & Rady Children's Institute" are two, for the first
+// ends in a company suffix and the second has an organisation's word;
+// "Johnson & Johnson" and "Guy's & St Thomas'" are one.
+func (d *doc) twoOrganisations(f *field, before span, next int) bool {
+	if f.toks[before.to].low != "&" || before.to-before.from < 2 {
+		return false
+	}
+	if _, ok := d.inList(f, "company", before.to-1); !ok {
+		return false
+	}
+	for j := next; j < len(f.toks) && j < next+6; j++ {
+		if _, ok := d.inList(f, "company", j); ok {
+			return true
+		}
+		if _, ok := d.inList(f, "institution", j); ok {
+			return true
+		}
+		if !d.nameLike(f, j) && f.toks[j].low != "'s" && !d.x.cues.Words["connectors"][f.toks[j].low] {
+			return false
+		}
+	}
+	return false
 }
 
 func (d *doc) addSpan(f *field, sp span) {
@@ -582,7 +609,7 @@ func (d *doc) listBefore(f *field, i int) []span {
 }
 
 // listAfter returns the names listed from token i: "Epic and Microsoft",
-// "Tempus, Geisinger and Mayo Clinic". A name that is part of another
+// "Tempus, Geisinger and Mayo Clinic", "Fabric Genomics & Rady Children's". A name that is part of another
 // ("the Smidt Heart Institute at Cedars-Sinai") gives way to the whole:
 // the developer named is the one it is part of.
 func (d *doc) listAfter(f *field, i int) []span {
@@ -599,7 +626,7 @@ func (d *doc) listAfter(f *field, i int) []span {
 				continue
 			}
 		}
-		for j < len(f.toks) && (f.toks[j].low == "," || f.toks[j].low == "and") {
+		for j < len(f.toks) && (f.toks[j].low == "," || f.toks[j].low == "and" || f.toks[j].low == "&") {
 			j++
 		}
 		if j == sp.to {

@@ -28,7 +28,7 @@ const joiners = ".-'’&+/"
 
 // marks are the punctuation tokens the patterns read; other punctuation
 // separates words and is dropped.
-const marks = ",.;:()!?\"“”®™–—"
+const marks = ",.;:()!?\"“”®™–—&"
 
 // tokenize cuts s into words and marks. A possessive ending ("'s", "’s")
 // is a token of its own, and so is a hyphenated last part that is a cue of
