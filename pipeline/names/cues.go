@@ -25,8 +25,8 @@ var patternIDs = []string{
 }
 
 // wordLists are the lists of words a cue file must give.
-var wordLists = []string{"product", "company", "institution", "connectors", "institution_connectors", "fillers", "ai",
-	"organisation", "people", "not_names", "breaks"}
+var wordLists = []string{"product", "company", "domains", "institution", "connectors", "institution_connectors",
+	"fillers", "ai", "organisation", "people", "not_names", "breaks"}
 
 // Cues are the words the name patterns look for and what a sighting
 // weighs, from rules/names/cues.yaml, with the common English words of

@@ -687,9 +687,8 @@ func (d *doc) read(f *field) {
 		case k.Kind == "vendor":
 			d.add(f, sp, "vendor", "known-vendor", wt["known-vendor"])
 		}
-		last := f.toks[sp.to-1].low
-		orgShaped := d.x.cues.Words["company"][last] || d.hasInstitution(f, sp)
-		productShaped := sp.to-sp.from >= 2 && d.x.cues.Words["product"][last] && !orgShaped
+		orgShaped := d.orgShaped(f, sp) || d.hasInstitution(f, sp)
+		productShaped := sp.to-sp.from >= 2 && d.x.cues.Words["product"][f.toks[sp.to-1].low] && !orgShaped
 		if productShaped {
 			d.add(f, sp, "tech", "product-shape", wt["product-shape"])
 		}
@@ -903,9 +902,16 @@ func (d *doc) readMadeBy(f *field, i int) {
 }
 
 // orgShaped reports whether a name ends with a company word ("Ltd",
-// "Health").
+// "Health") or is a web address's name ("Lauretta.io", "Viz.ai").
 func (d *doc) orgShaped(f *field, sp span) bool {
-	return d.x.cues.Words["company"][f.toks[sp.to-1].low]
+	last := f.toks[sp.to-1].low
+	if d.x.cues.Words["company"][last] {
+		return true
+	}
+	if dot := strings.LastIndexByte(last, '.'); dot > 0 {
+		return d.x.cues.Words["domains"][last[dot:]]
+	}
+	return false
 }
 
 // productAppositive reports whether a name stands beside a product word

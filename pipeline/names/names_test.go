@@ -60,6 +60,8 @@ func TestExtract(t *testing.T) {
 		{"two developers joined by &", "",
 			"A study by Fabric Genomics & Rady Children's Institute for Genomic Medicine shows an AI tool diagnoses rare disease.",
 			"", []string{"Fabric Genomics", "Rady Children's Institute for Genomic Medicine"}},
+		{"a web address's name is a company's", "", "Viz.ai receives a CE mark for its stroke software.", "",
+			[]string{"Viz.ai"}},
 		{"one developer's name with &", "", "Researchers at Johnson & Johnson developed an AI tool for surgeons.", "",
 			[]string{"Johnson & Johnson"}},
 		{"a name known in lower case is a word", "", "It was an epic effort by nurses.", "", nil},
