@@ -247,8 +247,10 @@ func (d *doc) nameLike(f *field, i int) bool {
 		return d.proper[t.low] || (d.capitalised[t.low] && !d.x.cues.Common[t.low] && !d.lowered[t.low])
 	case t.opens:
 		// Any word is capitalised here: a name only if the document writes
-		// it as one elsewhere, or it is no common word.
-		return d.proper[t.low] || (!d.x.cues.Common[t.low] && !d.lowered[t.low])
+		// it as one elsewhere, or it is no common word, or a company's
+		// suffix follows it ("Fabric Genomics & Rady Children's … say").
+		return d.proper[t.low] || (!d.x.cues.Common[t.low] && !d.lowered[t.low]) ||
+			(i+1 < len(f.toks) && f.toks[i+1].capital && w["company"][f.toks[i+1].low])
 	}
 	return true
 }
@@ -745,9 +747,9 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, s, "vendor", p, wt[p])
 		}
 	}
-	// The developer comes before the cue.
+	// The developers come before the cue ("Stanford and MIT researchers").
 	if _, ok := d.cueAt(f, "researchers", i); ok {
-		if sp, ok := d.spanBefore(f, i); ok {
+		for _, sp := range d.listBefore(f, i) {
 			d.add(f, sp, "vendor", "researchers", wt["researchers"])
 		}
 	}
