@@ -773,9 +773,14 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	for _, p := range []string{"maker-of", "listed"} {
-		if _, ok := d.cueAt(f, p, i); ok {
+		if end, ok := d.cueAt(f, p, i); ok {
 			if sp, ok := d.spanBefore(f, i); ok {
 				d.add(f, sp, "vendor", p, wt[p])
+			}
+			// "the developer of a Healthcare AI Hub", "the company behind
+			// Mia": what it made follows.
+			if sp, ok := d.spanAfter(f, end, true); ok && p == "maker-of" && !d.orgShaped(f, sp) {
+				d.add(f, sp, "tech", p, wt[p])
 			}
 		}
 	}
