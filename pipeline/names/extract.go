@@ -1290,6 +1290,33 @@ func (d *doc) choose() Found {
 		score = func(c *candidate) float64 { return c.vendor + c.deployer }
 		vendors = best(score)
 	}
+	if len(vendors) == 0 {
+		// One organisation named, by its shape alone ("Rivermouth
+		// University Hospital"), and no other developer: it is taken to
+		// have made it, with evidence saying so.
+		var shaped []*candidate
+		for _, c := range cands {
+			if c.key != "" && c.vendor > 0 && c.vendor >= c.tech && slices.ContainsFunc(c.evidence, func(e message.Evidence) bool {
+				return e.RuleID == "names.organisation-shape"
+			}) {
+				shaped = append(shaped, c)
+			}
+		}
+		if len(shaped) == 1 {
+			c := shaped[0]
+			var at message.Evidence
+			for _, e := range c.evidence {
+				if e.RuleID == "names.organisation-shape" {
+					at = e
+					break
+				}
+			}
+			at.RuleID = "names.only-organisation"
+			out.Vendors = append(out.Vendors, message.Name{Name: c.text, Score: c.vendor,
+				Evidence: append(slices.Clone(c.evidence), at)})
+			return out
+		}
+	}
 	// The developers the headline names come first: one the text alone
 	// names must have more evidence than they have.
 	inTitle := 0.0
