@@ -252,11 +252,18 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		res.Marks = rs.Marks.Find(fields["title"], fields["text"])
 	}
 
-	// A subtype implies its type.
+	// A subtype implies its type (in code order: the same evidence in the
+	// same order on every run).
+	var subtypes []key
 	for k, l := range scores {
 		if k.dim == DimSubtype && l.Score > 0 {
-			add(DimType, ParentType(k.code), l.Score, l.Evidence)
+			subtypes = append(subtypes, k)
 		}
+	}
+	slices.SortFunc(subtypes, func(a, b key) int { return strings.Compare(a.code, b.code) })
+	for _, k := range subtypes {
+		l := scores[k]
+		add(DimType, ParentType(k.code), l.Score, l.Evidence)
 	}
 	rs.keepAboveThreshold(scores)
 	for _, imp := range rs.Settings.Implies {
@@ -272,7 +279,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		}
 	}
 
-	for dim := range singleValued {
+	for _, dim := range sortedKeys(singleValued) {
 		best, conf, rival := pickOne(scores, dim)
 		if best == nil && len(fallbacks) > 0 {
 			weak := map[key]*message.Label{}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"io/fs"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -442,5 +443,29 @@ func TestTaxonomyRefusesANameSplitByAComma(t *testing.T) {
 				t.Errorf("error %v, want the file, line and %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestClassifyIsTheSameOnEveryRun classifies a document whose subtypes
+// and weak evidence meet in one type many times: the codes, their
+// evidence and the review reasons come out the same, in the same order
+// (the loader compares what it stores).
+func TestClassifyIsTheSameOnEveryRun(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := "AI reads mammograms, biopsy slides, CT scans and ECGs to detect cancer and heart disease"
+	text := "An artificial intelligence tool analyses mammography images, digital pathology slides of biopsies, " +
+		"CT scans and electrocardiograms of NHS patients, screening for breast cancer, lung nodules and arrhythmia, " +
+		"and predicts the risk of heart attack from retinal scans."
+	first := rs.Classify(title, text)
+	if len(first.Labels) == 0 {
+		t.Fatal("no codes: the document must give several")
+	}
+	for range 50 {
+		if got := rs.Classify(title, text); !reflect.DeepEqual(got, first) {
+			t.Fatalf("a second run differs:\n%+v\nagainst\n%+v", got, first)
+		}
 	}
 }
