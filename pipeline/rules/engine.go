@@ -197,7 +197,6 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	hits := make(map[int][]hit)
 	rs.scan("title", fields["title"], hits)
 	rs.scan("text", fields["text"], hits)
-	words := &wordIndex{fields: fields}
 
 	scores := map[key]*message.Label{}
 	add := func(dim, code string, w float64, ev []message.Evidence) { addTo(scores, dim, code, w, ev) }
@@ -213,7 +212,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 			fallbacks = append(fallbacks, i)
 			continue
 		}
-		ev, ok := r.match(occ[i], hits, fields, words)
+		ev, ok := r.match(occ[i], hits, fields)
 		if !ok {
 			continue
 		}
@@ -288,7 +287,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 				if len(r.Set[dim]) == 0 {
 					continue
 				}
-				if ev, ok := r.match(occ[i], hits, fields, words); ok {
+				if ev, ok := r.match(occ[i], hits, fields); ok {
 					for _, c := range r.Set[dim] {
 						addTo(weak, dim, c, r.Weight, ev)
 					}
@@ -402,25 +401,6 @@ func (rs *RuleSet) occurrences(hits map[int][]hit) ([]int, map[int]*occurring) {
 	return candidates, occ
 }
 
-// wordIndex finds the word a byte offset falls in, computing each field's
-// word starts only when a near rule first asks.
-type wordIndex struct {
-	fields map[string]string
-	starts map[string][]int
-}
-
-func (w *wordIndex) word(field string, offset int) int {
-	if w.starts == nil {
-		w.starts = map[string][]int{}
-	}
-	st, ok := w.starts[field]
-	if !ok {
-		st = wordStarts(w.fields[field])
-		w.starts[field] = st
-	}
-	return sort.SearchInts(st, offset+1) - 1
-}
-
 // keepAboveThreshold drops the codes whose score is below their
 // dimension's threshold (negative evidence can take a code below it).
 func (rs *RuleSet) keepAboveThreshold(scores map[key]*message.Label) {
@@ -528,11 +508,17 @@ func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
 	})
 }
 
-// wordStarts lists the byte offsets at which words begin.
-func wordStarts(s string) []int {
-	out := make([]int, 0, len(s)/6)
+// wordsApart counts the words that begin after byte lo and at or before
+// byte hi of s (lo being where a phrase begins): how many words one
+// occurrence is from the other. It stops counting past limit, so that a
+// near rule reads only the words between its phrases, not the whole text.
+func wordsApart(s string, lo, hi, limit int) int {
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	n := 0
 	in, joined := false, false
-	for i := 0; i < len(s); {
+	for i := lo; i <= hi && i < len(s); {
 		c := s[i]
 		w, size := false, 1
 		if c < utf8.RuneSelf {
@@ -546,15 +532,17 @@ func wordStarts(s string) []int {
 				c = '\''
 			}
 		}
-		if w && !in && !joined {
-			out = append(out, i)
+		if w && !in && !joined && i > lo {
+			if n++; n > limit {
+				return n
+			}
 		}
 		// An apostrophe inside a word ("patient's") does not end it.
 		joined = in && c == '\''
 		in = w
 		i += size
 	}
-	return out
+	return n
 }
 
 // wordBoundary reports whether s[start:end] is neither preceded nor followed
@@ -613,7 +601,7 @@ func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
 
 // match evaluates the rule on the phrases of its groups that occur, and
 // returns its evidence.
-func (r compiled) match(o *occurring, hits map[int][]hit, fields map[string]string, words *wordIndex) ([]message.Evidence, bool) {
+func (r compiled) match(o *occurring, hits map[int][]hit, fields map[string]string) ([]message.Evidence, bool) {
 	for _, p := range o.none {
 		if len(r.hitsOf(hits, p)) > 0 {
 			return nil, false
@@ -649,7 +637,7 @@ func (r compiled) match(o *occurring, hits map[int][]hit, fields map[string]stri
 		}
 	}
 	if r.Near != nil {
-		a, b, ok := r.near(o, hits, words)
+		a, b, ok := r.near(o, hits, fields)
 		if !ok {
 			return nil, false
 		}
@@ -666,12 +654,12 @@ func (r compiled) match(o *occurring, hits map[int][]hit, fields map[string]stri
 }
 
 // near finds a phrase of A and one of B in one field within Within words.
-func (r compiled) near(o *occurring, hits map[int][]hit, words *wordIndex) (hit, hit, bool) {
+func (r compiled) near(o *occurring, hits map[int][]hit, fields map[string]string) (hit, hit, bool) {
 	for _, pa := range o.nearA {
 		for _, a := range r.hitsOf(hits, pa) {
 			for _, pb := range o.nearB {
 				for _, b := range r.hitsOf(hits, pb) {
-					if a.field == b.field && abs(words.word(a.field, a.start)-words.word(b.field, b.start)) <= r.Near.Within {
+					if a.field == b.field && wordsApart(fields[a.field], a.start, b.start, r.Near.Within) <= r.Near.Within {
 						return a, b, true
 					}
 				}
@@ -679,13 +667,6 @@ func (r compiled) near(o *occurring, hits map[int][]hit, words *wordIndex) (hit,
 		}
 	}
 	return hit{}, hit{}, false
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // PhrasesFor lists the phrases of the rules that give code in dimension dim

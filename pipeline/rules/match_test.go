@@ -135,3 +135,64 @@ func sortSpans(out []span) {
 		return a.phrase - b.phrase
 	})
 }
+
+// wordIndexOf is the definition wordsApart must agree with: the index of
+// the word a byte offset falls in, counting every word of the text.
+func wordIndexOf(s string, offset int) int {
+	n := -1
+	in, joined := false, false
+	for i, r := range s {
+		if i > offset {
+			break
+		}
+		w := isWordRune(r)
+		if w && !in && !joined {
+			n++
+		}
+		joined = in && (r == '\'' || r == '\u2019')
+		in = w
+	}
+	return n
+}
+
+// TestWordsApartCountsTheWordsBetweenTwoPhrases checks the near rules'
+// distance against a count over the whole text, for every pair of word
+// starts of texts with possessives, curly apostrophes, hyphens, digits,
+// accents and markup, and that it stops counting just past the limit.
+func TestWordsApartCountsTheWordsBetweenTwoPhrases(t *testing.T) {
+	texts := []string{
+		"A deep learning algorithm detects lung cancer on CT scans.",
+		"The patient's scan — read by Brainomix’s e-Stroke — showed a 3.5 cm bleed; doctors' notes agreed.",
+		"Künstliche Intelligenz erkennt Hautkrebs: a café-based trial in Zürich, 2024 (n=1,200).",
+		"  spaces   and\ttabs\nand  <b>markup</b>   between   words  ",
+		"rock'n'roll o'neill isn't it's ’quoted’ 'single' x-ray X‑ray",
+	}
+	for _, s := range texts {
+		var starts []int
+		for i := range s {
+			if startsWord(s, i) && i < len(s) && isWordStart(s, i) {
+				starts = append(starts, i)
+			}
+		}
+		if len(starts) < 8 {
+			t.Fatalf("%q: only %d word starts found", s, len(starts))
+		}
+		for _, a := range starts {
+			for _, b := range starts {
+				want := wordIndexOf(s, max(a, b)) - wordIndexOf(s, min(a, b))
+				if got := wordsApart(s, a, b, 100); got != want {
+					t.Errorf("%q: words between %d and %d: got %d, want %d", s, a, b, got, want)
+				}
+				if got := wordsApart(s, a, b, 1); want > 1 && got != 2 {
+					t.Errorf("%q: %d to %d past a limit of 1: got %d, want 2 (stop just past the limit)", s, a, b, got)
+				}
+			}
+		}
+	}
+}
+
+// isWordStart reports whether a letter or digit begins at byte i.
+func isWordStart(s string, i int) bool {
+	r := []rune(s[i:])
+	return len(r) > 0 && isWordRune(r[0]) && (i == 0 || !strings.ContainsRune("'\u2019", []rune(s[:i])[len([]rune(s[:i]))-1]))
+}
