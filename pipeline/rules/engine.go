@@ -194,9 +194,11 @@ type key struct{ dim, code string }
 // order.
 func (rs *RuleSet) Classify(title, text string) Result {
 	fields := map[string]string{"title": blankTags(title), "text": blankTags(text)}
-	hits := make(map[int][]hit)
+	hits := hitSets.Get().(*hitSet)
+	defer func() { hits.reset(); hitSets.Put(hits) }()
 	rs.scan("title", fields["title"], hits)
 	rs.scan("text", fields["text"], hits)
+	hits.group()
 
 	scores := map[key]*message.Label{}
 	add := func(dim, code string, w float64, ev []message.Evidence) { addTo(scores, dim, code, w, ev) }
@@ -356,15 +358,10 @@ func addTo(scores map[key]*message.Label, dim, code string, w float64, ev []mess
 // occurrences gathers, for every rule one of whose positive phrases (any,
 // all, near's a) occurs, the phrases of each of its groups that occur, and
 // returns those rules in rule order.
-func (rs *RuleSet) occurrences(hits map[int][]hit) ([]int, map[int]*occurring) {
-	phrases := make([]int, 0, len(hits))
-	for p := range hits {
-		phrases = append(phrases, p)
-	}
-	sort.Ints(phrases) // deterministic evidence
+func (rs *RuleSet) occurrences(hits *hitSet) ([]int, map[int]*occurring) {
 	occ := map[int]*occurring{}
 	var candidates []int
-	for _, p := range phrases {
+	for _, p := range hits.phrases { // ascending: deterministic evidence
 		for _, u := range rs.users[p] {
 			o := occ[u.rule]
 			if o == nil {
@@ -500,12 +497,8 @@ func blankTags(s string) string {
 func isASCIILetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 
 // scan records every whole-word occurrence of every phrase in s.
-func (rs *RuleSet) scan(field, s string, hits map[int][]hit) {
-	rs.match.scan(s, func(p, start, end int) {
-		if hs := hits[p]; len(hs) < 4*maxEvidence {
-			hits[p] = append(hs, hit{field, start, end})
-		}
-	})
+func (rs *RuleSet) scan(field, s string, hits *hitSet) {
+	rs.match.scan(s, func(p, start, end int) { hits.add(p, hit{field, start, end}) })
 }
 
 // wordsApart counts the words that begin after byte lo and at or before
@@ -585,8 +578,8 @@ func isWordRune(r rune) bool {
 }
 
 // hitsOf returns the hits of phrase p in the rule's field.
-func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
-	hs := hits[p]
+func (r compiled) hitsOf(hits *hitSet, p int) []hit {
+	hs := hits.of(p)
 	if r.Field == "" {
 		return hs
 	}
@@ -601,7 +594,7 @@ func (r compiled) hitsOf(hits map[int][]hit, p int) []hit {
 
 // match evaluates the rule on the phrases of its groups that occur, and
 // returns its evidence.
-func (r compiled) match(o *occurring, hits map[int][]hit, fields map[string]string) ([]message.Evidence, bool) {
+func (r compiled) match(o *occurring, hits *hitSet, fields map[string]string) ([]message.Evidence, bool) {
 	for _, p := range o.none {
 		if len(r.hitsOf(hits, p)) > 0 {
 			return nil, false
@@ -654,7 +647,7 @@ func (r compiled) match(o *occurring, hits map[int][]hit, fields map[string]stri
 }
 
 // near finds a phrase of A and one of B in one field within Within words.
-func (r compiled) near(o *occurring, hits map[int][]hit, fields map[string]string) (hit, hit, bool) {
+func (r compiled) near(o *occurring, hits *hitSet, fields map[string]string) (hit, hit, bool) {
 	for _, pa := range o.nearA {
 		for _, a := range r.hitsOf(hits, pa) {
 			for _, pb := range o.nearB {
