@@ -611,9 +611,10 @@ func (d *doc) listBefore(f *field, i int) []span {
 }
 
 // listAfter returns the names listed from token i: "Epic and Microsoft",
-// "Tempus, Geisinger and Mayo Clinic", "Fabric Genomics & Rady Children's". A name that is part of another
-// ("the Smidt Heart Institute at Cedars-Sinai") gives way to the whole:
-// the developer named is the one it is part of.
+// "Tempus, Geisinger and Mayo Clinic", "Fabric Genomics & Rady Children's".
+// A name that is part of another ("the Smidt Heart Institute at
+// Cedars-Sinai") gives way to the whole: the developer named is the one it
+// is part of.
 func (d *doc) listAfter(f *field, i int) []span {
 	sp, ok := d.spanAfter(f, i, true)
 	if !ok {
@@ -779,8 +780,10 @@ func (d *doc) readAt(f *field, i int) {
 			}
 			// "the developer of a Healthcare AI Hub", "the company behind
 			// Mia": what it made follows.
-			if sp, ok := d.spanAfter(f, end, true); ok && p == "maker-of" && !d.orgShaped(f, sp) {
-				d.add(f, sp, "tech", p, wt[p])
+			if p == "maker-of" {
+				if sp, ok := d.spanAfter(f, end, true); ok && !d.orgShaped(f, sp) {
+					d.add(f, sp, "tech", p, wt[p])
+				}
 			}
 		}
 	}
@@ -1291,26 +1294,7 @@ func (d *doc) choose() Found {
 		vendors = best(score)
 	}
 	if len(vendors) == 0 {
-		// One organisation named, by its shape alone ("Rivermouth
-		// University Hospital"), and no other developer: it is taken to
-		// have made it, with evidence saying so.
-		var shaped []*candidate
-		for _, c := range cands {
-			if c.key != "" && c.vendor > 0 && c.vendor >= c.tech && slices.ContainsFunc(c.evidence, func(e message.Evidence) bool {
-				return e.RuleID == "names.organisation-shape"
-			}) {
-				shaped = append(shaped, c)
-			}
-		}
-		if len(shaped) == 1 {
-			c := shaped[0]
-			var at message.Evidence
-			for _, e := range c.evidence {
-				if e.RuleID == "names.organisation-shape" {
-					at = e
-					break
-				}
-			}
+		if c, at, ok := onlyOrganisation(cands); ok {
 			at.RuleID = "names.only-organisation"
 			out.Vendors = append(out.Vendors, message.Name{Name: c.text, Score: c.vendor,
 				Evidence: append(slices.Clone(c.evidence), at)})
@@ -1335,6 +1319,30 @@ func (d *doc) choose() Found {
 		out.Vendors = append(out.Vendors, message.Name{Name: v.text, Score: score(v), Evidence: v.evidence})
 	}
 	return out
+}
+
+// onlyOrganisation returns the one name the text gives the shape of an
+// organisation ("Rivermouth University Hospital") with no more evidence of
+// being a product, and where that shape was seen: where no developer
+// reaches the threshold, it is taken to have made the technology. Two such
+// names say nothing.
+func onlyOrganisation(cands []*candidate) (*candidate, message.Evidence, bool) {
+	var only *candidate
+	var at message.Evidence
+	for _, c := range cands {
+		if c.key == "" || c.vendor <= 0 || c.vendor < c.tech {
+			continue
+		}
+		i := slices.IndexFunc(c.evidence, func(e message.Evidence) bool { return e.RuleID == "names.organisation-shape" })
+		if i < 0 {
+			continue
+		}
+		if only != nil {
+			return nil, message.Evidence{}, false
+		}
+		only, at = c, c.evidence[i]
+	}
+	return only, at, only != nil
 }
 
 // inTitle reports whether the headline gives the name.
