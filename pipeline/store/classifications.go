@@ -175,8 +175,13 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 	); err != nil {
 		return false, err
 	}
-	if err := runSteps(ctx, tx, mergeDocuments); err != nil {
-		return false, err
+	// Nothing staged, nothing to merge: a batch of new documents skips the
+	// merge's statements, whose joins with the unanalysed staging tables
+	// can read a whole table to find nothing.
+	if len(stageDocs) > 0 || len(stageCls) > 0 || len(stageLabels) > 0 {
+		if err := runSteps(ctx, tx, mergeDocuments); err != nil {
+			return false, err
+		}
 	}
 	// Their labels, after the merge has replaced those of rewritten
 	// classifications; and they count as written for what follows.
