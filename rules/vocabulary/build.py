@@ -3,8 +3,10 @@
 
 Each vocabulary lists the terms that signal a code: diseases, anatomy,
 procedures and tests, specialties and specialists for clinical areas; staff
-for workforce groups; care settings for point of care; places outside the
-UK, and the nationalities and capitals of other countries, for region. The
+for workforce groups; care settings for point of care; the work each
+subtype does (techniques, monitoring devices, the running of services:
+tasks) for subtypes; places outside the UK, and the nationalities and
+capitals of other countries, for region. The
 MeSH terms are the
 entry terms of MeSH descriptors (Medical Subject Headings, U.S. National
 Library of Medicine); which descriptors count and which code each gives is
