@@ -177,8 +177,9 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 	}
 	// Nothing staged, nothing to merge: a batch of new documents skips the
 	// merge's statements, whose joins with the unanalysed staging tables
-	// can read a whole table to find nothing.
-	if len(stageDocs) > 0 || len(stageCls) > 0 || len(stageLabels) > 0 {
+	// can read a whole table to find nothing. (A staged classification or
+	// label always comes with its staged document.)
+	if len(stageDocs) > 0 {
 		if err := runSteps(ctx, tx, mergeDocuments); err != nil {
 			return false, err
 		}
