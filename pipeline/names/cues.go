@@ -21,11 +21,11 @@ var patternIDs = []string{
 	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "maker-of", "listed", "receives",
 	"uses", "launches", "possessive", "firm", "hyphen",
 	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape",
-	"organisation-shape", "known-product", "known-vendor", "in-title",
+	"organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
 }
 
 // wordLists are the lists of words a cue file must give.
-var wordLists = []string{"product", "company", "domains", "institution", "connectors", "institution_connectors",
+var wordLists = []string{"product", "company", "legal_forms", "domains", "institution", "connectors", "institution_connectors",
 	"fillers", "ai", "organisation", "people", "not_names", "breaks"}
 
 // Cues are the words the name patterns look for and what a sighting

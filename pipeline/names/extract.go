@@ -61,6 +61,11 @@ type Extractor struct {
 	// and has no word of a company, an institution or a product in it is
 	// a person ("Elon Musk"), neither a product nor a developer.
 	firstNames map[string]bool
+	// journals are the titles of journals of more than one word
+	// (names/journals.txt), as tokenKey gives them: where a technology is
+	// reported ("a study in Nature Medicine"), never a product nor a
+	// developer.
+	journals map[string]bool
 	// cueIndex holds each pattern's cues by their first word; starts are
 	// the words (and marks) that start some cue.
 	cueIndex map[string]cueIndex
@@ -422,6 +427,9 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	if d.person(f, sp) {
 		return // someone speaking or quoted, not what they made
 	}
+	if d.journal(f, sp) {
+		return // where it was published
+	}
 	maker := kind == "vendor" && makerPatterns[pattern]
 	if d.x.places[low] && !maker {
 		return // a place that is not said to have made it
@@ -564,6 +572,15 @@ func (d *doc) spanBefore(f *field, i int) (span, bool) {
 	// bracketed short form and the comma.
 	if i > 0 && f.toks[i-1].text == "," {
 		i--
+	}
+	// "Artisight, Inc., a smart hospital platform": the name before its
+	// legal form.
+	for k := max(i-5, 0); k < i-1; k++ {
+		if s, ok := f.endsAt[k]; ok {
+			if end, ok := d.legalFormAfter(f, f.spans[s]); ok && end == i {
+				return f.spans[s], true
+			}
+		}
 	}
 	if i > 0 && f.toks[i-1].text == ")" {
 		j := i - 1
@@ -826,7 +843,7 @@ func (d *doc) readAt(f *field, i int) {
 			// AI-based products" are organisations: the first word decides.
 			if j, ok := d.headFind(f, end, 8); ok {
 				switch {
-				case d.x.cues.Words["organisation"][f.toks[j].low] || d.organisationWord(f, j+1):
+				case d.x.cues.Words["organisation"][f.toks[j].low] || d.organisationWord(f, j+1) || d.orgShaped(f, sp):
 					d.add(f, sp, "vendor", "apposition", wt["apposition"])
 				case d.personWord(f, j+1):
 					// "Nadia Thalmann, a robot expert": a person.
@@ -876,6 +893,14 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "tech", "clearance", wt["clearance"])
 		}
 	}
+	// "published in Nature Medicine", "told Becker's Hospital Review":
+	// where it was reported, whatever its name (the weight is negative).
+	if end, ok := d.cueAt(f, "reported-in", i); ok {
+		if sp, ok := d.spanAfter(f, end, true); ok {
+			d.add(f, sp, "tech", "reported-in", wt["reported-in"])
+			d.add(f, sp, "vendor", "reported-in", wt["reported-in"])
+		}
+	}
 	if _, ok := d.cueAt(f, "trademark", i); ok {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "tech", "trademark", wt["trademark"])
@@ -912,16 +937,29 @@ func (d *doc) readMadeBy(f *field, i int) {
 }
 
 // orgShaped reports whether a name ends with a company word ("Ltd",
-// "Health") or is a web address's name ("Lauretta.io", "Viz.ai").
+// "Health"), is followed by a legal form after a comma ("Artisight,
+// Inc.") or is a web address's name ("Lauretta.io", "Viz.ai").
 func (d *doc) orgShaped(f *field, sp span) bool {
 	last := f.toks[sp.to-1].low
 	if d.x.cues.Words["company"][last] {
+		return true
+	}
+	if _, ok := d.legalFormAfter(f, sp); ok {
 		return true
 	}
 	if dot := strings.LastIndexByte(last, '.'); dot > 0 {
 		return d.x.cues.Words["domains"][last[dot:]]
 	}
 	return false
+}
+
+// legalFormAfter reports whether a comma and a company's legal form
+// follow a name ("Artisight, Inc."), and the token after them.
+func (d *doc) legalFormAfter(f *field, sp span) (int, bool) {
+	if sp.to+1 >= len(f.toks) || f.toks[sp.to].text != "," {
+		return 0, false
+	}
+	return d.inList(f, "legal_forms", sp.to+1)
 }
 
 // productAppositive reports whether a name stands beside a product word
@@ -1036,6 +1074,29 @@ func (d *doc) person(f *field, sp span) bool {
 		}
 	}
 	return true
+}
+
+// journal reports whether a name is the title of a journal the list
+// knows and no gazetteer's name.
+func (d *doc) journal(f *field, sp span) bool {
+	if len(d.x.journals) == 0 || sp.to-sp.from < 2 || d.knownOf(f, sp) != nil {
+		return false
+	}
+	return d.x.journals[tokenKey(f.text(sp))]
+}
+
+// tokenKey is a phrase cut as texts are cut, in lower case, the tokens
+// joined by spaces, a leading "the" dropped: "The Lancet Digital Health"
+// is "lancet digital health".
+func tokenKey(s string) string {
+	var words []string
+	for _, t := range tokenize(s, nil) {
+		words = append(words, t.low)
+	}
+	if len(words) > 1 && words[0] == "the" {
+		words = words[1:]
+	}
+	return strings.Join(words, " ")
 }
 
 // madeName reports whether a name is one word made up the way products

@@ -13,10 +13,11 @@ const (
 	CommonWordsFile = "names/common_words.txt"
 	PlacesFile      = "names/uk_places.txt"
 	FirstNamesFile  = "names/first_names.txt"
+	JournalsFile    = "names/journals.txt"
 )
 
 // Files are the files of a rules folder that Load reads.
-var Files = []string{CuesFile, CommonWordsFile, PlacesFile, FirstNamesFile}
+var Files = []string{CuesFile, CommonWordsFile, PlacesFile, FirstNamesFile, JournalsFile}
 
 // Load reads the cue file and the common words of a rules folder (label
 // names it in errors) and returns an extractor that also knows the
@@ -38,6 +39,10 @@ func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*E
 	x := New(c, known, isTerm)
 	x.places = readWordList(data[PlacesFile])
 	x.firstNames = readWordList(data[FirstNamesFile])
+	x.journals = map[string]bool{}
+	for title := range readWordList(data[JournalsFile]) {
+		x.journals[tokenKey(title)] = true
+	}
 	return x, nil
 }
 

@@ -95,6 +95,19 @@ func TestExtract(t *testing.T) {
 			"Researchers at Grace Hospital have built a model that reads scans.", "", []string{"Grace Hospital"}},
 		{"a person the gazetteer knows as a developer stays one", "", "Owen Mumford launches GlucoPen.",
 			"GlucoPen", []string{"Owen Mumford"}},
+		{"a journal the list knows is no developer", "",
+			"A smartwatch ECG read by AI detects heart failure at home, Nature Medicine reports.", "", nil},
+		{"a journal the list knows leaves the developer", "",
+			"An AI tool built by researchers at Rivermouth University reads scans, Nature Medicine reports.", "",
+			[]string{"Rivermouth University"}},
+		{"a journal after a cue is no developer, whatever its name", "",
+			"A smartwatch ECG read by AI detects heart failure at home, a new study in Frontier Digital Health shows.",
+			"", nil},
+		{"a company's legal form after a comma", "Artisight powers care at WellSpan Health",
+			"Artisight, Inc., a smart hospital platform powered by artificial intelligence, today announced its collaboration with WellSpan Health.",
+			"", []string{"Artisight"}},
+		{"a publisher after a cue is no developer", "",
+			"Hospitals adopted AI tools. The articles were published by Becker's Hospital Review last week.", "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
