@@ -20,7 +20,7 @@ import (
 var patternIDs = []string{
 	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "maker-of", "listed", "receives",
 	"uses", "launches", "possessive", "firm", "hyphen",
-	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape",
+	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product",
 	"organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
 }
 

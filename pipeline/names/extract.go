@@ -712,6 +712,12 @@ func (d *doc) read(f *field) {
 		if productShaped {
 			d.add(f, sp, "tech", "product-shape", wt["product-shape"])
 		}
+		// "the ILR ECG Analyzer algorithm", "its Sybil model": a name before
+		// a product word written in lower case is the product's.
+		if sp.to < len(f.toks) && !f.toks[sp.to].capital && d.productWord(f, sp.to) && !orgShaped &&
+			(k == nil || k.Kind == "product") && !d.describing(f, sp) {
+			d.add(f, sp, "tech", "name-then-product", wt["name-then-product"])
+		}
 		if orgShaped {
 			d.add(f, sp, "vendor", "organisation-shape", wt["organisation-shape"])
 		}
@@ -1074,6 +1080,28 @@ func (d *doc) person(f *field, sp span) bool {
 		}
 	}
 	return true
+}
+
+// describing reports whether a name may be words that describe rather
+// than name: a compound whose last part is in lower case ("AI-based",
+// "State-of-the-art", "X-ray"; not "e-Stroke"), words after "a" or "an"
+// ("a SaaS application"), or one word capitalised only because it opens
+// a sentence ("Wearable sensors").
+func (d *doc) describing(f *field, sp span) bool {
+	for _, t := range f.toks[sp.from:sp.to] {
+		if i := strings.LastIndexByte(t.text, '-'); i >= 0 && i+1 < len(t.text) {
+			if r, _ := utf8.DecodeRuneInString(t.text[i+1:]); unicode.IsLower(r) {
+				return true
+			}
+		}
+	}
+	if sp.from > 0 {
+		if prev := f.toks[sp.from-1].low; prev == "a" || prev == "an" {
+			return true // "a SaaS application" says what kind of thing it is
+		}
+	}
+	t := f.toks[sp.from]
+	return sp.to-sp.from == 1 && t.opens && !t.shaped
 }
 
 // journal reports whether a name is the title of a journal the list
