@@ -2,7 +2,8 @@
 """Rebuild Horizon's vocabularies (rules/vocabulary/*.tsv) from MeSH.
 
 Each vocabulary lists the terms that signal a code: diseases, anatomy,
-procedures and tests, specialties and specialists for clinical areas; staff
+procedures and tests, classes of medicines (by what they treat),
+specialties and specialists for clinical areas; staff
 for workforce groups; care settings for point of care; the work each
 subtype does (techniques, monitoring devices, the running of services:
 tasks) for subtypes; places outside the UK, and the nationalities and
@@ -85,6 +86,7 @@ VOCABULARIES = {
     "diseases": ("clinical_area", "Clinical areas signalled by diseases, disorders and injuries."),
     "procedures": ("clinical_area", "Clinical areas signalled by tests, imaging, procedures, therapies and devices."),
     "anatomy": ("clinical_area", "Clinical areas signalled by organs and body systems."),
+    "medicines": ("clinical_area", "Clinical areas signalled by classes of medicines, by what they treat (MeSH therapeutic uses)."),
     "staff": ("workforce_group", "Workforce groups signalled by the staff named."),
     "care_settings": ("point_of_care", "Points of care signalled by the setting named."),
     "tasks": ("subtype", "Subtypes signalled by the work named: diagnostic and therapeutic techniques, monitoring, and the running of health services."),
