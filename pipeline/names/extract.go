@@ -62,7 +62,7 @@ type Extractor struct {
 	// a person ("Elon Musk"), neither a product nor a developer.
 	firstNames map[string]bool
 	// journals are the titles of journals of more than one word
-	// (names/journals.txt), as tokenKey gives them: where a technology is
+	// (names/journals.txt), as tokensKey gives them: where a technology is
 	// reported ("a study in Nature Medicine"), never a product nor a
 	// developer.
 	journals map[string]bool
@@ -1110,19 +1110,18 @@ func (d *doc) journal(f *field, sp span) bool {
 	if len(d.x.journals) == 0 || sp.to-sp.from < 2 || d.knownOf(f, sp) != nil {
 		return false
 	}
-	return d.x.journals[tokenKey(f.text(sp))]
+	return d.x.journals[tokensKey(f.toks[sp.from:sp.to])]
 }
 
-// tokenKey is a phrase cut as texts are cut, in lower case, the tokens
-// joined by spaces, a leading "the" dropped: "The Lancet Digital Health"
-// is "lancet digital health".
-func tokenKey(s string) string {
-	var words []string
-	for _, t := range tokenize(s, nil) {
-		words = append(words, t.low)
+// tokensKey is tokens in lower case joined by spaces, a leading "the"
+// dropped: "The Lancet Digital Health" is "lancet digital health".
+func tokensKey(toks []token) string {
+	if len(toks) > 1 && toks[0].low == "the" {
+		toks = toks[1:]
 	}
-	if len(words) > 1 && words[0] == "the" {
-		words = words[1:]
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.low
 	}
 	return strings.Join(words, " ")
 }

@@ -41,7 +41,7 @@ func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*E
 	x.firstNames = readWordList(data[FirstNamesFile])
 	x.journals = map[string]bool{}
 	for title := range readWordList(data[JournalsFile]) {
-		x.journals[tokenKey(title)] = true
+		x.journals[tokensKey(tokenize(title, nil))] = true
 	}
 	return x, nil
 }
