@@ -46,6 +46,9 @@ type RuleSet struct {
 	match        *matcher
 	users        [][]use // phrase index → the rule groups it is in
 	phrases      int
+	// marksOnly are the rules that ask for punctuation and no phrase: no
+	// phrase brings them up, so every document tries them.
+	marksOnly []int
 	// Names finds the technology and developers a document names; nil for
 	// a rules folder without names/cues.yaml.
 	Names *names.Extractor
@@ -124,6 +127,9 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) (*RuleSet, error)
 		if r.Near != nil {
 			note(i, roleNearA, r.Near.A)
 			note(i, roleNearB, r.Near.B)
+		}
+		if len(r.Punctuation) > 0 && len(r.Any) == 0 && len(r.All) == 0 && r.Near == nil {
+			rs.marksOnly = append(rs.marksOnly, i)
 		}
 	}
 	m, err := newMatcher(keys)
@@ -208,13 +214,20 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	// otherwise stay empty: they are matched then, not before.
 	var fallbacks []int
 	candidates, occ := rs.occurrences(hits)
+	if len(rs.marksOnly) > 0 {
+		candidates = slices.Sorted(slices.Values(slices.Concat(candidates, rs.marksOnly)))
+	}
 	for _, i := range candidates {
 		r := rs.rules[i]
 		if r.Fallback {
 			fallbacks = append(fallbacks, i)
 			continue
 		}
-		ev, ok := r.match(occ[i], hits, fields)
+		o := occ[i]
+		if o == nil {
+			o = &occurring{} // a rule of punctuation alone
+		}
+		ev, ok := r.match(o, hits, fields)
 		if !ok {
 			continue
 		}
@@ -636,6 +649,13 @@ func (r compiled) match(o *occurring, hits *hitSet, fields map[string]string) ([
 		}
 		used = append(used, a, b)
 	}
+	if len(r.Punctuation) > 0 {
+		h, ok := r.punctuation(fields)
+		if !ok {
+			return nil, false
+		}
+		used = append(used, h)
+	}
 	ev := make([]message.Evidence, 0, min(len(used), maxEvidence))
 	for _, h := range used {
 		if len(ev) == maxEvidence {
@@ -644,6 +664,27 @@ func (r compiled) match(o *occurring, hits *hitSet, fields map[string]string) ([
 		ev = append(ev, message.Evidence{RuleID: r.ID, Field: h.field, Start: h.start, End: h.end, Snippet: fields[h.field][h.start:h.end]})
 	}
 	return ev, true
+}
+
+// punctuation finds the first of the rule's punctuation marks in its field
+// (the title before the text).
+func (r compiled) punctuation(fields map[string]string) (hit, bool) {
+	for _, f := range []string{"title", "text"} {
+		if r.Field != "" && r.Field != f {
+			continue
+		}
+		best := -1
+		var mark string
+		for _, m := range r.Punctuation {
+			if i := strings.Index(fields[f], m); i >= 0 && (best < 0 || i < best) {
+				best, mark = i, m
+			}
+		}
+		if best >= 0 {
+			return hit{f, best, best + len(mark)}, true
+		}
+	}
+	return hit{}, false
 }
 
 // near finds a phrase of A and one of B in one field within Within words.

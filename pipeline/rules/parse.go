@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -25,6 +27,11 @@ type Rule struct {
 	None []string
 	// Near: a phrase of A within Within words of a phrase of B.
 	Near *Near
+	// Punctuation: at least one of these marks must occur (in Field). A
+	// headline's shape is evidence too: "Topic: subtitle" headlines
+	// introduce features more often than announcements. A rule may ask for
+	// punctuation alone.
+	Punctuation []string
 	// Field limits matching to "title" or "text"; empty means both.
 	Field string
 	// Weight is added to each code's score when the rule matches (default
@@ -77,6 +84,7 @@ type ruleYAML struct {
 	All      [][]string           `yaml:"all"`
 	None     []string             `yaml:"none"`
 	Near     *Near                `yaml:"near"`
+	Punct    []string             `yaml:"punctuation"`
 	Field    string               `yaml:"field"`
 	Weight   *float64             `yaml:"weight"`
 	Vocab    string               `yaml:"vocabulary"`
@@ -89,7 +97,8 @@ type ruleYAML struct {
 }
 
 var ruleKeys = map[string]bool{"id": true, "set": true, "any": true, "all": true, "none": true, "near": true,
-	"field": true, "weight": true, "review": true, "examples": true, "vocabulary": true, "fallback": true}
+	"field": true, "weight": true, "review": true, "examples": true, "vocabulary": true, "fallback": true,
+	"punctuation": true}
 
 // ruleFile is a rule file read but not yet parsed: its rules, and its
 // named phrase lists.
@@ -232,8 +241,8 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, refs *phraseRefs) ([]*R
 	if y.ID == "" {
 		return nil, fail(n.Line, "id is missing")
 	}
-	r := &Rule{ID: y.ID, Any: y.Any, All: y.All, None: y.None, Near: y.Near, Field: y.Field, Review: y.Review,
-		Fallback: y.Fallback, Weight: 1, File: file, Line: n.Line, Set: map[string][]string{}}
+	r := &Rule{ID: y.ID, Any: y.Any, All: y.All, None: y.None, Near: y.Near, Punctuation: y.Punct, Field: y.Field,
+		Review: y.Review, Fallback: y.Fallback, Weight: 1, File: file, Line: n.Line, Set: map[string][]string{}}
 	if y.Weight != nil {
 		if *y.Weight == 0 {
 			return nil, fail(n.Line, "weight 0 would do nothing (use a negative weight for evidence against)")
@@ -309,8 +318,16 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, refs *phraseRefs) ([]*R
 			}
 		}
 	}
-	if vocab == nil && len(r.Any) == 0 && len(r.All) == 0 && r.Near == nil {
-		return nil, fail(n.Line, "needs \"any\", \"all\" or \"near\" phrases")
+	for _, m := range r.Punctuation {
+		if !isPunctuationMark(m) {
+			return nil, fail(n.Line, "punctuation %q: one mark, such as \":\" or \"?\"", m)
+		}
+	}
+	if vocab != nil && len(r.Punctuation) > 0 {
+		return nil, fail(n.Line, "a vocabulary rule matches its terms only (no punctuation)")
+	}
+	if vocab == nil && len(r.Any) == 0 && len(r.All) == 0 && r.Near == nil && len(r.Punctuation) == 0 {
+		return nil, fail(n.Line, "needs \"any\", \"all\" or \"near\" phrases, or \"punctuation\"")
 	}
 	groups := []*[]string{&r.Any, &r.None}
 	for i := range r.All {
@@ -354,4 +371,11 @@ func parseRule(file string, n *yaml.Node, tax *Taxonomy, refs *phraseRefs) ([]*R
 		out = append(out, &part)
 	}
 	return out, nil
+}
+
+// isPunctuationMark reports whether m is one punctuation mark or symbol
+// ("?", ":", "!", "™").
+func isPunctuationMark(m string) bool {
+	r, size := utf8.DecodeRuneInString(m)
+	return size == len(m) && r != utf8.RuneError && (unicode.IsPunct(r) || unicode.IsSymbol(r))
 }

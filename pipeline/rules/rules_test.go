@@ -38,7 +38,11 @@ func TestBrokenRuleFilesAreReportedWithFileLineAndRule(t *testing.T) {
 		{"an unknown key", "rules:\n  - id: r3\n    set: {type: DIAGNOSTIC}\n    anyy: [x]\n",
 			"rules/a.yaml:4: rule r3: unknown key \"anyy\""},
 		{"no phrases", "rules:\n  - id: r4\n    set: {type: DIAGNOSTIC}\n",
-			"rules/a.yaml:2: rule r4: needs \"any\", \"all\" or \"near\" phrases"},
+			"rules/a.yaml:2: rule r4: needs \"any\", \"all\" or \"near\" phrases, or \"punctuation\""},
+		{"a word as punctuation", "rules:\n  - id: r13\n    set: {type: DIAGNOSTIC}\n    punctuation: [\"or\"]\n",
+			"rules/a.yaml:2: rule r13: punctuation \"or\": one mark"},
+		{"two marks as one", "rules:\n  - id: r14\n    set: {type: DIAGNOSTIC}\n    punctuation: [\":?\"]\n",
+			"rules/a.yaml:2: rule r14: punctuation \":?\": one mark"},
 		{"an empty phrase", "rules:\n  - id: r5\n    set: {type: DIAGNOSTIC}\n    any: [\"  \"]\n",
 			"rules/a.yaml:2: rule r5: empty phrase"},
 		{"a missing id", "rules:\n  - set: {type: DIAGNOSTIC}\n    any: [x]\n",
@@ -276,6 +280,14 @@ func TestRuleLanguage(t *testing.T) {
     set: {region: NON_UK}
     any: [abroad]
     review: check the country
+  - id: colon-headline
+    set: {stage: TRIAL}
+    field: title
+    punctuation: [":"]
+  - id: question-about-scans
+    set: {point_of_care: SECONDARY}
+    any: [scan]
+    punctuation: ["?"]
 `, `implies:
   - id: radiology-staff
     if: {clinical_area: CLINICAL_RADIOLOGY}
@@ -298,6 +310,11 @@ func TestRuleLanguage(t *testing.T) {
 		{"implications chain across dimensions", "AI cleared", "", "horizon", []string{"WITHIN_1Y"}},
 		{"subtype implies type", "", "AI reads the scan", "type", []string{"DIAGNOSTIC"}},
 		{"markup does not match", "", "AI <span class=scan>reads</span> notes", "subtype", nil},
+		{"punctuation alone matches", "Stroke care: AI in the NHS", "", "stage", []string{"TRIAL"}},
+		{"punctuation in another field does not", "AI in the NHS", "Stroke care: what next", "stage", nil},
+		{"punctuation and phrases must both occur", "", "Can AI read a scan?", "point_of_care", []string{"SECONDARY"}},
+		{"phrases without the punctuation do not match", "", "AI reads a scan.", "point_of_care", nil},
+		{"the punctuation without the phrases does not", "", "Can AI read notes?", "point_of_care", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -312,6 +329,19 @@ func TestRuleLanguage(t *testing.T) {
 		if !r.Review.Needed || !strings.Contains(strings.Join(r.Review.Reasons, ";"), "rule ask: check the country") {
 			t.Errorf("review %+v", r.Review)
 		}
+	})
+	t.Run("punctuation is evidence where it stands", func(t *testing.T) {
+		title := "Stroke care: AI"
+		for _, l := range rs.Classify(title, "").Labels {
+			if l.Code != "TRIAL" {
+				continue
+			}
+			if e := l.Evidence[0]; e.Field != "title" || e.Snippet != ":" || title[e.Start:e.End] != ":" || e.RuleID != "colon-headline" {
+				t.Errorf("evidence %+v", e)
+			}
+			return
+		}
+		t.Error("no TRIAL label")
 	})
 	t.Run("evidence points into the original text despite markup", func(t *testing.T) {
 		text := "<p>AI</p> in <b>radiology</b>"
