@@ -22,6 +22,7 @@ import (
 	"github.com/horizon-scan/horizon/pipeline/bus"
 	"github.com/horizon-scan/horizon/pipeline/cli"
 	"github.com/horizon-scan/horizon/pipeline/devstack"
+	"github.com/horizon-scan/horizon/pipeline/ops"
 	"github.com/horizon-scan/horizon/pipeline/scrape"
 	"github.com/horizon-scan/horizon/pipeline/scrape/benchsite"
 )
@@ -39,6 +40,7 @@ func runBench(args []string) int {
 	if code, done := cli.Parse(fs, args); done {
 		return code
 	}
+	ops.TuneGC(scrape.GCPercent, scrape.MemoryLimit) // as the service runs
 	child, siteURL, natsURL, err := startBenchSite(*pages)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scraper bench:", err)

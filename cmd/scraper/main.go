@@ -47,6 +47,7 @@ func run(args []string) int {
 		return 2
 	}
 	log := f.Logger()
+	ops.TuneGC(scrape.GCPercent, scrape.MemoryLimit)
 	data, err := os.ReadFile(*sources)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scraper: --sources:", err)

@@ -215,7 +215,9 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	var fallbacks []int
 	candidates, occ := rs.occurrences(hits)
 	if len(rs.marksOnly) > 0 {
-		candidates = slices.Sorted(slices.Values(slices.Concat(candidates, rs.marksOnly)))
+		// No phrase of theirs is positive, so none is a candidate yet.
+		candidates = append(candidates, rs.marksOnly...)
+		slices.Sort(candidates)
 	}
 	for _, i := range candidates {
 		r := rs.rules[i]
