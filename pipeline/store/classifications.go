@@ -192,6 +192,13 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 	); err != nil {
 		return false, err
 	}
+	if len(stageDocs) == 0 {
+		// Every document is new: nothing to relink or recompute.
+		if err := runSteps(ctx, tx, resolveTechnologies); err != nil {
+			return false, err
+		}
+		return true, b.linkNewDocuments(ctx, tx, fresh)
+	}
 	if err := runSteps(ctx, tx, mergeTechnologies); err != nil {
 		return false, err
 	}
@@ -233,14 +240,25 @@ order by 1, 2`)
 	if err != nil {
 		return fmt.Errorf("finding the technologies new documents joined: %w", err)
 	}
-	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
-		Technology int64
-		Document   string
-		Created    bool
-	}])
+	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[joined])
 	if err != nil {
 		return fmt.Errorf("finding the technologies new documents joined: %w", err)
 	}
+	return b.addCodes(ctx, tx, fresh, links)
+}
+
+// joined is a new document's technology, and whether the batch created it.
+type joined struct {
+	Technology int64
+	Document   string
+	Created    bool
+}
+
+// addCodes raises the codes of the technologies new documents joined to
+// the best of those documents' labels (links in technology order): those
+// of a technology the batch created go straight in; those of one that
+// existed are raised where higher.
+func (b *batchRows) addCodes(ctx context.Context, tx pgx.Tx, fresh []bool, links []joined) error {
 	if len(links) == 0 {
 		return nil
 	}
@@ -300,6 +318,66 @@ where technology_auto_codes.score < excluded.score`); err != nil {
 		return fmt.Errorf("adding the codes of new documents: %w", err)
 	}
 	return nil
+}
+
+// linkNewDocuments links a batch of new documents to the technologies
+// resolveTechnologies found or created, opens their review items and adds
+// their codes to those technologies, from one read of what the batch
+// resolved. A new document has no link and no review item yet, and no
+// technology holds its codes: each goes straight in with COPY, as the
+// merge's upserts would have put them. Technologies that existed are locked
+// in id order before their codes are raised, as every writer of codes does.
+func (b *batchRows) linkNewDocuments(ctx context.Context, tx pgx.Tx, fresh []bool) error {
+	rows, err := tx.Query(ctx, `
+select coalesce(t.merged_into, t.id), s.document_id, n.key is not null, s.matched_by, s.reasons, s.priority,
+       n.document_id is not distinct from s.document_id
+from stage_technologies s
+join technologies t on t.key = s.key
+left join stage_new_technologies n on n.key = s.key
+order by 1, 2`)
+	if err != nil {
+		return fmt.Errorf("reading the technologies of new documents: %w", err)
+	}
+	resolved, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+		joined
+		MatchedBy string
+		Reasons   []string
+		Priority  int
+		Opens     bool // the document brought the technology: it opens its review
+	}])
+	if err != nil {
+		return fmt.Errorf("reading the technologies of new documents: %w", err)
+	}
+	links := make([][]any, 0, len(resolved))
+	var items [][]any
+	codes := make([]joined, 0, len(resolved))
+	var existed []int64
+	for _, r := range resolved {
+		links = append(links, []any{r.Document, r.Technology, r.MatchedBy})
+		reasons, priority := r.Reasons, r.Priority
+		if r.Opens {
+			reasons, priority = append(slices.Clone(reasons), ReasonNewTechnology), priority+2
+		}
+		if len(reasons) > 0 {
+			items = append(items, []any{r.Document, r.Technology, reasons, priority})
+		}
+		codes = append(codes, r.joined)
+		if !r.Created && (len(existed) == 0 || existed[len(existed)-1] != r.Technology) {
+			existed = append(existed, r.Technology)
+		}
+	}
+	if err := copyRows(ctx, tx,
+		copyInto{"document_technologies", []string{"document_id", "technology_id", "matched_by"}, links},
+		copyInto{"review_items", []string{"document_id", "technology_id", "reasons", "priority"}, items},
+	); err != nil {
+		return err
+	}
+	if len(existed) > 0 {
+		if _, err := tx.Exec(ctx, `select 1 from technologies where id = any($1) order by id for no key update`, existed); err != nil {
+			return fmt.Errorf("locking technologies whose codes change: %w", err)
+		}
+	}
+	return b.addCodes(ctx, tx, fresh, codes)
 }
 
 // copyInto is rows to copy into a table's columns.
@@ -537,9 +615,16 @@ order by s.document_id, s.rule_set_version, s.dimension, s.code`},
 }
 
 // mergeTechnologies write the marks, organisations and technologies of the
-// documents whose classification was written (stage_written), and refresh
-// the codes of the technologies they left or joined.
-var mergeTechnologies = []mergeStep{
+// documents whose classification was written (stage_written) and link
+// those documents to their technologies; lockTechnologies,
+// addCodesOfNewDocuments and refreshCodes then bring the technologies'
+// codes up to date.
+var mergeTechnologies = slices.Concat(resolveTechnologies, linkTechnologies)
+
+// resolveTechnologies write the marks and organisations of the documents
+// whose classification was written, find the technology each names (by key,
+// name or likeness) and create the technologies that are new.
+var resolveTechnologies = []mergeStep{
 	{"clearing rewritten marks", `
 delete from document_marks m using stage_written w
 where m.document_id = w.document_id and m.rule_set_version = w.rule_set_version`},
@@ -689,6 +774,11 @@ join stage_technologies s on s.key = c.key
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
 group by c.key`},
+}
+
+// linkTechnologies link the documents to their technologies, open their
+// review items and note the technologies whose codes change.
+var linkTechnologies = []mergeStep{
 	// Each document's technology: the one its key names, or the one that
 	// technology was merged into.
 	{"resolving technologies", `
