@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,5 +175,76 @@ func TestADocumentStoredMeanwhileByAnotherWriterIsMerged(t *testing.T) {
 	}
 	if title != "title h" || docs != 2 || labels != 4 || links != 2 {
 		t.Errorf("title %q, %d documents, %d labels of the raced one, %d links; want the newer title, 2, 4, 2", title, docs, labels, links)
+	}
+}
+
+// Writers at once, each with a batch of new documents naming the same new
+// products (and one product an earlier batch created), end with one
+// technology a product, every document linked to it, one "new technology"
+// review item for each technology a batch created, and each technology's
+// codes the best of all its documents' labels: whoever created a
+// technology, the others joined it and raised its codes.
+func TestWritersAtOnceShareTheTechnologiesTheyCreate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	saver(t, st)(named("early", madeName(100), "", at))
+	const writers, products, each = 4, 6, 3
+	batch := func(w int) []message.Classification {
+		var cs []message.Classification
+		for p := range products + 1 {
+			name := madeName(p)
+			if p == products {
+				name = madeName(100) // the product that existed
+			}
+			for k := range each {
+				c := named(fmt.Sprintf("w%d-p%d-%d", w, p, k), name, "", at.Add(time.Duration(w)*time.Minute))
+				c.Labels = append(c.Labels, message.Label{Dimension: "workforce_group", Code: "MEDIC.DERMATOLOGY",
+					Score: float64(w*10 + k)})
+				cs = append(cs, c)
+			}
+		}
+		return cs
+	}
+	for round := range 3 { // races differ from run to run: try a few
+		var wg sync.WaitGroup
+		errs := make([]error, writers)
+		for w := range writers {
+			cs := batch(round*writers + w)
+			wg.Go(func() { errs[w] = st.SaveClassifications(ctx, cs) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+	var techs, unlinked, opened int
+	var best float64
+	if err := st.Pool().QueryRow(ctx, `select
+		(select count(*) from technologies where merged_into is null),
+		(select count(*) from documents d where not exists (select 1 from document_technologies dt where dt.document_id = d.id)),
+		(select count(*) from review_items where 'new technology' = any(reasons)),
+		(select max(a.score) from technology_auto_codes a join technologies t on t.id = a.technology_id
+		 where t.name = $1 and a.code = 'MEDIC.DERMATOLOGY')`, madeName(100)).Scan(&techs, &unlinked, &opened, &best); err != nil {
+		t.Fatal(err)
+	}
+	// Each writer's labels for its documents score w*10+k: the best for a
+	// product is the last writer's last document, 11*10+2.
+	if techs != products+1 || unlinked != 0 || opened != products+1 || best != 112 {
+		t.Errorf("%d technologies (want %d), %d documents unlinked, %d new-technology review items (want %d), best code score %v (want 112)",
+			techs, products+1, unlinked, opened, products+1, best)
+	}
+	var wrong int
+	if err := st.Pool().QueryRow(ctx, `select count(*) from technologies t
+		join technology_auto_codes a on a.technology_id = t.id and a.code = 'MEDIC.DERMATOLOGY'
+		where a.score <> (select max(l.score) from labels l join document_technologies dt on dt.document_id = l.document_id
+		                  where dt.technology_id = t.id and l.code = 'MEDIC.DERMATOLOGY')`).Scan(&wrong); err != nil {
+		t.Fatal(err)
+	}
+	if wrong != 0 {
+		t.Errorf("%d technologies whose code is not the best of their documents' labels", wrong)
 	}
 }
