@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	json "github.com/goccy/go-json"
@@ -320,6 +321,11 @@ where technology_auto_codes.score < excluded.score`); err != nil {
 	return nil
 }
 
+// newTechnologyPriority is what the review item of the document that
+// brought a new technology adds to its priority, in the merge as in
+// linkNewDocuments.
+const newTechnologyPriority = 2
+
 // linkNewDocuments links a batch of new documents to the technologies
 // resolveTechnologies found or created, opens their review items and adds
 // their codes to those technologies, from one read of what the batch
@@ -356,7 +362,7 @@ order by 1, 2`)
 		links = append(links, []any{r.Document, r.Technology, r.MatchedBy})
 		reasons, priority := r.Reasons, r.Priority
 		if r.Opens {
-			reasons, priority = append(slices.Clone(reasons), ReasonNewTechnology), priority+2
+			reasons, priority = append(slices.Clone(reasons), ReasonNewTechnology), priority+newTechnologyPriority
 		}
 		if len(reasons) > 0 {
 			items = append(items, []any{r.Document, r.Technology, reasons, priority})
@@ -810,8 +816,8 @@ where document_technologies.matched_by <> 'analyst'
 	{"opening review items", `
 insert into review_items (document_id, technology_id, reasons, priority)
 select distinct on (s.document_id) s.document_id, s.technology_id,
-       s.reasons || case when n.key is not null then array['new technology'] else array[]::text[] end,
-       s.priority + case when n.key is not null then 2 else 0 end
+       s.reasons || case when n.key is not null then array['` + ReasonNewTechnology + `'] else array[]::text[] end,
+       s.priority + case when n.key is not null then ` + strconv.Itoa(newTechnologyPriority) + ` else 0 end
 from stage_technologies s
 join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
                     and w.content_hash = s.content_hash
