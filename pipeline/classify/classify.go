@@ -50,6 +50,7 @@ func classify(rs *rules.RuleSet, d message.Document, now time.Time) (message.Cla
 		Document:       d,
 		RuleSetVersion: rs.Version,
 		Relevant:       r.Relevant,
+		NearMiss:       r.NearMiss,
 		Labels:         r.Labels,
 		Review:         r.Review,
 		Organisations:  r.Organisations,
@@ -115,7 +116,9 @@ func (w *Worker) WithSeen(kv jetstream.KeyValue) *Worker {
 // earlier document named. The bucket's Create is atomic across replicas;
 // a redelivered document finds its own id there and keeps its verdict.
 func (w *Worker) firstSightings(ctx context.Context, c *message.Classification) {
-	if w.seen == nil {
+	if w.seen == nil || !c.Relevant {
+		// A near miss names what it names, but only a relevant document
+		// is a sighting.
 		return
 	}
 	for _, o := range c.Organisations {

@@ -23,7 +23,10 @@ type Prediction struct {
 	RuleSetVersion string `json:"rule_set_version"`
 	// Gate is the relevance score and its evidence, for and against, also
 	// when the item was judged not relevant.
-	Gate          *message.Label         `json:"relevance_gate,omitempty"`
+	Gate *message.Label `json:"relevance_gate,omitempty"`
+	// NearMiss: not relevant, by so little that the codes are proposed
+	// for an analyst to judge (rules/settings.yaml, review.relevance_margin).
+	NearMiss      bool                   `json:"near_miss,omitempty"`
 	Review        message.Review         `json:"review"`
 	Labels        []message.Label        `json:"labels"`
 	Organisations []message.Organisation `json:"organisations,omitempty"`
@@ -37,8 +40,8 @@ func Predict(id string, c message.Classification) Prediction {
 	p := Prediction{
 		Codes: Codes{ID: id, Relevance: rules.NotRelevant, Subtypes: []string{}, ClinicalAreas: []string{},
 			WorkforceGroups: []string{}, PointOfCare: []string{}, Region: []string{}},
-		RuleSetVersion: c.RuleSetVersion, Review: c.Review, Labels: c.Labels, Organisations: c.Organisations,
-		Marks: c.Marks,
+		RuleSetVersion: c.RuleSetVersion, NearMiss: c.NearMiss, Review: c.Review, Labels: c.Labels,
+		Organisations: c.Organisations, Marks: c.Marks,
 	}
 	if p.Labels == nil {
 		p.Labels = []message.Label{}

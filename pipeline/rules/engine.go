@@ -20,6 +20,9 @@ const (
 	ReasonConflictingType = "conflicting types"
 	ReasonWeakEvidence    = "weak evidence"
 	ReasonLowConfidence   = "low confidence"
+	// ReasonNearMiss: the document fell just short of the relevance
+	// threshold (Settings.RelevanceMargin); its codes are proposed.
+	ReasonNearMiss = "near miss of the relevance gate"
 )
 
 // maxEvidence bounds the evidence kept per rule match and per phrase.
@@ -178,6 +181,10 @@ type hit struct {
 // Result is what the rules say about one document.
 type Result struct {
 	Relevant bool
+	// NearMiss is a document that is not relevant by a margin small
+	// enough to ask an analyst (Settings.RelevanceMargin): it is
+	// classified in full all the same, and goes to review.
+	NearMiss bool
 	// Gate is the relevance score and its evidence (every rule for and
 	// against), whether or not the document passed: it says why.
 	Gate          message.Label
@@ -255,10 +262,15 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	if rel := scores[key{DimRelevance, Relevant}]; rel != nil {
 		res.Gate.Score, res.Gate.Evidence = rel.Score, slices.Clone(rel.Evidence)
 	}
-	if res.Gate.Score < rs.Settings.threshold(DimRelevance) {
+	threshold := rs.Settings.threshold(DimRelevance)
+	res.Relevant = res.Gate.Score >= threshold
+	res.NearMiss = !res.Relevant && res.Gate.Score > 0 && res.Gate.Score >= threshold-rs.Settings.RelevanceMargin
+	if !res.Relevant && !res.NearMiss {
 		return res // the gate: nothing else is said of an irrelevant document
 	}
-	res.Relevant = true
+	if res.NearMiss {
+		res.Review.Reasons = append(res.Review.Reasons, ReasonNearMiss)
+	}
 	res.Organisations = orgs
 	if rs.Names != nil {
 		found := rs.Names.Extract(fields["title"], fields["text"])

@@ -3,6 +3,7 @@ package rules
 import (
 	"io/fs"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -221,6 +222,7 @@ func TestBrokenSettingsAreReportedWithFileLineAndImplication(t *testing.T) {
 			"rules/settings.yaml:5: implication i1: duplicate id"},
 		{"a threshold of an unknown dimension", "thresholds: {colour: 1}\n", "thresholds: unknown dimension \"colour\""},
 		{"an unknown key", "treshold: {}\n", "rules/settings.yaml:1: unknown key \"treshold\""},
+		{"a negative relevance margin", "review: {relevance_margin: -1}\n", "review.relevance_margin must not be negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,6 +355,45 @@ func TestRuleLanguage(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestANearMissOfTheGateIsClassifiedAndSentToReview(t *testing.T) {
+	rules := `  - id: gate.health
+    set: {relevance: RELEVANT}
+    any: [hospital]
+  - id: against
+    set: {relevance: RELEVANT}
+    weight: -1
+    any: [opinion]
+  - id: scan
+    set: {subtype: DIAGNOSTIC.IMAGING}
+    any: [scan]
+`
+	tests := []struct {
+		name, settings, text string
+		relevant, nearMiss   bool
+	}{
+		{"over the threshold", "thresholds: {relevance: 2}\nreview: {relevance_margin: 1}\n", "AI reads the scan in hospital", true, false},
+		{"one short, within the margin", "thresholds: {relevance: 2}\nreview: {relevance_margin: 1}\n", "AI reads the scan", false, true},
+		{"one short, no margin", "thresholds: {relevance: 2}\n", "AI reads the scan", false, false},
+		{"short by more than the margin", "thresholds: {relevance: 3}\nreview: {relevance_margin: 1}\n", "AI reads the scan", false, false},
+		{"nothing in favour is no near miss", "thresholds: {relevance: 1}\nreview: {relevance_margin: 2}\n", "An opinion on AI scans", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ruleSet(t, rules, tc.settings).Classify("", tc.text)
+			if r.Relevant != tc.relevant || r.NearMiss != tc.nearMiss {
+				t.Fatalf("relevant %v, near miss %v; want %v, %v", r.Relevant, r.NearMiss, tc.relevant, tc.nearMiss)
+			}
+			classified := r.Relevant || r.NearMiss
+			if got := codes(r, DimSubtype); (len(got) > 0) != classified {
+				t.Errorf("subtypes %v: a document is classified in full when relevant or a near miss, else not", got)
+			}
+			if inReview := slices.Contains(r.Review.Reasons, ReasonNearMiss); inReview != tc.nearMiss || inReview && !r.Review.Needed {
+				t.Errorf("review %+v, want the near-miss reason %v", r.Review, tc.nearMiss)
+			}
+		})
+	}
 }
 
 func TestFallbackRulesDecideOnlyWhenNothingStrongerIsSaid(t *testing.T) {

@@ -20,6 +20,12 @@ type Settings struct {
 	// LowConfidence: a type chosen with less confidence than this goes to
 	// review (confidence = its score / all type scores).
 	LowConfidence float64
+	// RelevanceMargin: a document whose relevance score falls short of
+	// the threshold by no more than this (and is above zero) is a near
+	// miss: it stays not relevant, but is classified in full and goes to
+	// review, so that an analyst sees what the gate nearly let through.
+	// Zero turns it off.
+	RelevanceMargin float64
 	// Implies lists codes that bring others with them.
 	Implies []Implication
 }
@@ -49,7 +55,8 @@ func (s *Settings) threshold(dim string) float64 {
 type settingsYAML struct {
 	Thresholds map[string]float64 `yaml:"thresholds"`
 	Review     struct {
-		LowConfidence *float64 `yaml:"low_confidence"`
+		LowConfidence   *float64 `yaml:"low_confidence"`
+		RelevanceMargin *float64 `yaml:"relevance_margin"`
 	} `yaml:"review"`
 	Implies []yaml.Node `yaml:"implies"`
 }
@@ -93,6 +100,12 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 			errs = append(errs, fmt.Errorf("%s: review.low_confidence must be between 0 and 1, not %v", file, *lc))
 		}
 		s.LowConfidence = *lc
+	}
+	if m := y.Review.RelevanceMargin; m != nil {
+		if *m < 0 {
+			errs = append(errs, fmt.Errorf("%s: review.relevance_margin must not be negative, not %v", file, *m))
+		}
+		s.RelevanceMargin = *m
 	}
 	seen := map[string]int{}
 	for i := range y.Implies {
