@@ -66,7 +66,10 @@ type batchRows struct {
 	docs, cls          [][]any
 	labels             [][][]any
 	orgs, techs, marks [][]any
-	named              bool // a document names a product or a developer
+	// nearMisses are the review items of the near misses of the relevance
+	// gate: not relevant, no technology, codes proposed.
+	nearMisses [][]any
+	named      bool // a document names a product or a developer
 }
 
 func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
@@ -91,6 +94,13 @@ func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
 				}
 				b.marks = append(b.marks, []any{d.ID, c.RuleSetVersion, d.ContentHash, mk.Kind, cleanText(mk.Reference), ev})
 			}
+		}
+		if c.NearMiss {
+			proposal, err := nearMissProposal(c)
+			if err != nil {
+				return nil, err
+			}
+			b.nearMisses = append(b.nearMisses, []any{d.ID, c.RuleSetVersion, d.ContentHash, nonNil(c.Review.Reasons), proposal})
 		}
 		b.ids[i] = d.ID
 		if !seen[d.Source] {
@@ -156,6 +166,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 		copyInto{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, b.orgs},
 		copyInto{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "what", "reasons", "priority"}, b.techs},
 		copyInto{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, b.marks},
+		copyInto{"stage_near_misses", []string{"document_id", "rule_set_version", "content_hash", "reasons", "proposal"}, b.nearMisses},
 	); err != nil {
 		return false, err
 	}
@@ -326,6 +337,24 @@ where technology_auto_codes.score < excluded.score`); err != nil {
 // linkNewDocuments.
 const newTechnologyPriority = 2
 
+// nearMissProposal is what a near miss's review item keeps of its
+// classification: all of it but the document's text, which the documents
+// table holds.
+func nearMissProposal(c message.Classification) ([]byte, error) {
+	c.Document.Text = ""
+	p, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the proposal of near miss %s: %w", c.Document.ID, err)
+	}
+	return p, nil
+}
+
+// nearMissPriority is the priority of a near miss's review item (no
+// technology: is the document relevant after all?). The gate turned it
+// away and most near misses are rightly turned away, so they come after
+// the documents that did pass and have a question.
+const nearMissPriority = 0
+
 // linkNewDocuments links a batch of new documents to the technologies
 // resolveTechnologies found or created, opens their review items and adds
 // their codes to those technologies, from one read of what the batch
@@ -372,9 +401,14 @@ order by 1, 2`)
 			existed = append(existed, r.Technology)
 		}
 	}
+	nearMisses := make([][]any, len(b.nearMisses)) // all new, as every document here
+	for i, m := range b.nearMisses {
+		nearMisses[i] = []any{m[0], m[3], nearMissPriority, m[4]}
+	}
 	if err := copyRows(ctx, tx,
 		copyInto{"document_technologies", []string{"document_id", "technology_id", "matched_by"}, links},
 		copyInto{"review_items", []string{"document_id", "technology_id", "reasons", "priority"}, items},
+		copyInto{"review_items", []string{"document_id", "reasons", "priority", "near_miss"}, nearMisses},
 	); err != nil {
 		return err
 	}
@@ -557,6 +591,9 @@ var stagingTables = stagingSteps(
 	`create temp table if not exists stage_marks (
 		document_id text, rule_set_version text, content_hash text, kind text, reference text,
 		evidence jsonb) on commit delete rows`,
+	`create temp table if not exists stage_near_misses (
+		document_id text, rule_set_version text, content_hash text, reasons text[], proposal jsonb)
+		on commit delete rows`,
 	`create temp table if not exists stage_new_technologies (key text, document_id text) on commit delete rows`,
 	`create temp table if not exists stage_affected (technology_id bigint, recompute boolean) on commit delete rows`,
 	`create temp table if not exists stage_codes (technology_id bigint, dimension text, code text,
@@ -814,20 +851,31 @@ where document_technologies.matched_by <> 'analyst'
 	// Review items: one per document; new reasons join the open item; a
 	// decided item stays decided.
 	{"opening review items", `
-insert into review_items (document_id, technology_id, reasons, priority)
-select distinct on (s.document_id) s.document_id, s.technology_id,
-       s.reasons || case when n.key is not null then array['` + ReasonNewTechnology + `'] else array[]::text[] end,
-       s.priority + case when n.key is not null then ` + strconv.Itoa(newTechnologyPriority) + ` else 0 end
-from stage_technologies s
-join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
-                    and w.content_hash = s.content_hash
-left join stage_new_technologies n on n.key = s.key and n.document_id = s.document_id
-where cardinality(s.reasons) > 0 or n.key is not null
-order by s.document_id
+insert into review_items (document_id, technology_id, reasons, priority, near_miss)
+select distinct on (document_id) document_id, technology_id, reasons, priority, near_miss
+from (
+    select s.document_id, s.technology_id,
+           s.reasons || case when n.key is not null then array['` + ReasonNewTechnology + `'] else array[]::text[] end as reasons,
+           s.priority + case when n.key is not null then ` + strconv.Itoa(newTechnologyPriority) + ` else 0 end as priority,
+           null::jsonb as near_miss
+    from stage_technologies s
+    join stage_written w on w.document_id = s.document_id and w.rule_set_version = s.rule_set_version
+                        and w.content_hash = s.content_hash
+    left join stage_new_technologies n on n.key = s.key and n.document_id = s.document_id
+    where cardinality(s.reasons) > 0 or n.key is not null
+    union all
+    -- A near miss has no technology: its item asks whether it is relevant.
+    select m.document_id, null, m.reasons, ` + strconv.Itoa(nearMissPriority) + `, m.proposal
+    from stage_near_misses m
+    join stage_written w on w.document_id = m.document_id and w.rule_set_version = m.rule_set_version
+                        and w.content_hash = m.content_hash
+) opened
+order by document_id
 on conflict (document_id) do update set
     reasons = (select array_agg(distinct r order by r) from unnest(review_items.reasons || excluded.reasons) r),
     priority = greatest(review_items.priority, excluded.priority),
-    technology_id = excluded.technology_id
+    technology_id = coalesce(excluded.technology_id, review_items.technology_id),
+    near_miss = case when coalesce(excluded.technology_id, review_items.technology_id) is null then excluded.near_miss end
 where review_items.state <> 'decided'`},
 	{"noting technologies after relinking", `
 insert into stage_affected

@@ -9,8 +9,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
 // Decision actions an analyst can take on a review item.
@@ -21,7 +24,16 @@ const (
 	ActionMerge       = "merge"        // the technology is another one: move its documents there
 	ActionNote        = "note"         // a remark; the item stays as it is
 	ActionUndo        = "undo"         // reverse an earlier decision; both stay on record
+	// ActionRelevant is said of a near miss of the relevance gate (an item
+	// with no technology): the document is relevant after all. Its
+	// technology is resolved from what the classifier proposed, as the
+	// loader would have, and the item stays open to decide that technology.
+	ActionRelevant = "relevant"
 )
+
+// AnalystRuleSet is the rule-set version of a classification an analyst
+// made: a near miss judged relevant.
+const AnalystRuleSet = "analyst"
 
 // undoable are the actions an undo can reverse.
 var undoable = []string{ActionNotRelevant, ActionMerge, ActionAccept, ActionCorrect}
@@ -54,10 +66,11 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 	if d.Analyst == "" {
 		return errors.New("deciding: analyst is required")
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	var promoted string // the document a near miss judged relevant
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var techID int64
 		var holder string
-		err := tx.QueryRow(ctx, `select technology_id,
+		err := tx.QueryRow(ctx, `select coalesce(technology_id, 0),
 			case when state = 'claimed' and claimed_until >= now() then claimed_by else '' end
 			from review_items where id = $1 for update`, d.ItemID).Scan(&techID, &holder)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -76,8 +89,18 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 		if excluded && (d.Action == ActionAccept || d.Action == ActionCorrect || d.Action == ActionMerge) {
 			return fmt.Errorf("deciding item %d: its technology was judged not relevant; undo that first: %w", d.ItemID, ErrRefused)
 		}
+		switch {
+		case techID == 0 && (d.Action == ActionAccept || d.Action == ActionCorrect || d.Action == ActionMerge):
+			return fmt.Errorf("deciding item %d: the document has no technology; judge first whether it is relevant: %w", d.ItemID, ErrRefused)
+		case techID != 0 && d.Action == ActionRelevant:
+			return fmt.Errorf("deciding item %d: the document is relevant already: %w", d.ItemID, ErrRefused)
+		}
 		rec := decisionRecord{}
 		switch d.Action {
+		case ActionRelevant:
+			if promoted, techID, err = s.promote(ctx, tx, d.ItemID); err != nil {
+				return fmt.Errorf("deciding item %d: %w", d.ItemID, err)
+			}
 		case ActionMerge:
 			if d.MergeInto == 0 || d.MergeInto == techID {
 				return fmt.Errorf("deciding item %d: merge needs another technology: %w", d.ItemID, ErrRefused)
@@ -143,7 +166,7 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 		var decisionID int64
 		if err := tx.QueryRow(ctx, `insert into review_decisions (review_item_id, technology_id, analyst, action, codes, note, merge_into,
 				undoes, moved_documents, moved_technologies, previous_codes)
-			values ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, 0), nullif($8, 0), $9, $10, $11) returning id`,
+			values ($1, nullif($2, 0), $3, $4, $5, nullif($6, ''), nullif($7, 0), nullif($8, 0), $9, $10, $11) returning id`,
 			d.ItemID, techID, d.Analyst, d.Action, codes, d.Note, d.MergeInto, d.Undoes,
 			rec.movedDocuments, rec.movedTechnologies, rec.previousCodes).Scan(&decisionID); err != nil {
 			if isUniqueViolation(err) {
@@ -160,6 +183,9 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 		case ActionCorrect:
 			err = correctCodes(ctx, tx, techID, decisionID, d.Codes)
 		case ActionNotRelevant:
+			if techID == 0 {
+				break // a near miss stays out, as the gate had it
+			}
 			_, err = tx.Exec(ctx, `insert into technology_exclusions (technology_id, decision_id) values ($1, $2)
 				on conflict (technology_id) do update set decision_id = excluded.decision_id`, techID, decisionID)
 		case ActionMerge:
@@ -181,7 +207,7 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 			}
 		case ActionUndo:
 			err = undo(ctx, tx, techID, decisionID, d.Undoes)
-		case ActionNote:
+		case ActionNote, ActionRelevant:
 		default:
 			return fmt.Errorf("deciding item %d: unknown action %q", d.ItemID, d.Action)
 		}
@@ -194,12 +220,61 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 				claimed_until = null where id = $1`, d.ItemID)
 			return err
 		}
-		if d.Action != ActionNote {
+		if d.Action != ActionNote && d.Action != ActionRelevant {
 			_, err = tx.Exec(ctx, `update review_items set state = 'decided', decided_at = now(), claimed_by = null,
 				claimed_until = null where id = $1`, d.ItemID)
 		}
 		return err
 	})
+	if err != nil || promoted == "" {
+		return err
+	}
+	// As after any load: a developer's technology folds into its product's.
+	return s.foldDevelopersIntoProducts(ctx, []string{promoted})
+}
+
+// promote stores a near miss's proposed classification in tx as relevant,
+// under AnalystRuleSet: its technology is resolved, created and linked as
+// the loader would have done, and review item id (open, so that the
+// technology is decided next) takes that technology. It returns the
+// document and its technology.
+func (s *Store) promote(ctx context.Context, tx pgx.Tx, id int64) (string, int64, error) {
+	var proposal []byte
+	var d message.Document
+	err := tx.QueryRow(ctx, `select r.near_miss, d.id, d.source_id, d.url, d.title, d.body, d.published_at,
+		coalesce(d.language, ''), d.content_hash, d.fetched_at
+		from review_items r join documents d on d.id = r.document_id where r.id = $1`, id).
+		Scan(&proposal, &d.ID, &d.Source, &d.URL, &d.Title, &d.Text, &d.Published, &d.Language, &d.ContentHash, &d.FetchedAt)
+	if err != nil {
+		return "", 0, fmt.Errorf("reading the near miss: %w", err)
+	}
+	if proposal == nil {
+		return "", 0, fmt.Errorf("the item is not a near miss of the relevance gate: %w", ErrRefused)
+	}
+	var c message.Classification
+	if err := json.Unmarshal(proposal, &c); err != nil {
+		return "", 0, fmt.Errorf("decoding the near miss's proposal: %w", err)
+	}
+	c.Document = d
+	c.Relevant, c.NearMiss, c.RuleSetVersion, c.ClassifiedAt = true, false, AnalystRuleSet, time.Now().UTC()
+	// The gate's score stayed under its threshold, so the rules gave no
+	// relevance code; the analyst's judgement is that code now (the
+	// dashboards count technologies that have one).
+	c.Labels = slices.DeleteFunc(slices.Clone(c.Labels), func(l message.Label) bool { return l.Dimension == "relevance" })
+	c.Labels = append(c.Labels, message.Label{Dimension: "relevance", Code: "RELEVANT", Score: 1, Confidence: 1})
+	b, err := s.rowsOf([]message.Classification{c})
+	if err != nil {
+		return "", 0, err
+	}
+	if _, err := b.write(ctx, tx, false); err != nil {
+		return "", 0, fmt.Errorf("storing the document as relevant: %w", err)
+	}
+	var techID int64
+	if err := tx.QueryRow(ctx, `select technology_id from document_technologies where document_id = $1`, d.ID).
+		Scan(&techID); err != nil {
+		return "", 0, fmt.Errorf("finding the document's technology: %w", err)
+	}
+	return d.ID, techID, nil
 }
 
 // decisionRecord is what a decision keeps for its undo.
@@ -229,6 +304,9 @@ func undo(ctx context.Context, tx pgx.Tx, techID, undoID, undone int64) error {
 	}
 	switch action {
 	case ActionNotRelevant:
+		if techID == 0 {
+			return nil // a near miss judged not relevant: the item opens again
+		}
 		tag, err := tx.Exec(ctx, `delete from technology_exclusions where technology_id = $1 and decision_id = $2`, techID, undone)
 		if err == nil && tag.RowsAffected() == 0 {
 			err = fmt.Errorf("decision #%d is no longer in force: %w", undone, ErrRefused)

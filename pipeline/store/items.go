@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -123,7 +124,10 @@ type Item struct {
 	Language   string
 	Labels     []ItemLabel
 	Technology Technology
-	History    []HistoryEntry // the item's own decisions
+	// Proposal is, for a near miss of the relevance gate (no technology),
+	// the technology judging it relevant would add.
+	Proposal *Match
+	History  []HistoryEntry // the item's own decisions
 }
 
 // DimensionCodes are a technology's codes of one dimension.
@@ -177,9 +181,29 @@ order by l.dimension, l.score desc, l.code`, q.DocumentID)
 		if it.Technology, err = s.Technology(ctx, q.TechnologyID); err != nil {
 			return it, err
 		}
+	} else if it.Proposal, err = s.proposal(ctx, id); err != nil {
+		return it, err
 	}
 	it.History, err = s.history(ctx, `d.review_item_id = $1`, id)
 	return it, err
+}
+
+// proposal is what judging near miss item id relevant would add (nil for
+// an item that is no near miss).
+func (s *Store) proposal(ctx context.Context, id int64) (*Match, error) {
+	var p []byte
+	if err := s.pool.QueryRow(ctx, `select near_miss from review_items where id = $1`, id).Scan(&p); err != nil {
+		return nil, fmt.Errorf("reading the proposal of item %d: %w", id, err)
+	}
+	if p == nil {
+		return nil, nil
+	}
+	var c message.Classification
+	if err := json.Unmarshal(p, &c); err != nil {
+		return nil, fmt.Errorf("decoding the proposal of item %d: %w", id, err)
+	}
+	m := MatchTechnology(c, s.names.get)
+	return &m, nil
 }
 
 // Technology reads technology id with its codes, documents and decisions.
@@ -312,22 +336,24 @@ type DecidedDocument struct {
 	ID       string
 	Title    string
 	Body     string
-	Excluded bool                // judged not relevant
+	Excluded bool                // judged not relevant, its technology or a near miss with none
 	Codes    map[string][]string // dimension → codes, analyst decisions winning
 }
 
 // EachDecided calls fn for every document with a decided review item, in
-// id order.
+// id order. A near miss of the relevance gate judged not relevant has no
+// technology and is Excluded: the relevance gold the rules most need.
 func (s *Store) EachDecided(ctx context.Context, fn func(DecidedDocument) error) error {
 	rows, err := s.pool.Query(ctx, `
-select d.id, d.title, d.body, exists (select 1 from technology_exclusions x where x.technology_id = t.id),
+select d.id, d.title, d.body,
+       t.id is null or exists (select 1 from technology_exclusions x where x.technology_id = t.id),
        coalesce((select jsonb_object_agg(g.dimension, g.codes) from (
            select c.dimension, jsonb_agg(c.code order by c.code) as codes
            from report.technology_codes c where c.technology_id = t.id group by c.dimension) g), '{}')
 from review_items r
 join documents d on d.id = r.document_id
-join document_technologies dt on dt.document_id = d.id
-join technologies t on t.id = dt.technology_id
+left join document_technologies dt on dt.document_id = d.id
+left join technologies t on t.id = dt.technology_id
 where r.state = 'decided'
 order by d.id`)
 	if err != nil {
