@@ -70,6 +70,8 @@ func didLabel(action string) string {
 		return "corrected"
 	case "not_relevant":
 		return "judged not relevant"
+	case "relevant":
+		return "judged relevant"
 	case "merge":
 		return "merged"
 	case "note":

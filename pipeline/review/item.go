@@ -273,7 +273,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch d.Action {
-	case store.ActionAccept, store.ActionNotRelevant:
+	case store.ActionAccept, store.ActionNotRelevant, store.ActionRelevant:
 	case store.ActionNote:
 		if d.Note == "" {
 			s.showItem(w, r, id, http.StatusBadRequest, "A note needs some text.")

@@ -68,14 +68,19 @@ func fits(t *testing.T, ctx context.Context, name string, width int64) {
 // finds no serious or critical accessibility violation, and a screenshot
 // of each lands in artefacts/screenshots.
 func TestBrowserEveryPageFitsAndIsAccessible(t *testing.T) {
-	a := startApp(t, review.Config{}, func(st *store.Store) error { return st.SaveClassifications(context.Background(), richSeed()) })
+	a := startApp(t, review.Config{}, func(st *store.Store) error {
+		return st.SaveClassifications(context.Background(), append(richSeed(), nearMisses()...))
+	})
 	tech := a.announceAgain(t, 0, func(c *message.Classification) {
 		c.Document.Title = "Chest X-ray AI reaches a second Leeds hospital"
 		c.Marks = []message.Mark{{Kind: "CE", Reference: "Class IIa"}}
 		c.Organisations = []message.Organisation{{Kind: "nhs_trust", ID: "RR8", Name: "Leeds Teaching Hospitals NHS Trust", Region: "NHS_NORTH_EAST_YORKSHIRE"}}
 	})
-	var item int64
+	var item, nearMiss int64
 	if err := a.store.Pool().QueryRow(context.Background(), `select id from review_items where document_id = 'leeds-xray'`).Scan(&item); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.Pool().QueryRow(context.Background(), `select id from review_items where document_id = 'sightline'`).Scan(&nearMiss); err != nil {
 		t.Fatal(err)
 	}
 	pages := []struct{ name, path, ready string }{
@@ -83,6 +88,7 @@ func TestBrowserEveryPageFitsAndIsAccessible(t *testing.T) {
 		{"dashboard-filtered", "/dashboard?clinical_area=CLINICAL_RADIOLOGY", "#active-filters"},
 		{"queue", "/queue", "#queue-total"},
 		{"item", fmt.Sprintf("/items/%d", item), "#item-text"},
+		{"near-miss", fmt.Sprintf("/items/%d", nearMiss), "#near-miss"},
 		{"technology", fmt.Sprintf("/technologies/%d", tech), "form.rename"},
 		{"account", "/account", "main form"},
 		{"accounts", "/admin/users", "main form"},

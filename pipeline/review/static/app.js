@@ -27,6 +27,11 @@
     if (f) focusAfterKey(f);
     return true;
   }
+  function focusOn(selector) {
+    var b = document.querySelector(selector);
+    if (b) focusAfterKey(b);
+    return !!b;
+  }
   function help() {
     var h = document.getElementById("help");
     if (!h) return false;
@@ -34,9 +39,11 @@
     return true;
   }
   var keys = {
-    a: function () { return submit("accept-form"); },
+    // On a near miss (no technology yet) a and x only go to its two
+    // buttons: the analyst presses the one meant.
+    a: function () { return submit("accept-form") || focusOn("#relevant"); },
     n: function () { return submit("claim-next"); },
-    x: function () { return open("not-relevant-box", "button"); },
+    x: function () { return open("not-relevant-box", "button") || focusOn("#not-relevant-form #not-relevant"); },
     m: function () { return open("merge-box", "#merge-q"); },
     c: function () { return open("correct-box", ".picker input:not([type=hidden])"); },
     e: function () { var n = document.querySelector("form.note textarea"); if (n) focusAfterKey(n); return !!n; },
