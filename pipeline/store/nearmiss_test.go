@@ -28,14 +28,7 @@ func TestANearMissWaitsForAnAnalystToJudgeItRelevant(t *testing.T) {
 	st := testenv.Store(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	q := func(sql string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := st.Pool().QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	q := counter(t, st)
 	// a and b are new (stored straight in); c is stored first as
 	// irrelevant, then again as a near miss (merged).
 	irrelevant := classification("c", "h", "r0", t0)

@@ -23,6 +23,18 @@ func announced(id, rules string, at time.Time, area string, orgs ...message.Orga
 	return c
 }
 
+// counter returns q, which runs a query of one number on st.
+func counter(t *testing.T, st *store.Store) func(sql string, args ...any) int {
+	return func(sql string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := st.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
 func TestTechnologiesReviewAndAnalystDecisions(t *testing.T) {
 	t.Parallel()
 	st := testenv.Store(t)
@@ -37,14 +49,7 @@ func TestTechnologiesReviewAndAnalystDecisions(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	q := func(sql string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := st.Pool().QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	q := counter(t, st)
 	steps := []struct {
 		name string
 		got  int
