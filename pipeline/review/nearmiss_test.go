@@ -50,6 +50,21 @@ func TestANearMissIsJudgedRelevantOrNot(t *testing.T) {
 	}
 	sight, musings := item("sightline"), item("musings")
 
+	// Ticked in the queue, a near miss is not bulk-accepted: it is judged
+	// on its own page, and the claim taken for it goes back.
+	_, queue, _ := ana.get("/queue")
+	if strings.Contains(queue, `name="item" value="`+strings.TrimPrefix(sight, "/items/")+`"`) {
+		t.Error("the queue offers to bulk-accept a near miss")
+	}
+	code, _, loc := ana.post("/queue/accept", url.Values{"csrf": {ana.csrf("/queue")}, "item": {strings.TrimPrefix(sight, "/items/")}})
+	if u, _ := url.Parse(loc); code != http.StatusSeeOther || !strings.Contains(u.Query().Get("flash"), "Not accepted [#") {
+		t.Errorf("bulk-accepting a near miss: %d %q", code, loc)
+	}
+	var state string
+	if err := a.store.Pool().QueryRow(context.Background(), `select state from review_items where document_id = 'sightline'`).Scan(&state); err != nil || state != "open" {
+		t.Errorf("after a refused bulk accept the near miss is %q (%v), want open", state, err)
+	}
+
 	_, body, _ := ana.get(sight)
 	for _, want := range []string{`id="near-miss"`, `id="relevant"`, "Codes the rules propose", "Ophthalmology",
 		"adds the technology <b>SightLine</b>, developed by Retina Labs Ltd"} {

@@ -139,7 +139,7 @@ func (s *Server) claimNext(w http.ResponseWriter, r *http.Request) {
 func (s *Server) bulkAccept(w http.ResponseWriter, r *http.Request) {
 	se, _ := sessionFrom(r.Context())
 	var done int
-	var skipped []string
+	var skipped, refused []string
 	for _, v := range r.PostForm["item"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -154,6 +154,14 @@ func (s *Server) bulkAccept(w http.ResponseWriter, r *http.Request) {
 			done++
 		case errors.Is(err, store.ErrClaimed), errors.Is(err, store.ErrNoItem):
 			skipped = append(skipped, "#"+v)
+		case errors.Is(err, store.ErrRefused):
+			// A near miss or a technology judged not relevant: it is
+			// decided on its own page. The claim taken for it goes back.
+			refused = append(refused, "#"+v)
+			if err := s.store.Release(r.Context(), id, se.User.Name); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		default:
 			s.fail(w, r, err)
 			return
@@ -162,6 +170,9 @@ func (s *Server) bulkAccept(w http.ResponseWriter, r *http.Request) {
 	msg := fmt.Sprintf("Accepted %d item(s).", done)
 	if len(skipped) > 0 {
 		msg += fmt.Sprintf(" Skipped %v: claimed by someone else or decided.", skipped)
+	}
+	if len(refused) > 0 {
+		msg += fmt.Sprintf(" Not accepted %v: a near miss, or a technology judged not relevant, is decided on its own page.", refused)
 	}
 	s.redirectFlash(w, r, "/queue?"+r.PostFormValue("query"), msg)
 }
