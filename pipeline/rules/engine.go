@@ -182,8 +182,9 @@ type hit struct {
 type Result struct {
 	Relevant bool
 	// NearMiss is a document that is not relevant by a margin small
-	// enough to ask an analyst (Settings.RelevanceMargin): it is
-	// classified in full all the same, and goes to review.
+	// enough to ask an analyst (Settings.RelevanceMargin): it has its
+	// codes and the organisations the gazetteers know all the same (not
+	// Technology, Vendors or Marks), and goes to review.
 	NearMiss bool
 	// Gate is the relevance score and its evidence (every rule for and
 	// against), whether or not the document passed: it says why.
@@ -272,11 +273,15 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		res.Review.Reasons = append(res.Review.Reasons, ReasonNearMiss)
 	}
 	res.Organisations = orgs
-	if rs.Names != nil {
+	// Names and marks cost ten times what matching does (BENCHMARKS.md),
+	// and half the documents the gate turns away are near misses: a near
+	// miss has the organisations the gazetteers know, not the names the
+	// text gives.
+	if rs.Names != nil && res.Relevant {
 		found := rs.Names.Extract(fields["title"], fields["text"])
 		res.Technology, res.Vendors = found.Technology, found.Vendors
 	}
-	if rs.Marks != nil {
+	if rs.Marks != nil && res.Relevant {
 		res.Marks = rs.Marks.Find(fields["title"], fields["text"])
 	}
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/horizon-scan/horizon/pipeline/message"
 )
 
 func taxonomyFS(t *testing.T) fstest.MapFS {
@@ -387,12 +389,37 @@ func TestANearMissOfTheGateIsClassifiedAndSentToReview(t *testing.T) {
 			}
 			classified := r.Relevant || r.NearMiss
 			if got := codes(r, DimSubtype); (len(got) > 0) != classified {
-				t.Errorf("subtypes %v: a document is classified in full when relevant or a near miss, else not", got)
+				t.Errorf("subtypes %v: a document gets its codes when relevant or a near miss, else not", got)
 			}
 			if inReview := slices.Contains(r.Review.Reasons, ReasonNearMiss); inReview != tc.nearMiss || inReview && !r.Review.Needed {
 				t.Errorf("review %+v, want the near-miss reason %v", r.Review, tc.nearMiss)
 			}
 		})
+	}
+}
+
+// TestANearMissKeepsGazetteerOrganisationsNotExtractedNames: the names a
+// text gives and its marks cost ten times what matching does, and are
+// extracted for relevant documents only.
+func TestANearMissKeepsGazetteerOrganisationsNotExtractedNames(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := "How machine learning could aid compatibility in kidney transplantation"
+	r := rs.Classify(title, "The KidneyMatch tool from Brainomix scores donor kidneys.")
+	if !r.NearMiss {
+		t.Fatalf("not a near miss (gate %v): the example needs rewording", r.Gate.Score)
+	}
+	if r.Technology != nil || len(r.Vendors) > 0 || len(r.Marks) > 0 {
+		t.Errorf("a near miss has names or marks extracted: %+v %+v %+v", r.Technology, r.Vendors, r.Marks)
+	}
+	if !slices.ContainsFunc(r.Organisations, func(o message.Organisation) bool { return o.Name == "Brainomix" }) {
+		t.Errorf("organisations %+v lack the gazetteer's Brainomix", r.Organisations)
+	}
+	relevant := rs.Classify(title, "Brainomix has developed KidneyMatch, a tool that scores donor kidneys.")
+	if !relevant.Relevant || relevant.Technology == nil || relevant.Technology.Name != "KidneyMatch" {
+		t.Errorf("the relevant twin: relevant %v, technology %+v", relevant.Relevant, relevant.Technology)
 	}
 }
 

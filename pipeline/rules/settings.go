@@ -22,8 +22,8 @@ type Settings struct {
 	LowConfidence float64
 	// RelevanceMargin: a document whose relevance score falls short of
 	// the threshold by no more than this (and is above zero) is a near
-	// miss: it stays not relevant, but is classified in full and goes to
-	// review, so that an analyst sees what the gate nearly let through.
+	// miss: it stays not relevant, but gets its codes and goes to review,
+	// so that an analyst sees what the gate nearly let through.
 	// Zero turns it off.
 	RelevanceMargin float64
 	// Implies lists codes that bring others with them.
