@@ -68,7 +68,7 @@ type Extractor struct {
 	journals map[string]bool
 	// cueIndex holds each pattern's cues by their first word; starts are
 	// the words (and marks) that start some cue.
-	cueIndex map[string]cueIndex
+	cueIndex map[string]*cueIndex
 	starts   map[string]bool
 }
 
@@ -88,7 +88,7 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 		isTerm = func(string) bool { return false }
 	}
 	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: map[string][]knownName{}, isTerm: isTerm,
-		cueIndex: map[string]cueIndex{}}
+		cueIndex: map[string]*cueIndex{}}
 	// The words a cue may start with, and the marks the patterns read
 	// without a cue (a comma before a description, a hyphen before
 	// "developed").
@@ -185,13 +185,18 @@ type doc struct {
 
 // Extract finds the technology and the developers a document names.
 func (x *Extractor) Extract(title, text string) Found {
-	d := &doc{x: x, proper: map[string]bool{}, lowered: map[string]bool{}, capitalised: map[string]bool{},
-		cands: map[string]*candidate{}}
+	d := &doc{x: x, cands: map[string]*candidate{}}
+	words := 0
 	for _, f := range []*field{{name: "title", s: title}, {name: "text", s: text}} {
 		f.toks = tokenize(f.s, x.hyphen)
 		f.titleCase = f.name == "title" && isTitleCase(f.toks, x.cues)
 		d.fields = append(d.fields, f)
+		words += len(f.toks)
 	}
+	// Sized for the words of a text (a third of them distinct, more or
+	// less): the maps are filled without growing.
+	d.proper, d.lowered, d.capitalised = make(map[string]bool, words/8), make(map[string]bool, words/3),
+		make(map[string]bool, words/6)
 	for _, f := range d.fields {
 		if f.titleCase {
 			continue
@@ -473,12 +478,15 @@ func (d *doc) cueAt(f *field, pattern string, i int) (int, bool) {
 		return 0, false
 	}
 	ix := d.x.cueIndex[pattern]
+	if ix == nil {
+		return 0, false
+	}
 	cues, ok := ix.byFirst[f.toks[i].low]
 	if !ok {
 		cues = ix.lists
 	}
 	for _, c := range cues {
-		if end, ok := d.matchCue(f, d.x.cues.Cues[pattern][c], i); ok {
+		if end, ok := d.matchCue(f, ix.cues[c], i); ok {
 			return end, true
 		}
 	}
@@ -489,12 +497,13 @@ func (d *doc) cueAt(f *field, pattern string, i int) (int, bool) {
 // starting with that word and those starting with a word list, in the
 // file's order.
 type cueIndex struct {
+	cues    [][]string // the pattern's cues
 	byFirst map[string][]int
 	lists   []int
 }
 
-func indexCues(cues [][]string) cueIndex {
-	ix := cueIndex{byFirst: map[string][]int{}}
+func indexCues(cues [][]string) *cueIndex {
+	ix := &cueIndex{cues: cues, byFirst: map[string][]int{}}
 	for i, cue := range cues {
 		if len(cue) > 0 && strings.HasPrefix(cue[0], "@") {
 			ix.lists = append(ix.lists, i)

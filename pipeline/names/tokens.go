@@ -35,7 +35,8 @@ const marks = ",.;:()!?\"“”®™–—&"
 // the hyphen pattern ("Brainomix-developed" is "Brainomix", "-",
 // "developed").
 func tokenize(s string, hyphenCues map[string]bool) []token {
-	var toks []token
+	// About one token in six bytes of English: one allocation, seldom two.
+	toks := make([]token, 0, len(s)/5+4)
 	i := 0
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -87,12 +88,14 @@ func wordEnd(s string, i int) int {
 func appendWord(toks []token, s string, start, end int, hyphenCues map[string]bool) []token {
 	w := s[start:end]
 	possessive := ""
-	for _, p := range []string{"'s", "’s", "'S", "’S"} {
-		if strings.HasSuffix(w, p) && len(w) > len(p) {
-			possessive = p
-			end -= len(p)
-			w = w[:len(w)-len(p)]
-			break
+	if last := w[len(w)-1]; last == 's' || last == 'S' {
+		for _, p := range possessives {
+			if strings.HasSuffix(w, p) && len(w) > len(p) {
+				possessive = p
+				end -= len(p)
+				w = w[:len(w)-len(p)]
+				break
+			}
 		}
 	}
 	if k := strings.LastIndexByte(w, '-'); k > 0 && hyphenCues[strings.ToLower(w[k+1:])] {
@@ -107,6 +110,9 @@ func appendWord(toks []token, s string, start, end int, hyphenCues map[string]bo
 	}
 	return toks
 }
+
+// possessives are the endings appendWord splits off.
+var possessives = [...]string{"'s", "’s", "'S", "’S"}
 
 func newWord(s string, start, end int) token {
 	w := s[start:end]

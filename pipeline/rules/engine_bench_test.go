@@ -90,3 +90,23 @@ func BenchmarkLoadShipped(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNamesShipped and BenchmarkMarksShipped measure, over the same
+// pages, what Classify adds for a relevant document beyond matching: the
+// names the text gives (pipeline/names) and its regulatory marks
+// (pipeline/marks).
+func BenchmarkNamesShipped(b *testing.B) {
+	rs, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDocs(b, benchCorpus(b), func(d string) { rs.Names.Extract("", d) })
+}
+
+func BenchmarkMarksShipped(b *testing.B) {
+	rs, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDocs(b, benchCorpus(b), func(d string) { rs.Marks.Find("", d) })
+}
