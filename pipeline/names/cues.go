@@ -17,11 +17,52 @@ import (
 // The patterns a cue file may weigh, in the order they are documented in
 // rules/names/cues.yaml. Each is one way a text says what a name is; the
 // Go code in extract.go reads the words around its cues.
-var patternIDs = []string{
-	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "maker-of", "listed", "receives",
-	"uses", "launches", "possessive", "firm", "hyphen",
-	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product",
-	"organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
+var patternIDs = [...]string{
+	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "maker-of", "listed", "receives", "uses", "launches", "possessive", "firm", "hyphen", "called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product", "organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
+}
+
+// pattern is a pattern by its place in patternIDs: what the extractor's
+// code names, without looking a string up.
+type pattern int
+
+// The patterns, in the order of patternIDs.
+const (
+	patDevelopedBy pattern = iota
+	patResearchersAt
+	patResearchers
+	patAnnounces
+	patAnnounceTogether
+	patMakerOf
+	patListed
+	patReceives
+	patUses
+	patLaunches
+	patPossessive
+	patFirm
+	patHyphen
+	patCalled
+	patApposition
+	patProductName
+	patProductFrom
+	patClearance
+	patTrademark
+	patAcronym
+	patProductShape
+	patNameThenProduct
+	patOrganisationShape
+	patKnownProduct
+	patKnownVendor
+	patInTitle
+	patReportedIn
+)
+
+// String is the pattern's id.
+func (p pattern) String() string { return patternIDs[p] }
+
+// patternOf returns the pattern of an id.
+func patternOf(id string) (pattern, bool) {
+	i := slices.Index(patternIDs[:], id)
+	return pattern(i), i >= 0
 }
 
 // wordLists are the lists of words a cue file must give.
@@ -168,8 +209,8 @@ func ParseCues(file string, data []byte, commonFile string, common []byte) (*Cue
 // parsePattern reads one pattern's weight and cues.
 func (c *Cues) parsePattern(k, v *yaml.Node, fail func(int, string, ...any)) {
 	id := k.Value
-	if !slices.Contains(patternIDs, id) {
-		fail(k.Line, "pattern %s: unknown (known: %s)", id, strings.Join(patternIDs, ", "))
+	if !slices.Contains(patternIDs[:], id) {
+		fail(k.Line, "pattern %s: unknown (known: %s)", id, strings.Join(patternIDs[:], ", "))
 		return
 	}
 	if _, dup := c.Weights[id]; dup {

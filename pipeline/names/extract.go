@@ -68,7 +68,7 @@ type Extractor struct {
 	journals map[string]bool
 	// cueIndex holds each pattern's cues by their first word; starts are
 	// the words (and marks) that start some cue.
-	cueIndex map[string]*cueIndex
+	cueIndex [len(patternIDs)]*cueIndex
 	starts   map[string]bool
 }
 
@@ -87,14 +87,15 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 	if isTerm == nil {
 		isTerm = func(string) bool { return false }
 	}
-	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: map[string][]knownName{}, isTerm: isTerm,
-		cueIndex: map[string]*cueIndex{}}
+	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: map[string][]knownName{}, isTerm: isTerm}
 	// The words a cue may start with, and the marks the patterns read
 	// without a cue (a comma before a description, a hyphen before
 	// "developed").
 	x.starts = map[string]bool{",": true, "-": true}
 	for p, cues := range c.Cues {
-		x.cueIndex[p] = indexCues(cues)
+		if id, ok := patternOf(p); ok {
+			x.cueIndex[id] = indexCues(cues)
+		}
 		for _, cue := range cues {
 			list, isList := strings.CutPrefix(cue[0], "@")
 			if !isList {
@@ -473,7 +474,7 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 
 // cueAt reports whether a cue of the pattern starts at token i, and where
 // it ends.
-func (d *doc) cueAt(f *field, pattern string, i int) (int, bool) {
+func (d *doc) cueAt(f *field, pattern pattern, i int) (int, bool) {
 	if i >= len(f.toks) {
 		return 0, false
 	}
@@ -751,15 +752,15 @@ func (d *doc) readAt(f *field, i int) {
 	}
 	wt := d.x.cues.Weights
 	// The developer follows the cue.
-	for _, p := range []string{"developed-by", "researchers-at", "firm"} {
+	for _, p := range []pattern{patDevelopedBy, patResearchersAt, patFirm} {
 		end, ok := d.cueAt(f, p, i)
 		if !ok {
 			continue
 		}
-		if p == "developed-by" {
+		if p == patDevelopedBy {
 			d.readMadeBy(f, i)
 		}
-		if _, found := d.spanAfter(f, end, true); !found && p == "developed-by" {
+		if _, found := d.spanAfter(f, end, true); !found && p == patDevelopedBy {
 			// "created by physician-scientists in the Smidt Heart
 			// Institute at Cedars-Sinai": the first name of the clause.
 			if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := f.startsAt[j]; return ok }); ok {
@@ -767,78 +768,78 @@ func (d *doc) readAt(f *field, i int) {
 			}
 		}
 		list := d.listAfter(f, end)
-		if p != "firm" && len(list) > 0 {
+		if p != patFirm && len(list) > 0 {
 			// "developed by the Oxford spin-out Histonova": the name before
 			// the firm word says where the firm is; the firm is named after.
-			if firmEnd, ok := d.cueAt(f, "firm", list[0].to); ok {
+			if firmEnd, ok := d.cueAt(f, patFirm, list[0].to); ok {
 				if _, ok := d.spanAfter(f, firmEnd, true); ok {
 					list = nil
 				}
 			}
 		}
 		for _, s := range list {
-			d.add(f, s, "vendor", p, wt[p])
+			d.add(f, s, "vendor", p.String(), wt[p.String()])
 		}
 	}
 	// The developers come before the cue ("Stanford and MIT researchers").
-	if _, ok := d.cueAt(f, "researchers", i); ok {
+	if _, ok := d.cueAt(f, patResearchers, i); ok {
 		for _, sp := range d.listBefore(f, i) {
 			d.add(f, sp, "vendor", "researchers", wt["researchers"])
 		}
 	}
-	if _, ok := d.cueAt(f, "announces", i); ok {
+	if _, ok := d.cueAt(f, patAnnounces, i); ok {
 		for _, sp := range d.listBefore(f, i) {
 			d.add(f, sp, "vendor", "announces", wt["announces"])
 		}
 	}
-	if _, ok := d.cueAt(f, "announce-together", i); ok {
+	if _, ok := d.cueAt(f, patAnnounceTogether, i); ok {
 		if list := d.listBefore(f, i); len(list) >= 2 {
 			for _, sp := range list {
 				d.add(f, sp, "vendor", "announce-together", wt["announce-together"])
 			}
 		}
 	}
-	if end, ok := d.cueAt(f, "uses", i); ok {
+	if end, ok := d.cueAt(f, patUses, i); ok {
 		if sp, ok := d.spanBefore(f, i); ok && !d.productAppositive(f, sp) {
 			if _, ok := clauseFind(f, end, 4, func(j int) bool { return d.aiWord(f, j) }); ok {
 				d.add(f, sp, "vendor", "uses", wt["uses"])
 			}
 		}
 	}
-	for _, p := range []string{"maker-of", "listed"} {
+	for _, p := range []pattern{patMakerOf, patListed} {
 		if end, ok := d.cueAt(f, p, i); ok {
 			if sp, ok := d.spanBefore(f, i); ok {
-				d.add(f, sp, "vendor", p, wt[p])
+				d.add(f, sp, "vendor", p.String(), wt[p.String()])
 			}
 			// "the developer of a Healthcare AI Hub", "the company behind
 			// Mia": what it made follows.
-			if p == "maker-of" {
+			if p == patMakerOf {
 				if sp, ok := d.spanAfter(f, end, true); ok && !d.orgShaped(f, sp) {
-					d.add(f, sp, "tech", p, wt[p])
+					d.add(f, sp, "tech", p.String(), wt[p.String()])
 				}
 			}
 		}
 	}
-	if _, ok := d.cueAt(f, "receives", i); ok {
+	if _, ok := d.cueAt(f, patReceives, i); ok {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "tech", "receives", wt["receives"])
 			d.add(f, sp, "vendor", "receives", wt["receives"])
 		}
 	}
-	if end, ok := d.cueAt(f, "launches", i); ok {
+	if end, ok := d.cueAt(f, patLaunches, i); ok {
 		if sp, ok := d.spanAfter(f, end, true); ok && !d.possessed(f, sp) {
 			d.add(f, sp, "tech", "launches", wt["launches"])
 		}
 	}
-	if _, ok := d.cueAt(f, "possessive", i); ok {
+	if _, ok := d.cueAt(f, patPossessive, i); ok {
 		d.readPossessive(f, i)
 	}
-	if end, ok := d.cueAt(f, "hyphen", i+1); ok && f.toks[i].text == "-" && end > i {
+	if end, ok := d.cueAt(f, patHyphen, i+1); ok && f.toks[i].text == "-" && end > i {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "vendor", "hyphen", wt["hyphen"])
 		}
 	}
-	if end, ok := d.cueAt(f, "called", i); ok && (i == 0 || !formerly[f.toks[i-1].low]) {
+	if end, ok := d.cueAt(f, patCalled, i); ok && (i == 0 || !formerly[f.toks[i-1].low]) {
 		for end < len(f.toks) && strings.ContainsAny(f.toks[end].text, "\"“") {
 			end++
 		}
@@ -851,7 +852,7 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "tech", "called", wt["called"])
 		}
 	}
-	if end, ok := d.cueAt(f, "apposition", i); ok {
+	if end, ok := d.cueAt(f, patApposition, i); ok {
 		if sp, ok := d.spanBefore(f, i); ok {
 			// "PDMonitor, a monitoring device" is a product; "Nines, a
 			// teleradiology startup" and "Therapixel, a company leading
@@ -877,7 +878,7 @@ func (d *doc) readAt(f *field, i int) {
 	}
 	// "FractureFind by Osteon Imaging", "HeartNote from Auscura": a made
 	// name beside its maker.
-	if _, ok := d.cueAt(f, "product-from", i); ok && i > 0 {
+	if _, ok := d.cueAt(f, patProductFrom, i); ok && i > 0 {
 		if sp, ok := f.endsAt[i]; ok && d.madeName(f, f.spans[sp]) {
 			if makers := d.listAfter(f, i+1); len(makers) > 0 && !d.madeName(f, makers[0]) {
 				d.add(f, f.spans[sp], "tech", "product-from", wt["product-from"])
@@ -887,7 +888,7 @@ func (d *doc) readAt(f *field, i int) {
 			}
 		}
 	}
-	if end, ok := d.cueAt(f, "product-name", i); ok && !d.organisationWord(f, end) && !d.personWord(f, end) {
+	if end, ok := d.cueAt(f, patProductName, i); ok && !d.organisationWord(f, end) && !d.personWord(f, end) {
 		next := end
 		if next < len(f.toks) && f.toks[next].text == "," {
 			next++
@@ -896,27 +897,27 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "tech", "product-name", wt["product-name"])
 		}
 		// "a monitoring device from PD Neurotechnology".
-		if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := d.cueAt(f, "product-from", j); return ok }); ok {
-			after, _ := d.cueAt(f, "product-from", j)
+		if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := d.cueAt(f, patProductFrom, j); return ok }); ok {
+			after, _ := d.cueAt(f, patProductFrom, j)
 			for _, s := range d.listAfter(f, after) {
 				d.add(f, s, "vendor", "product-from", wt["product-from"])
 			}
 		}
 	}
-	if end, ok := d.cueAt(f, "clearance", i); ok {
+	if end, ok := d.cueAt(f, patClearance, i); ok {
 		if sp, ok := d.spanAfter(f, end, true); ok && !d.possessed(f, sp) {
 			d.add(f, sp, "tech", "clearance", wt["clearance"])
 		}
 	}
 	// "published in Nature Medicine", "told Becker's Hospital Review":
 	// where it was reported, whatever its name (the weight is negative).
-	if end, ok := d.cueAt(f, "reported-in", i); ok {
+	if end, ok := d.cueAt(f, patReportedIn, i); ok {
 		if sp, ok := d.spanAfter(f, end, true); ok {
 			d.add(f, sp, "tech", "reported-in", wt["reported-in"])
 			d.add(f, sp, "vendor", "reported-in", wt["reported-in"])
 		}
 	}
-	if _, ok := d.cueAt(f, "trademark", i); ok {
+	if _, ok := d.cueAt(f, patTrademark, i); ok {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "tech", "trademark", wt["trademark"])
 		}
@@ -1043,16 +1044,16 @@ func (d *doc) productWord(f *field, i int) bool {
 // next few tokens of the clause: "an AI system from Retinai Labs".
 func (d *doc) readMakerAfter(f *field, i, within int) {
 	j, ok := clauseFind(f, i, within, func(j int) bool {
-		_, ok := d.cueAt(f, "product-from", j)
+		_, ok := d.cueAt(f, patProductFrom, j)
 		if !ok {
-			_, ok = d.cueAt(f, "developed-by", j)
+			_, ok = d.cueAt(f, patDevelopedBy, j)
 		}
 		return ok
 	})
 	if !ok {
 		return
 	}
-	end, ok := d.cueAt(f, "product-from", j)
+	end, ok := d.cueAt(f, patProductFrom, j)
 	if !ok {
 		return // "developed by" reads its own developers
 	}
