@@ -70,6 +70,11 @@ type Extractor struct {
 	// the words (and marks) that start some cue.
 	cueIndex [len(patternIDs)]*cueIndex
 	starts   map[string]bool
+	// firstCues are, for each word some cue starts with, the cues of each
+	// pattern it may start (cueIndex's byFirst, else its lists); listCues
+	// those of any other word.
+	firstCues map[string]*wordCues
+	listCues  wordCues
 }
 
 // makerPatterns say who made a technology, not who uses it or where.
@@ -107,6 +112,30 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 			}
 			for _, ws := range c.multi[list] {
 				x.starts[ws[0]] = true
+			}
+		}
+	}
+	x.firstCues = map[string]*wordCues{}
+	for p, ix := range x.cueIndex {
+		if ix == nil {
+			continue
+		}
+		x.listCues[p] = ix.lists
+		for w := range ix.byFirst {
+			if x.firstCues[w] == nil {
+				x.firstCues[w] = &wordCues{}
+			}
+		}
+	}
+	for w, wc := range x.firstCues {
+		for p, ix := range x.cueIndex {
+			if ix == nil {
+				continue
+			}
+			if cues, ok := ix.byFirst[w]; ok {
+				wc[p] = cues
+			} else {
+				wc[p] = ix.lists
 			}
 		}
 	}
@@ -182,6 +211,11 @@ type doc struct {
 	capitalised map[string]bool
 	cands       map[string]*candidate
 	order       int
+	// at is the token whose cues were last looked up, and cues those cues:
+	// the patterns ask about the same token one after another.
+	atField *field
+	at      int
+	cues    *wordCues
 }
 
 // Extract finds the technology and the developers a document names.
@@ -482,17 +516,22 @@ func (d *doc) cueAt(f *field, pattern pattern, i int) (int, bool) {
 	if ix == nil {
 		return 0, false
 	}
-	cues, ok := ix.byFirst[f.toks[i].low]
-	if !ok {
-		cues = ix.lists
+	if d.cues == nil || d.atField != f || d.at != i {
+		d.atField, d.at, d.cues = f, i, d.x.firstCues[f.toks[i].low]
+		if d.cues == nil {
+			d.cues = &d.x.listCues
+		}
 	}
-	for _, c := range cues {
+	for _, c := range d.cues[pattern] {
 		if end, ok := d.matchCue(f, ix.cues[c], i); ok {
 			return end, true
 		}
 	}
 	return 0, false
 }
+
+// wordCues are the cues of each pattern that may start at a word.
+type wordCues [len(patternIDs)][]int
 
 // cueIndex finds a pattern's cues by the token they start with: those
 // starting with that word and those starting with a word list, in the
