@@ -18,7 +18,10 @@ import (
 // rules/names/cues.yaml. Each is one way a text says what a name is; the
 // Go code in extract.go reads the words around its cues.
 var patternIDs = [...]string{
-	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "maker-of", "listed", "receives", "uses", "launches", "possessive", "firm", "hyphen", "called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product", "organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
+	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "maker-of", "listed", "receives",
+	"uses", "launches", "possessive", "firm", "hyphen",
+	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product",
+	"organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
 }
 
 // pattern is a pattern by its place in patternIDs: what the extractor's

@@ -230,7 +230,11 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 		return err
 	}
 	// As after any load: a developer's technology folds into its product's.
-	return s.foldDevelopersIntoProducts(ctx, []string{promoted})
+	// The decision stands either way; the next load folds what this did not.
+	if err := s.foldDevelopersIntoProducts(ctx, []string{promoted}); err != nil {
+		return fmt.Errorf("document %s is relevant now, but folding its technology into a product's failed: %w", promoted, err)
+	}
+	return nil
 }
 
 // promote stores a near miss's proposed classification in tx as relevant,

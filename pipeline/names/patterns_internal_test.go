@@ -1,0 +1,36 @@
+package names
+
+import "testing"
+
+// TestPatternConstantsNameTheirIDs holds the pattern constants to
+// patternIDs: a constant out of order would read another pattern's cues.
+func TestPatternConstantsNameTheirIDs(t *testing.T) {
+	tests := []struct {
+		p    pattern
+		want string
+	}{
+		{patDevelopedBy, "developed-by"}, {patResearchersAt, "researchers-at"}, {patResearchers, "researchers"},
+		{patAnnounces, "announces"}, {patAnnounceTogether, "announce-together"}, {patMakerOf, "maker-of"},
+		{patListed, "listed"}, {patReceives, "receives"}, {patUses, "uses"}, {patLaunches, "launches"},
+		{patPossessive, "possessive"}, {patFirm, "firm"}, {patHyphen, "hyphen"}, {patCalled, "called"},
+		{patApposition, "apposition"}, {patProductName, "product-name"}, {patProductFrom, "product-from"},
+		{patClearance, "clearance"}, {patTrademark, "trademark"}, {patAcronym, "acronym"},
+		{patProductShape, "product-shape"}, {patNameThenProduct, "name-then-product"},
+		{patOrganisationShape, "organisation-shape"}, {patKnownProduct, "known-product"},
+		{patKnownVendor, "known-vendor"}, {patInTitle, "in-title"}, {patReportedIn, "reported-in"},
+	}
+	if len(tests) != len(patternIDs) {
+		t.Fatalf("%d constants for %d patterns", len(tests), len(patternIDs))
+	}
+	for _, tc := range tests {
+		if got := tc.p.String(); got != tc.want {
+			t.Errorf("pattern %d is %q, want %q", tc.p, got, tc.want)
+		}
+		if p, ok := patternOf(tc.want); !ok || p != tc.p {
+			t.Errorf("patternOf(%q) = %d, %v; want %d", tc.want, p, ok, tc.p)
+		}
+	}
+	if _, ok := patternOf("no-such-pattern"); ok {
+		t.Error("patternOf knows a pattern that is not there")
+	}
+}
