@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/coregx/ahocorasick"
 	"gopkg.in/yaml.v3"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
@@ -34,17 +35,13 @@ type Kind struct {
 	lower []string
 }
 
-// mayOccur reports whether the kind can be in a field (lower is the field
-// in lower case; references: some kind's reference is in it): one of its
-// phrases is, or a reference that is a mark by itself or with a required
-// word.
-func (k Kind) mayOccur(field, lower string, references bool) bool {
-	for _, p := range k.lower {
-		if strings.Contains(lower, p) {
-			return true
-		}
-	}
-	return references && k.reference != nil && (k.requires != nil || referenceAlone(k) || k.phrases == nil) && k.reference.MatchString(field)
+// mayOccur reports whether the kind can be in a field (phrased: one of
+// its phrases is in the field, in any case; references: some kind's
+// reference is in it): a phrase is, or a reference that is a mark by
+// itself or with a required word.
+func (k Kind) mayOccur(field string, phrased, references bool) bool {
+	return phrased || references && k.reference != nil && (k.requires != nil || referenceAlone(k) || k.phrases == nil) &&
+		k.reference.MatchString(field)
 }
 
 // wordsWithDigits returns the words of s that hold a digit ("K192854",
@@ -100,6 +97,11 @@ type Finder struct {
 	examples []example
 	// references finds any kind's reference (referenceKinds).
 	references *regexp.Regexp
+	// phrases holds every kind's phrases in lower case, one automaton
+	// for all: one pass over a field says which kinds' phrases are in it
+	// (phraseKinds: automaton pattern → the kinds with that phrase).
+	phrases     *ahocorasick.Automaton
+	phraseKinds [][]int
 }
 
 type example struct {
@@ -177,6 +179,25 @@ func Parse(file string, data []byte) (*Finder, error) {
 	}
 	f.notYet = phraseRegexp(fy.NotYet)
 	f.references = referenceKinds(f.kinds)
+	var lower []string
+	for i, k := range f.kinds {
+		for _, p := range k.lower {
+			j := slices.Index(lower, p)
+			if j < 0 {
+				j = len(lower)
+				lower = append(lower, p)
+				f.phraseKinds = append(f.phraseKinds, nil)
+			}
+			f.phraseKinds[j] = append(f.phraseKinds[j], i)
+		}
+	}
+	if len(lower) > 0 {
+		ac, err := ahocorasick.NewBuilder().AddStrings(lower).Build()
+		if err != nil {
+			return nil, fmt.Errorf("%s: building the automaton of the phrases: %w", file, err)
+		}
+		f.phrases = ac
+	}
 	for _, n := range fy.Examples {
 		var ex exampleYAML
 		if err := n.Decode(&ex); err != nil || strings.TrimSpace(ex.Text) == "" {
@@ -246,11 +267,18 @@ func (f *Finder) Find(title, text string) []message.Mark {
 	for _, fld := range []struct{ name, s string }{{"title", title}, {"text", text}} {
 		// Most texts report no mark: the kinds that may be there are found
 		// with a substring search before any regular expression runs.
-		lower := strings.ToLower(fld.s)
+		phrased := make([]bool, len(f.kinds))
+		if f.phrases != nil {
+			for _, m := range f.phrases.FindAllOverlapping([]byte(strings.ToLower(fld.s))) {
+				for _, k := range f.phraseKinds[m.PatternID] {
+					phrased[k] = true
+				}
+			}
+		}
 		references := f.references != nil && f.references.MatchString(wordsWithDigits(fld.s))
 		var kinds []Kind
-		for _, k := range f.kinds {
-			if k.mayOccur(fld.s, lower, references) {
+		for i, k := range f.kinds {
+			if k.mayOccur(fld.s, phrased[i], references) {
 				kinds = append(kinds, k)
 			}
 		}
