@@ -114,4 +114,23 @@ func TestANearMissWaitsForAnAnalystToJudgeItRelevant(t *testing.T) {
 	if got := q(`select count(*) from review_items where document_id = 'b' and state = 'open'`); got != 1 {
 		t.Errorf("after the undo, b's item is open %d times, want 1", got)
 	}
+
+	// New rules find a near miss relevant: its item takes the technology
+	// and is no near miss any more.
+	if err := st.SaveClassifications(ctx, []message.Classification{announced("c", "r2", t0.Add(time.Hour), "STROKE")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := q(`select count(*) from review_items where document_id = 'c' and state = 'open'
+		and technology_id is not null and near_miss is null`); got != 1 {
+		t.Errorf("a near miss found relevant by new rules: %d items with its technology, want 1", got)
+	}
+	// And the other way: a relevant document that new rules find a near
+	// miss keeps its technology and its item about it.
+	if err := st.SaveClassifications(ctx, []message.Classification{nearMiss("d", "r2", t0.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := q(`select count(*) from review_items where document_id = 'd' and technology_id is not null
+		and near_miss is null and 'near miss of the relevance gate' = any(reasons)`); got != 1 {
+		t.Errorf("a relevant document found a near miss by new rules: %d items keeping its technology, want 1", got)
+	}
 }
