@@ -70,7 +70,7 @@ func patternOf(id string) (pattern, bool) {
 
 // wordLists are the lists of words a cue file must give.
 var wordLists = []string{"product", "company", "legal_forms", "domains", "institution", "connectors", "institution_connectors",
-	"fillers", "ai", "organisation", "people", "not_names", "breaks"}
+	"fillers", "ai", "organisation", "people", "not_names", "breaks", "located"}
 
 // Cues are the words the name patterns look for and what a sighting
 // weighs, from rules/names/cues.yaml, with the common English words of

@@ -44,7 +44,9 @@ const (
 
 // Extractor finds names. It is safe for concurrent use.
 type Extractor struct {
-	cues   *Cues
+	cues *Cues
+	// hyphen are the words split off after a hyphen: the hyphen pattern's
+	// cues ("Brainomix-developed") and the located words ("Nashville-based").
 	hyphen map[string]bool
 	known  map[string][]knownName // by the first token, lower case
 	// isTerm reports whether a phrase (lower case) is a term of the
@@ -141,6 +143,11 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 	}
 	for _, cue := range c.Cues["hyphen"] {
 		x.hyphen[strings.Join(cue, " ")] = true
+	}
+	// "Nashville-based": split like "Brainomix-developed", so that the
+	// place ends at the hyphen and is no part of the name after it.
+	for w := range c.Words["located"] {
+		x.hyphen[w] = true
 	}
 	for _, k := range known {
 		var toks []string
