@@ -244,11 +244,8 @@ func (s *Store) Decide(ctx context.Context, d Decision) error {
 // document and its technology.
 func (s *Store) promote(ctx context.Context, tx pgx.Tx, id int64) (string, int64, error) {
 	var proposal []byte
-	var d message.Document
-	err := tx.QueryRow(ctx, `select r.near_miss, d.id, d.source_id, d.url, d.title, d.body, d.published_at,
-		coalesce(d.language, ''), d.content_hash, d.fetched_at
-		from review_items r join documents d on d.id = r.document_id where r.id = $1`, id).
-		Scan(&proposal, &d.ID, &d.Source, &d.URL, &d.Title, &d.Text, &d.Published, &d.Language, &d.ContentHash, &d.FetchedAt)
+	d, err := scanDocument(tx.QueryRow(ctx, `select `+storedDocument+`, r.near_miss
+		from review_items r join documents d on d.id = r.document_id where r.id = $1`, id), &proposal)
 	if err != nil {
 		return "", 0, fmt.Errorf("reading the near miss: %w", err)
 	}
