@@ -6,6 +6,7 @@ package names
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -58,25 +59,27 @@ type Extractor struct {
 	// ("researchers at Oxford"), not when it merely uses it ("a trust in
 	// Kent is using").
 	places map[string]bool
-	// firstNames are common first names, lower case
-	// (names/first_names.txt): a name of a few words that starts with one
-	// and has no word of a company, an institution or a product in it is
-	// a person ("Elon Musk"), neither a product nor a developer.
-	firstNames map[string]bool
 	// journals are the titles of journals of more than one word
 	// (names/journals.txt), as tokensKey gives them: where a technology is
 	// reported ("a study in Nature Medicine"), never a product nor a
 	// developer.
 	journals map[string]bool
-	// cueIndex holds each pattern's cues by their first word; starts are
-	// the words (and marks) that start some cue.
+	// cueIndex holds each pattern's cues by their first word.
 	cueIndex [len(patternIDs)]*cueIndex
-	starts   map[string]bool
 	// firstCues are, for each word some cue starts with, the cues of each
 	// pattern it may start (cueIndex's byFirst, else its lists); listCues
 	// those of any other word.
 	firstCues map[string]*wordCues
 	listCues  wordCues
+	// lex is what is known of each word (buildLexicon), looked up once a
+	// token: its word lists, whether it is common, starts a cue or is a
+	// first name (names/first_names.txt: a name of a few words that starts
+	// with one and has no word of a company, an institution or a product
+	// in it is a person, "Elon Musk", neither a product nor a developer),
+	// and the cues it starts. multi are the entries of more than one word of each word
+	// list, by the list's place in wordLists.
+	lex   map[string]lexEntry
+	multi [][][]string
 }
 
 // makerPatterns say who made a technology, not who uses it or where.
@@ -98,7 +101,7 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 	// The words a cue may start with, and the marks the patterns read
 	// without a cue (a comma before a description, a hyphen before
 	// "developed").
-	x.starts = map[string]bool{",": true, "-": true}
+	starts := map[string]bool{",": true, "-": true}
 	for p, cues := range c.Cues {
 		if id, ok := patternOf(p); ok {
 			x.cueIndex[id] = indexCues(cues)
@@ -106,14 +109,14 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 		for _, cue := range cues {
 			list, isList := strings.CutPrefix(cue[0], "@")
 			if !isList {
-				x.starts[cue[0]] = true
+				starts[cue[0]] = true
 				continue
 			}
 			for w := range c.Words[list] {
-				x.starts[w] = true
+				starts[w] = true
 			}
 			for _, ws := range c.multi[list] {
-				x.starts[ws[0]] = true
+				starts[ws[0]] = true
 			}
 		}
 	}
@@ -172,6 +175,11 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 		// The longest first, so that "GI Genius" wins over "GI".
 		slices.SortStableFunc(x.known[first], func(a, b knownName) int { return len(b.toks) - len(a.toks) })
 	}
+	x.multi = make([][][]string, len(wordLists))
+	for i, name := range wordLists {
+		x.multi[i] = c.multi[name]
+	}
+	x.buildLexicon(starts)
 	return x
 }
 
@@ -182,8 +190,26 @@ type field struct {
 	toks      []token
 	titleCase bool
 	spans     []span
-	startsAt  map[int]int // first token → span
-	endsAt    map[int]int // token after the last → span
+	// startsAt and endsAt index spans by their first token and by the
+	// token after their last (startingAt, endingAt): span number + 1, 0
+	// for none.
+	startsAt, endsAt []int32
+}
+
+// startingAt returns the span whose first token is i.
+func (f *field) startingAt(i int) (int, bool) {
+	if i < 0 || i >= len(f.startsAt) || f.startsAt[i] == 0 {
+		return 0, false
+	}
+	return int(f.startsAt[i]) - 1, true
+}
+
+// endingAt returns the span that ends just before token i.
+func (f *field) endingAt(i int) (int, bool) {
+	if i < 0 || i >= len(f.endsAt) || f.endsAt[i] == 0 {
+		return 0, false
+	}
+	return int(f.endsAt[i]) - 1, true
 }
 
 // span is a name: tokens [from, to).
@@ -209,21 +235,25 @@ type candidate struct {
 type doc struct {
 	x      *Extractor
 	fields []*field
-	// proper: words written capitalised inside a sentence; lowered:
-	// words written in lower case. Both decide whether a capitalised word
-	// opening a sentence is a name.
-	proper, lowered map[string]bool
-	// capitalised: words the text (not a headline in title case) writes
-	// with a capital anywhere.
-	capitalised map[string]bool
-	cands       map[string]*candidate
-	order       int
-	// at is the token whose cues were last looked up, and cues those cues:
-	// the patterns ask about the same token one after another.
-	atField *field
-	at      int
-	cues    *wordCues
+	// written is how the text (not a headline in title case) writes each
+	// word: it decides whether a capitalised word opening a sentence is a
+	// name.
+	written map[string]writing
+	cands   map[string]*candidate
+	order   int
 }
+
+// writing is how a document writes a word, as bits.
+type writing uint8
+
+const (
+	// proper: capitalised inside a sentence.
+	proper writing = 1 << iota
+	// lowered: in lower case.
+	lowered
+	// capitalised: with a capital anywhere.
+	capitalised
+)
 
 // Extract finds the technology and the developers a document names.
 func (x *Extractor) Extract(title, text string) Found {
@@ -231,14 +261,14 @@ func (x *Extractor) Extract(title, text string) Found {
 	words := 0
 	for _, f := range []*field{{name: "title", s: title}, {name: "text", s: text}} {
 		f.toks = tokenize(f.s, x.hyphen)
+		x.lookUp(f.toks)
 		f.titleCase = f.name == "title" && isTitleCase(f.toks, x.cues)
 		d.fields = append(d.fields, f)
 		words += len(f.toks)
 	}
 	// Sized for the words of a text (a third of them distinct, more or
-	// less): the maps are filled without growing.
-	d.proper, d.lowered, d.capitalised = make(map[string]bool, words/8), make(map[string]bool, words/3),
-		make(map[string]bool, words/6)
+	// less): the map is filled without growing.
+	d.written = make(map[string]writing, words/3)
 	for _, f := range d.fields {
 		if f.titleCase {
 			continue
@@ -247,12 +277,11 @@ func (x *Extractor) Extract(title, text string) Found {
 			switch {
 			case !t.word:
 			case !t.capital && !t.shaped:
-				d.lowered[t.low] = true
+				d.written[t.low] |= lowered
 			case !t.opens:
-				d.proper[t.low] = true
-				d.capitalised[t.low] = true
+				d.written[t.low] |= proper | capitalised
 			default:
-				d.capitalised[t.low] = true
+				d.written[t.low] |= capitalised
 			}
 		}
 	}
@@ -271,7 +300,7 @@ func (x *Extractor) Extract(title, text string) Found {
 func isTitleCase(toks []token, c *Cues) bool {
 	words, capitals := 0, 0
 	for _, t := range toks {
-		if !t.word || utf8.RuneCountInString(t.text) < 4 || c.Words["breaks"][t.low] {
+		if !t.word || utf8.RuneCountInString(t.text) < 4 || t.is(listBreaks) {
 			continue
 		}
 		words++
@@ -285,9 +314,8 @@ func isTitleCase(toks []token, c *Cues) bool {
 // nameLike reports whether token i of f can be part of a name.
 func (d *doc) nameLike(f *field, i int) bool {
 	t := f.toks[i]
-	w := d.x.cues.Words
 	switch {
-	case !t.word, w["breaks"][t.low]:
+	case !t.word, t.is(listBreaks):
 		return false
 	case t.shaped:
 		return true
@@ -296,13 +324,15 @@ func (d *doc) nameLike(f *field, i int) bool {
 	case f.titleCase:
 		// Every word is capitalised in such a headline: a name only if the
 		// text writes it as one.
-		return d.proper[t.low] || (d.capitalised[t.low] && !d.x.cues.Common[t.low] && !d.lowered[t.low])
+		w := d.written[t.low]
+		return w&proper != 0 || (w&capitalised != 0 && !t.is(kindCommon) && w&lowered == 0)
 	case t.opens:
 		// Any word is capitalised here: a name only if the document writes
 		// it as one elsewhere, or it is no common word, or a company's
 		// suffix follows it ("Fabric Genomics & Rady Children's … say").
-		return d.proper[t.low] || (!d.x.cues.Common[t.low] && !d.lowered[t.low]) ||
-			(i+1 < len(f.toks) && f.toks[i+1].capital && w["company"][f.toks[i+1].low])
+		w := d.written[t.low]
+		return w&proper != 0 || (!t.is(kindCommon) && w&lowered == 0) ||
+			(i+1 < len(f.toks) && f.toks[i+1].capital && f.toks[i+1].is(listCompany))
 	}
 	return true
 }
@@ -315,8 +345,7 @@ var personTitles = map[string]bool{"dr": true, "dr.": true, "prof": true, "profe
 // connectors ("University of Geneva"), not starting with a word that is
 // never a name, not ending with one ("Google AI" is "Google").
 func (d *doc) findSpans(f *field) {
-	f.startsAt, f.endsAt = map[int]int{}, map[int]int{}
-	w := d.x.cues.Words
+	f.startsAt, f.endsAt = make([]int32, len(f.toks)+1), make([]int32, len(f.toks)+1)
 	n := len(f.toks)
 	known := d.knownAt(f)
 	for i := 0; i < n; {
@@ -335,21 +364,21 @@ func (d *doc) findSpans(f *field) {
 				j++
 				continue
 			}
-			if c := f.toks[j].low; w["connectors"][c] && j+1 < n && d.nameLike(f, j+1) &&
-				(!w["institution_connectors"][c] || d.hasInstitution(f, span{i, j})) &&
+			if c := &f.toks[j]; c.is(listConnectors) && j+1 < n && d.nameLike(f, j+1) &&
+				(!c.is(listInstitutionConnectors) || d.hasInstitution(f, span{i, j})) &&
 				!d.twoOrganisations(f, span{i, j}, j+1) {
 				j += 2
 				continue
 			}
 			// "University of the West of Scotland".
-			if w["institution_connectors"][f.toks[j].low] && j+2 < n && f.toks[j+1].low == "the" &&
+			if f.toks[j].is(listInstitutionConnectors) && j+2 < n && f.toks[j+1].low == "the" &&
 				d.nameLike(f, j+2) && d.hasInstitution(f, span{i, j}) {
 				j += 3
 				continue
 			}
 			// "Rady Children's Institute", "King's College London".
 			if f.toks[j].low == "'s" && j+1 < n && d.nameLike(f, j+1) {
-				if _, ok := d.inList(f, "institution", j+1); ok {
+				if _, ok := d.inList(f, listInstitution, j+1); ok {
 					j += 2
 					continue
 				}
@@ -357,7 +386,7 @@ func (d *doc) findSpans(f *field) {
 			break
 		}
 		end := j
-		for end > i && w["not_names"][f.toks[end-1].low] {
+		for end > i && f.toks[end-1].is(listNotNames) {
 			end--
 		}
 		if end > i {
@@ -376,17 +405,17 @@ func (d *doc) twoOrganisations(f *field, before span, next int) bool {
 	if f.toks[before.to].low != "&" || before.to-before.from < 2 {
 		return false
 	}
-	if _, ok := d.inList(f, "company", before.to-1); !ok {
+	if _, ok := d.inList(f, listCompany, before.to-1); !ok {
 		return false
 	}
 	for j := next; j < len(f.toks) && j < next+6; j++ {
-		if _, ok := d.inList(f, "company", j); ok {
+		if _, ok := d.inList(f, listCompany, j); ok {
 			return true
 		}
-		if _, ok := d.inList(f, "institution", j); ok {
+		if _, ok := d.inList(f, listInstitution, j); ok {
 			return true
 		}
-		if !d.nameLike(f, j) && f.toks[j].low != "'s" && !d.x.cues.Words["connectors"][f.toks[j].low] {
+		if !d.nameLike(f, j) && f.toks[j].low != "'s" && !f.toks[j].is(listConnectors) {
 			return false
 		}
 	}
@@ -397,8 +426,8 @@ func (d *doc) addSpan(f *field, sp span) {
 	if !d.sane(f, sp) {
 		return
 	}
-	f.startsAt[sp.from] = len(f.spans)
-	f.endsAt[sp.to] = len(f.spans)
+	f.startsAt[sp.from] = int32(len(f.spans) + 1)
+	f.endsAt[sp.to] = int32(len(f.spans) + 1)
 	f.spans = append(f.spans, sp)
 }
 
@@ -409,10 +438,9 @@ func (d *doc) sane(f *field, sp span) bool {
 	if utf8.RuneCountInString(text) > maxNameRunes || sp.to-sp.from > maxNameWords {
 		return false
 	}
-	w := d.x.cues.Words
 	for _, t := range f.toks[sp.from:sp.to] {
-		if t.word && utf8.RuneCountInString(t.text) >= 2 && !w["breaks"][t.low] && !w["not_names"][t.low] &&
-			!w["connectors"][t.low] && (t.shaped || !d.x.cues.Common[t.low] || len(f.toks[sp.from:sp.to]) > 1) {
+		if t.word && utf8.RuneCountInString(t.text) >= 2 && !t.is(listBreaks|listNotNames|listConnectors) &&
+			(t.shaped || !t.is(kindCommon) || len(f.toks[sp.from:sp.to]) > 1) {
 			return strings.IndexFunc(text, unicode.IsLetter) >= 0
 		}
 	}
@@ -523,13 +551,11 @@ func (d *doc) cueAt(f *field, pattern pattern, i int) (int, bool) {
 	if ix == nil {
 		return 0, false
 	}
-	if d.cues == nil || d.atField != f || d.at != i {
-		d.atField, d.at, d.cues = f, i, d.x.firstCues[f.toks[i].low]
-		if d.cues == nil {
-			d.cues = &d.x.listCues
-		}
+	cues := f.toks[i].cues
+	if cues == nil {
+		cues = &d.x.listCues
 	}
-	for _, c := range d.cues[pattern] {
+	for _, c := range cues[pattern] {
 		if end, ok := d.matchCue(f, ix.cues[c], i); ok {
 			return end, true
 		}
@@ -544,13 +570,22 @@ type wordCues [len(patternIDs)][]int
 // starting with that word and those starting with a word list, in the
 // file's order.
 type cueIndex struct {
-	cues    [][]string // the pattern's cues
+	cues    [][]cueWord // the pattern's cues
 	byFirst map[string][]int
 	lists   []int
 }
 
 func indexCues(cues [][]string) *cueIndex {
-	ix := &cueIndex{cues: cues, byFirst: map[string][]int{}}
+	ix := &cueIndex{cues: make([][]cueWord, len(cues)), byFirst: map[string][]int{}}
+	for i, cue := range cues {
+		for _, w := range cue {
+			if list, ok := strings.CutPrefix(w, "@"); ok {
+				ix.cues[i] = append(ix.cues[i], cueWord{list: listKind(list)})
+			} else {
+				ix.cues[i] = append(ix.cues[i], cueWord{word: w})
+			}
+		}
+	}
 	for i, cue := range cues {
 		if len(cue) > 0 && strings.HasPrefix(cue[0], "@") {
 			ix.lists = append(ix.lists, i)
@@ -571,20 +606,20 @@ func indexCues(cues [][]string) *cueIndex {
 	return ix
 }
 
-func (d *doc) matchCue(f *field, cue []string, i int) (int, bool) {
+func (d *doc) matchCue(f *field, cue []cueWord, i int) (int, bool) {
 	for _, c := range cue {
 		if i >= len(f.toks) {
 			return 0, false
 		}
-		if list, ok := strings.CutPrefix(c, "@"); ok {
-			end, ok := d.inList(f, list, i)
+		if c.list != 0 {
+			end, ok := d.inList(f, c.list, i)
 			if !ok {
 				return 0, false
 			}
 			i = end
 			continue
 		}
-		if f.toks[i].low != c {
+		if f.toks[i].low != c.word {
 			return 0, false
 		}
 		i++
@@ -592,15 +627,21 @@ func (d *doc) matchCue(f *field, cue []string, i int) (int, bool) {
 	return i, true
 }
 
+// cueWord is a word of a cue, or a word list ("@company").
+type cueWord struct {
+	word string
+	list wordKind
+}
+
 // inList reports whether a word of a word list (of one or more words)
 // starts at token i, and where it ends.
-func (d *doc) inList(f *field, list string, i int) (int, bool) {
-	for _, ws := range d.x.cues.multi[list] {
+func (d *doc) inList(f *field, list wordKind, i int) (int, bool) {
+	for _, ws := range d.x.multi[bits.TrailingZeros32(uint32(list))] {
 		if i+len(ws) <= len(f.toks) && tokensEqual(f.toks[i:i+len(ws)], ws) {
 			return i + len(ws), true
 		}
 	}
-	if f.toks[i].word && d.x.cues.Words[list][f.toks[i].low] {
+	if f.toks[i].word && f.toks[i].is(list) {
 		return i + 1, true
 	}
 	return 0, false
@@ -610,10 +651,10 @@ func (d *doc) inList(f *field, list string, i int) (int, bool) {
 // fillers ("its new") when fillers is set.
 func (d *doc) spanAfter(f *field, i int, fillers bool) (span, bool) {
 	for k := 0; k <= 2 && i < len(f.toks); k++ {
-		if s, ok := f.startsAt[i]; ok {
+		if s, ok := f.startingAt(i); ok {
 			return f.spans[s], true
 		}
-		if !fillers || !d.x.cues.Words["fillers"][f.toks[i].low] {
+		if !fillers || !f.toks[i].is(listFillers) {
 			break
 		}
 		i++
@@ -632,7 +673,7 @@ func (d *doc) spanBefore(f *field, i int) (span, bool) {
 	// "Artisight, Inc., a smart hospital platform": the name before its
 	// legal form.
 	for k := max(i-5, 0); k < i-1; k++ {
-		if s, ok := f.endsAt[k]; ok {
+		if s, ok := f.endingAt(k); ok {
 			if end, ok := d.legalFormAfter(f, f.spans[s]); ok && end == i {
 				return f.spans[s], true
 			}
@@ -647,13 +688,13 @@ func (d *doc) spanBefore(f *field, i int) (span, bool) {
 			i = j
 		}
 	}
-	for i > 0 && f.toks[i-1].word && d.x.cues.Words["not_names"][f.toks[i-1].low] {
-		if _, ok := f.endsAt[i]; ok {
+	for i > 0 && f.toks[i-1].word && f.toks[i-1].is(listNotNames) {
+		if _, ok := f.endingAt(i); ok {
 			break
 		}
 		i--
 	}
-	s, ok := f.endsAt[i]
+	s, ok := f.endingAt(i)
 	if !ok {
 		return span{}, false
 	}
@@ -764,7 +805,7 @@ func (d *doc) read(f *field) {
 			d.add(f, sp, "vendor", "known-vendor", wt["known-vendor"])
 		}
 		orgShaped := d.orgShaped(f, sp) || d.hasInstitution(f, sp)
-		productShaped := sp.to-sp.from >= 2 && d.x.cues.Words["product"][f.toks[sp.to-1].low] && !orgShaped
+		productShaped := sp.to-sp.from >= 2 && f.toks[sp.to-1].is(listProduct) && !orgShaped
 		if productShaped {
 			d.add(f, sp, "tech", "product-shape", wt["product-shape"])
 		}
@@ -793,7 +834,7 @@ func (d *doc) read(f *field) {
 
 // readAt applies the patterns whose cue starts at token i.
 func (d *doc) readAt(f *field, i int) {
-	if !d.x.starts[f.toks[i].low] {
+	if !f.toks[i].is(kindStart) {
 		return // most words start no cue
 	}
 	wt := d.x.cues.Weights
@@ -809,7 +850,7 @@ func (d *doc) readAt(f *field, i int) {
 		if _, found := d.spanAfter(f, end, true); !found && p == patDevelopedBy {
 			// "created by physician-scientists in the Smidt Heart
 			// Institute at Cedars-Sinai": the first name of the clause.
-			if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := f.startsAt[j]; return ok }); ok {
+			if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := f.startingAt(j); return ok }); ok {
 				end = j
 			}
 		}
@@ -905,7 +946,7 @@ func (d *doc) readAt(f *field, i int) {
 			// AI-based products" are organisations: the first word decides.
 			if j, ok := d.headFind(f, end, 8); ok {
 				switch {
-				case d.x.cues.Words["organisation"][f.toks[j].low] || d.organisationWord(f, j+1) || d.orgShaped(f, sp):
+				case f.toks[j].is(listOrganisation) || d.organisationWord(f, j+1) || d.orgShaped(f, sp):
 					d.add(f, sp, "vendor", "apposition", wt["apposition"])
 				case d.personWord(f, j+1):
 					// "Nadia Thalmann, a robot expert": a person.
@@ -925,7 +966,7 @@ func (d *doc) readAt(f *field, i int) {
 	// "FractureFind by Osteon Imaging", "HeartNote from Auscura": a made
 	// name beside its maker.
 	if _, ok := d.cueAt(f, patProductFrom, i); ok && i > 0 {
-		if sp, ok := f.endsAt[i]; ok && d.madeName(f, f.spans[sp]) {
+		if sp, ok := f.endingAt(i); ok && d.madeName(f, f.spans[sp]) {
 			if makers := d.listAfter(f, i+1); len(makers) > 0 && !d.madeName(f, makers[0]) {
 				d.add(f, f.spans[sp], "tech", "product-from", wt["product-from"])
 				for _, m := range makers {
@@ -991,7 +1032,7 @@ func (d *doc) readMadeBy(f *field, i int) {
 		}
 		j = k
 	}
-	if sp, ok := f.endsAt[j]; ok {
+	if sp, ok := f.endingAt(j); ok {
 		if s := f.spans[sp]; !d.hasInstitution(f, s) && !d.orgShaped(f, s) {
 			d.add(f, s, "tech", "developed-by", d.x.cues.Weights["developed-by"])
 		}
@@ -1021,7 +1062,7 @@ func (d *doc) legalFormAfter(f *field, sp span) (int, bool) {
 	if sp.to+1 >= len(f.toks) || f.toks[sp.to].text != "," {
 		return 0, false
 	}
-	return d.inList(f, "legal_forms", sp.to+1)
+	return d.inList(f, listLegalForms, sp.to+1)
 }
 
 // productAppositive reports whether a name stands beside a product word
@@ -1033,7 +1074,7 @@ func (d *doc) productAppositive(f *field, sp span) bool {
 		return false
 	}
 	w := f.toks[i-2]
-	return w.word && d.x.cues.Words["product"][w.low]
+	return w.word && w.is(listProduct)
 }
 
 // headFind finds the word that says what a thing is in the words from
@@ -1047,10 +1088,10 @@ func (d *doc) headFind(f *field, i, within int) (int, bool) {
 		if !t.word && strings.ContainsAny(t.text, ".;:!?,()") {
 			return 0, false
 		}
-		if d.productWord(f, j) || d.x.cues.Words["organisation"][t.low] {
+		if d.productWord(f, j) || t.is(listOrganisation) {
 			return j, true
 		}
-		if j > i && t.word && d.x.cues.Words["breaks"][t.low] {
+		if j > i && t.word && t.is(listBreaks) {
 			return 0, false
 		}
 	}
@@ -1063,7 +1104,7 @@ func (d *doc) headFind(f *field, i, within int) (int, bool) {
 func (d *doc) describedAfter(f *field, i int) bool {
 	for j := i; j < len(f.toks) && j <= i+3; j++ {
 		t := f.toks[j]
-		if !t.word || d.x.cues.Words["breaks"][t.low] {
+		if !t.word || t.is(listBreaks) {
 			return false
 		}
 		if d.productWord(f, j) {
@@ -1079,7 +1120,7 @@ func (d *doc) describedAfter(f *field, i int) bool {
 // productWord reports whether token i is a word of words.product, or its
 // plural ("sensors").
 func (d *doc) productWord(f *field, i int) bool {
-	if _, ok := d.inList(f, "product", i); ok {
+	if _, ok := d.inList(f, listProduct, i); ok {
 		return true
 	}
 	low := f.toks[i].low
@@ -1120,18 +1161,16 @@ func (d *doc) person(f *field, sp span) bool {
 	// A first name opening a sentence may have been left out of the span
 	// as a common word ("Martin Hale announces"): it still makes a person.
 	if sp.from > 0 {
-		if prev := f.toks[sp.from-1]; prev.word && prev.capital && d.x.firstNames[prev.low] {
+		if prev := f.toks[sp.from-1]; prev.word && prev.capital && prev.is(kindFirstName) {
 			sp.from--
 		}
 	}
 	n := sp.to - sp.from
-	if n < 2 || n > 3 || !d.x.firstNames[f.toks[sp.from].low] {
+	if n < 2 || n > 3 || !f.toks[sp.from].is(kindFirstName) {
 		return false
 	}
-	w := d.x.cues.Words
 	for _, t := range f.toks[sp.from:sp.to] {
-		if !t.word || !t.capital || t.shaped || allUpper(t.text) || w["company"][t.low] ||
-			w["institution"][t.low] || w["organisation"][t.low] || w["product"][t.low] {
+		if !t.word || !t.capital || t.shaped || allUpper(t.text) || t.is(listCompany|listInstitution|listOrganisation|listProduct) {
 			return false
 		}
 	}
@@ -1192,17 +1231,17 @@ func (d *doc) madeName(f *field, sp span) bool {
 // organisations or of people: after a product word ("an AI company", "a
 // robot expert") it says the product word names no product.
 func (d *doc) organisationWord(f *field, i int) bool {
-	return i < len(f.toks) && d.x.cues.Words["organisation"][f.toks[i].low]
+	return i < len(f.toks) && f.toks[i].is(listOrganisation)
 }
 
 func (d *doc) personWord(f *field, i int) bool {
-	return i < len(f.toks) && d.x.cues.Words["people"][f.toks[i].low]
+	return i < len(f.toks) && f.toks[i].is(listPeople)
 }
 
 // aiWord reports whether a word of words.ai starts at token i, alone or
 // as the first part of a compound ("AI-driven").
 func (d *doc) aiWord(f *field, i int) bool {
-	if _, ok := d.inList(f, "ai", i); ok {
+	if _, ok := d.inList(f, listAI, i); ok {
 		return true
 	}
 	first, _, compound := strings.Cut(f.toks[i].low, "-")
@@ -1224,7 +1263,7 @@ func (d *doc) abbreviated(f *field, sp span) bool {
 	}
 	var words []string
 	for _, t := range f.toks[sp.from:sp.to] {
-		if t.word && !d.x.cues.Words["connectors"][t.low] {
+		if t.word && !t.is(listConnectors) {
 			words = append(words, t.low)
 		}
 	}
@@ -1251,7 +1290,7 @@ func (d *doc) definedAbbreviation(f *field, from int) (span, bool) {
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}
-	s, ok := f.startsAt[open+1]
+	s, ok := f.startingAt(open + 1)
 	if !ok || b.String() != abbr.low {
 		return span{}, false
 	}
@@ -1281,8 +1320,8 @@ func (d *doc) readPossessive(f *field, i int) {
 		return
 	}
 	if _, ok := clauseFind(f, i+1, 4, func(j int) bool {
-		_, product := d.inList(f, "product", j)
-		return product || d.x.cues.Words["not_names"][f.toks[j].low] && (f.toks[j].low == "ai" || f.toks[j].low == "ceo")
+		_, product := d.inList(f, listProduct, j)
+		return product || f.toks[j].is(listNotNames) && (f.toks[j].low == "ai" || f.toks[j].low == "ceo")
 	}); ok {
 		d.add(f, owner, "vendor", "possessive", wt)
 	}
@@ -1326,7 +1365,7 @@ func (d *doc) titled(f *field, sp span) bool {
 // hasInstitution reports whether a name has a word of institutions.
 func (d *doc) hasInstitution(f *field, sp span) bool {
 	for j := sp.from; j < sp.to; j++ {
-		if end, ok := d.inList(f, "institution", j); ok && end <= sp.to {
+		if end, ok := d.inList(f, listInstitution, j); ok && end <= sp.to {
 			return true
 		}
 	}
@@ -1510,7 +1549,7 @@ func (d *doc) foldAcronyms(cands []*candidate) {
 		for _, sp := range f.spans {
 			var words []string
 			for _, t := range f.toks[sp.from:sp.to] {
-				if !d.x.cues.Words["connectors"][t.low] {
+				if !t.is(listConnectors) {
 					words = append(words, t.low)
 				}
 			}

@@ -38,7 +38,9 @@ func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*E
 	}
 	x := New(c, known, isTerm)
 	x.places = readWordList(data[PlacesFile])
-	x.firstNames = readWordList(data[FirstNamesFile])
+	for w := range readWordList(data[FirstNamesFile]) {
+		x.mark(w, kindFirstName)
+	}
 	x.journals = map[string]bool{}
 	for title := range readWordList(data[JournalsFile]) {
 		x.journals[tokensKey(tokenize(title, nil))] = true

@@ -34,3 +34,32 @@ func TestPatternConstantsNameTheirIDs(t *testing.T) {
 		t.Error("patternOf knows a pattern that is not there")
 	}
 }
+
+// TestListConstantsNameTheirLists holds the word-list bits to wordLists: a
+// constant out of order would test a word against another list.
+func TestListConstantsNameTheirLists(t *testing.T) {
+	tests := []struct {
+		kind wordKind
+		list string
+	}{
+		{listProduct, "product"}, {listCompany, "company"}, {listLegalForms, "legal_forms"}, {listDomains, "domains"},
+		{listInstitution, "institution"}, {listConnectors, "connectors"},
+		{listInstitutionConnectors, "institution_connectors"}, {listFillers, "fillers"}, {listAI, "ai"},
+		{listOrganisation, "organisation"}, {listPeople, "people"}, {listNotNames, "not_names"}, {listBreaks, "breaks"},
+		{listLocated, "located"},
+	}
+	if len(tests) != len(wordLists) {
+		t.Fatalf("%d constants for %d word lists", len(tests), len(wordLists))
+	}
+	for _, tc := range tests {
+		if got := listKind(tc.list); got != tc.kind {
+			t.Errorf("listKind(%q) = %b, want %b", tc.list, got, tc.kind)
+		}
+	}
+	if kindCommon != 1<<len(wordLists) {
+		t.Errorf("kindCommon shares a bit with the word lists")
+	}
+	if listKind("no_such_list") != 0 {
+		t.Error("listKind knows a list that is not there")
+	}
+}

@@ -20,6 +20,10 @@ type token struct {
 	// opens: the token starts a sentence (or the field), where any word is
 	// capitalised.
 	opens bool
+	// kind and cues are what the extractor knows of the word
+	// (Extractor.lookUp).
+	kind wordKind
+	cues *wordCues
 }
 
 // joiners may sit inside a word when letters or digits follow: "Viz.ai",
