@@ -177,9 +177,10 @@ type Classification struct {
 	// Relevant is the relevance gate: is this about an AI or data-driven
 	// health technology at all?
 	Relevant bool `json:"relevant"`
-	// NearMiss is a document not relevant by a small margin: its labels
-	// and the organisations the gazetteers know are proposed (not the
-	// names the text gives, nor marks), and Review says so. Only a
+	// NearMiss is a document not relevant by a small margin: its labels,
+	// the organisations the gazetteers know and the developers its
+	// headline and lead name are proposed (not the product, nor marks),
+	// and Review says so. Only a
 	// relevant document counts; a near miss waits for an analyst.
 	NearMiss bool `json:"near_miss,omitempty"`
 	// Labels are the codes assigned, each with its evidence.

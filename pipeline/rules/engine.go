@@ -183,8 +183,9 @@ type Result struct {
 	Relevant bool
 	// NearMiss is a document that is not relevant by a margin small
 	// enough to ask an analyst (Settings.RelevanceMargin): it has its
-	// codes and the organisations the gazetteers know all the same (not
-	// Technology, Vendors or Marks), and goes to review.
+	// codes, the organisations the gazetteers know and the Vendors its
+	// headline and lead name all the same (not Technology or Marks), and
+	// goes to review.
 	NearMiss bool
 	// Gate is the relevance score and its evidence (every rule for and
 	// against), whether or not the document passed: it says why.
@@ -275,11 +276,15 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	res.Organisations = orgs
 	// Names and marks cost ten times what matching does (BENCHMARKS.md),
 	// and half the documents the gate turns away are near misses: a near
-	// miss has the organisations the gazetteers know, not the names the
-	// text gives.
+	// miss has the organisations the gazetteers know and the developers its
+	// headline and lead name (what an analyst judging it needs, and what
+	// its technology is named after if it is relevant after all), not the
+	// product or the marks.
 	if rs.Names != nil && res.Relevant {
 		found := rs.Names.Extract(fields["title"], fields["text"])
 		res.Technology, res.Vendors = found.Technology, found.Vendors
+	} else if rs.Names != nil {
+		res.Vendors = rs.Names.Extract(fields["title"], lead(fields["text"])).Vendors
 	}
 	if rs.Marks != nil && res.Relevant {
 		res.Marks = rs.Marks.Find(fields["title"], fields["text"])
@@ -372,6 +377,27 @@ func (rs *RuleSet) Classify(title, text string) Result {
 }
 
 func (c Code) key() key { return key{c.Dim, c.Code} }
+
+// nearMissLead is how much of a near miss's text its developers are looked
+// for in: the lead, where a news item names who made what it reports.
+const nearMissLead = 400
+
+// lead returns the beginning of text, at most nearMissLead bytes cut
+// before a word, so that the evidence's spans are spans of text.
+func lead(text string) string {
+	if len(text) <= nearMissLead {
+		return text
+	}
+	if i := strings.LastIndexByte(text[:nearMissLead], ' '); i > 0 {
+		return text[:i]
+	}
+	for i := nearMissLead; i > 0; i-- {
+		if utf8.RuneStart(text[i]) {
+			return text[:i]
+		}
+	}
+	return ""
+}
 
 // addTo adds a rule's weight and evidence to a code's score.
 func addTo(scores map[key]*message.Label, dim, code string, w float64, ev []message.Evidence) {

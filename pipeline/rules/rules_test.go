@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"github.com/horizon-scan/horizon/pipeline/message"
 )
@@ -398,28 +399,66 @@ func TestANearMissOfTheGateIsClassifiedAndSentToReview(t *testing.T) {
 	}
 }
 
-// TestANearMissKeepsGazetteerOrganisationsNotExtractedNames: the names a
-// text gives and its marks cost ten times what matching does, and are
-// extracted for relevant documents only.
-func TestANearMissKeepsGazetteerOrganisationsNotExtractedNames(t *testing.T) {
+// TestANearMissNamesDevelopersFromItsLead: the names a text gives and its
+// marks cost ten times what matching does. A near miss gets the
+// organisations the gazetteers know and the developers its headline and
+// lead name (what an analyst judging it needs), not the product or the
+// marks; a relevant document gets them all.
+func TestANearMissNamesDevelopersFromItsLead(t *testing.T) {
 	rs, err := Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	title := "How machine learning could aid compatibility in kidney transplantation"
-	r := rs.Classify(title, "The KidneyMatch tool from Brainomix scores donor kidneys.")
+	r := rs.Classify(title, "The KidneyMatch tool from Brainomix scores donor kidneys, as NICE MTG58 and DG41 describe.")
 	if !r.NearMiss {
 		t.Fatalf("not a near miss (gate %v): the example needs rewording", r.Gate.Score)
 	}
-	if r.Technology != nil || len(r.Vendors) > 0 || len(r.Marks) > 0 {
-		t.Errorf("a near miss has names or marks extracted: %+v %+v %+v", r.Technology, r.Vendors, r.Marks)
+	if r.Technology != nil || len(r.Marks) > 0 {
+		t.Errorf("a near miss has a product or marks extracted: %+v %+v", r.Technology, r.Marks)
+	}
+	if len(r.Vendors) != 1 || r.Vendors[0].Name != "Brainomix" {
+		t.Errorf("vendors %+v, want Brainomix from the lead", r.Vendors)
 	}
 	if !slices.ContainsFunc(r.Organisations, func(o message.Organisation) bool { return o.Name == "Brainomix" }) {
 		t.Errorf("organisations %+v lack the gazetteer's Brainomix", r.Organisations)
 	}
+	for _, padding := range []int{0, 25} {
+		r := rs.Classify(title, strings.Repeat("The panel met again on Tuesday. ", padding)+"Acmeo Health scores donor kidneys.")
+		inLead := padding*len("The panel met again on Tuesday. ") < nearMissLead
+		if !r.NearMiss || (len(r.Vendors) == 1 && r.Vendors[0].Name == "Acmeo Health") != inLead {
+			t.Errorf("a developer named after %d sentences: near miss %v, vendors %+v", padding, r.NearMiss, r.Vendors)
+		}
+	}
 	relevant := rs.Classify(title, "Brainomix has developed KidneyMatch, a tool that scores donor kidneys.")
 	if !relevant.Relevant || relevant.Technology == nil || relevant.Technology.Name != "KidneyMatch" {
 		t.Errorf("the relevant twin: relevant %v, technology %+v", relevant.Relevant, relevant.Technology)
+	}
+}
+
+// TestLeadCutsBeforeAWord: the lead is a prefix of the text (so evidence
+// spans stay spans of the text), cut before a word or, with no space, at a
+// character's start.
+func TestLeadCutsBeforeAWord(t *testing.T) {
+	long := strings.Repeat("word ", 200)
+	tests := []struct {
+		name, text, want string
+	}{
+		{"short", "Acmeo Health developed it.", "Acmeo Health developed it."},
+		{"long", long, long[:nearMissLead-1]},
+		{"no spaces", strings.Repeat("é", nearMissLead), strings.Repeat("é", nearMissLead/2)},
+		{"no spaces, odd cut", "x" + strings.Repeat("é", nearMissLead), "x" + strings.Repeat("é", (nearMissLead-1)/2)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lead(tc.text)
+			if got != tc.want {
+				t.Errorf("lead = %q (%d bytes), want %q (%d bytes)", got, len(got), tc.want, len(tc.want))
+			}
+			if !strings.HasPrefix(tc.text, got) || !utf8.ValidString(got) {
+				t.Errorf("lead %q is not a valid prefix of the text", got)
+			}
+		})
 	}
 }
 
