@@ -216,7 +216,15 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	hits.group()
 
 	scores := map[key]*message.Label{}
-	add := func(dim, code string, w float64, ev []message.Evidence) { addTo(scores, dim, code, w, ev) }
+	// titled are the codes with evidence in the title (whatever evidence
+	// the labels keep): the headline's codes (focusOnHeadline).
+	titled := map[key]bool{}
+	add := func(dim, code string, w float64, ev []message.Evidence) {
+		addTo(scores, dim, code, w, ev)
+		if slices.ContainsFunc(ev, func(e message.Evidence) bool { return e.Field == "title" }) {
+			titled[key{dim, code}] = true
+		}
+	}
 	var reviews []string
 	var orgs []message.Organisation
 	// Fallback rules count only where a single-valued dimension would
@@ -304,6 +312,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 		add(DimType, ParentType(k.code), l.Score, l.Evidence)
 	}
 	rs.keepAboveThreshold(scores)
+	rs.focusOnHeadline(scores, titled)
 	for _, imp := range rs.Settings.Implies {
 		src, ok := scores[imp.If.key()]
 		if !ok {
@@ -462,6 +471,32 @@ func (rs *RuleSet) keepAboveThreshold(scores map[key]*message.Label) {
 	for k, l := range scores {
 		if l.Score < rs.Settings.threshold(k.dim) {
 			delete(scores, k)
+		}
+	}
+}
+
+// focusOnHeadline drops, in each dimension of Settings.HeadlineFocus
+// where the title gives a code, the codes only the text gives (titled:
+// the codes with evidence in the title). It runs
+// before implications, so that what a dropped code would imply is not
+// said either, and after the type is scored, which weighs all the
+// evidence.
+func (rs *RuleSet) focusOnHeadline(scores map[key]*message.Label, titled map[key]bool) {
+	for _, dim := range rs.Settings.HeadlineFocus {
+		headline := false
+		for k := range scores {
+			if k.dim == dim && titled[k] {
+				headline = true
+				break
+			}
+		}
+		if !headline {
+			continue
+		}
+		for k := range scores {
+			if k.dim == dim && !titled[k] {
+				delete(scores, k)
+			}
 		}
 	}
 }

@@ -226,6 +226,11 @@ func TestBrokenSettingsAreReportedWithFileLineAndImplication(t *testing.T) {
 		{"a threshold of an unknown dimension", "thresholds: {colour: 1}\n", "thresholds: unknown dimension \"colour\""},
 		{"an unknown key", "treshold: {}\n", "rules/settings.yaml:1: unknown key \"treshold\""},
 		{"a negative relevance margin", "review: {relevance_margin: -1}\n", "review.relevance_margin must not be negative"},
+		{"headline focus on an unknown dimension", "headline_focus: [subtype, colour]\n",
+			"rules/settings.yaml:1: headline_focus: unknown dimension \"colour\""},
+		{"headline focus on a dimension of one code", "headline_focus:\n  - type\n",
+			"rules/settings.yaml:2: headline_focus: type takes one code already"},
+		{"headline focus not a list", "headline_focus: subtype\n", "rules/settings.yaml:1: headline_focus must be a list of dimensions"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -394,6 +399,55 @@ func TestANearMissOfTheGateIsClassifiedAndSentToReview(t *testing.T) {
 			}
 			if inReview := slices.Contains(r.Review.Reasons, ReasonNearMiss); inReview != tc.nearMiss || inReview && !r.Review.Needed {
 				t.Errorf("review %+v, want the near-miss reason %v", r.Review, tc.nearMiss)
+			}
+		})
+	}
+}
+
+// TestTheHeadlineDecidesInFocusedDimensions: where the title gives a
+// subtype, a subtype only the text gives is dropped, and with it what it
+// implies; without a titled subtype, or without the setting, the text's
+// codes stand. The type is scored on all the evidence first.
+func TestTheHeadlineDecidesInFocusedDimensions(t *testing.T) {
+	rules := `  - id: imaging
+    set: {subtype: DIAGNOSTIC.IMAGING}
+    any: [x-ray]
+  - id: ecg
+    set: {subtype: DIAGNOSTIC.CARDIORESP_NEURO}
+    any: [ecg]
+`
+	implies := "implies:\n  - {id: ecg.cardiology, if: {subtype: DIAGNOSTIC.CARDIORESP_NEURO}, then: {clinical_area: CARDIOLOGY}}\n"
+	focus := "headline_focus: [subtype]\n" + implies
+	tests := []struct {
+		name, settings, title, text string
+		subtypes, areas             []string
+	}{
+		{"the headline's subtype only", focus, "AI reads chest X-ray", "It may one day read the ECG too.",
+			[]string{"DIAGNOSTIC.IMAGING"}, nil},
+		{"in the title and the text", focus, "AI reads X-ray and ECG", "The ECG and the X-ray are read at once.",
+			[]string{"DIAGNOSTIC.CARDIORESP_NEURO", "DIAGNOSTIC.IMAGING"}, []string{"CARDIOLOGY"}},
+		{"no subtype in the title", focus, "AI in the clinic", "It reads the ECG and the X-ray.",
+			[]string{"DIAGNOSTIC.CARDIORESP_NEURO", "DIAGNOSTIC.IMAGING"}, []string{"CARDIOLOGY"}},
+		{"no focus", implies, "AI reads chest X-ray", "It may one day read the ECG too.",
+			[]string{"DIAGNOSTIC.CARDIORESP_NEURO", "DIAGNOSTIC.IMAGING"}, []string{"CARDIOLOGY"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ruleSet(t, rules, tc.settings).Classify(tc.title, tc.text)
+			if got := codes(r, DimSubtype); !slices.Equal(got, tc.subtypes) {
+				t.Errorf("subtypes %v, want %v", got, tc.subtypes)
+			}
+			if got := codes(r, DimClinicalArea); !slices.Equal(got, tc.areas) {
+				t.Errorf("clinical areas %v, want %v", got, tc.areas)
+			}
+			var typeScore float64
+			for _, l := range r.Labels {
+				if l.Dimension == DimType {
+					typeScore = l.Score
+				}
+			}
+			if typeScore != 2 {
+				t.Errorf("type score %v, want 2: both subtypes' evidence counts for the type", typeScore)
 			}
 		})
 	}

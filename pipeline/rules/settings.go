@@ -26,6 +26,11 @@ type Settings struct {
 	// so that an analyst sees what the gate nearly let through.
 	// Zero turns it off.
 	RelevanceMargin float64
+	// HeadlineFocus lists dimensions for which the headline decides: where
+	// the title gives a code of one, a code of it that only the text gives
+	// is dropped (it is more often a mention in passing, a technique
+	// compared with or a use to come, than what the technology does).
+	HeadlineFocus []string
 	// Implies lists codes that bring others with them.
 	Implies []Implication
 }
@@ -73,20 +78,30 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 		return &Settings{LowConfidence: 0.6}, nil
 	}
 	top := root.Content[0]
+	s := &Settings{LowConfidence: 0.6}
+	var headlineErr error
 	if top.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(top.Content); i += 2 {
 			switch k := top.Content[i]; k.Value {
 			case "thresholds", "review", "implies":
+			case "headline_focus":
+				var err error
+				if s.HeadlineFocus, err = parseHeadlineFocus(file, top.Content[i+1], tax); err != nil {
+					headlineErr = err
+				}
 			default:
-				return nil, []error{fmt.Errorf("%s:%d: unknown key %q (expected thresholds, review, implies)", file, k.Line, k.Value)}
+				return nil, []error{fmt.Errorf("%s:%d: unknown key %q (expected thresholds, review, headline_focus, implies)", file, k.Line, k.Value)}
 			}
 		}
 	}
 	if err := top.Decode(&y); err != nil {
 		return nil, []error{fmt.Errorf("%s: %w", file, err)}
 	}
-	s := &Settings{Thresholds: y.Thresholds, LowConfidence: 0.6}
+	s.Thresholds = y.Thresholds
 	var errs []error
+	if headlineErr != nil {
+		errs = append(errs, headlineErr)
+	}
 	for dim, t := range y.Thresholds {
 		if !tax.HasDimension(dim) {
 			errs = append(errs, fmt.Errorf("%s: thresholds: unknown dimension %q", file, dim))
@@ -127,6 +142,25 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 		}
 	}
 	return s, errs
+}
+
+// parseHeadlineFocus reads headline_focus: a list of dimensions that take
+// several codes (the single-valued ones already keep only their best).
+func parseHeadlineFocus(file string, n *yaml.Node, tax *Taxonomy) ([]string, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s:%d: headline_focus must be a list of dimensions", file, n.Line)
+	}
+	var dims []string
+	for _, d := range n.Content {
+		switch {
+		case d.Kind != yaml.ScalarNode || !tax.HasDimension(d.Value):
+			return nil, fmt.Errorf("%s:%d: headline_focus: unknown dimension %q", file, d.Line, d.Value)
+		case singleValued[d.Value] || d.Value == DimRelevance:
+			return nil, fmt.Errorf("%s:%d: headline_focus: %s takes one code already; only dimensions of several codes can be focused", file, d.Line, d.Value)
+		}
+		dims = append(dims, d.Value)
+	}
+	return dims, nil
 }
 
 func parseImplication(file string, n *yaml.Node, tax *Taxonomy) (Implication, error) {
