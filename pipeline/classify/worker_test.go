@@ -131,7 +131,8 @@ func classified(t *testing.T, b *bus.Bus, cfg bus.Config, n, maxBytes int) []mes
 	}
 	var out []message.Classification
 	for range n {
-		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		// Generous: the first may be a message of a megabyte, on a busy machine.
+		m, err := cons.Next(jetstream.FetchMaxWait(20 * time.Second))
 		if err != nil {
 			t.Fatalf("%d classifications, want %d: %v", len(out), n, err)
 		}
