@@ -7,7 +7,10 @@ specialties and specialists for clinical areas; staff
 for workforce groups; care settings for point of care; the work each
 subtype does (techniques, monitoring devices, the running of services:
 tasks) for subtypes; places outside the UK, and the nationalities and
-capitals of other countries, for region. The
+capitals of other countries, for region; and the data-driven technologies
+(artificial intelligence and its methods, computer-assisted diagnosis and
+therapy, decision support, robots, wearables: technologies) that the
+relevance gate looks for. The
 MeSH terms are the
 entry terms of MeSH descriptors (Medical Subject Headings, U.S. National
 Library of Medicine); which descriptors count and which code each gives is
@@ -92,9 +95,14 @@ VOCABULARIES = {
     "tasks": ("subtype", "Subtypes signalled by the work named: diagnostic and therapeutic techniques, monitoring, and the running of health services."),
     "places": ("region", "Regions signalled by places outside the UK (MeSH geographic headings)."),
     "nationalities": ("region", "Regions signalled by the nationality or the capital of a country outside the UK."),
-    # A list for rules to refer to ("@cancer_sites"), not codes of a dimension.
+    # Lists for rules to refer to ("@cancer_sites"), not codes of a dimension.
     "cancer_sites": (None, "Cancers named by their site (list SITED): rules leave them to the site's specialty."),
+    "technologies": (None, "Data-driven technologies named (list DATA_DRIVEN): artificial intelligence and its methods, "
+                           "computer-assisted diagnosis and therapy, clinical decision support, robots, wearable devices."),
 }
+
+# The list name each list vocabulary's terms carry as their code.
+LISTS = {"cancer_sites": "SITED", "technologies": "DATA_DRIVEN"}
 
 COMMON_WORD_RANK = 5000
 MAX_WORDS = 6
@@ -494,8 +502,8 @@ def build(mesh, crosswalk, overrides, common, english):
     excluded terms."""
     vocabs, excluded, claimed = {}, [], {}
     for name, (dimension, _) in VOCABULARIES.items():
-        if dimension is None or name == "nationalities":
-            continue
+        if name in ("cancer_sites", "nationalities"):
+            continue  # derived from diseases below; from the countries file
         codes_of, sited = resolve(mesh, crosswalk, name)
         terms = collect(mesh, codes_of, name, common, english, excluded)
         if name == "specialties":
@@ -550,7 +558,7 @@ def write(out, vocabs, excluded, date, source_note):
             f.write(f"# date: {date}\n")
             f.write("# generator: rules/vocabulary/build.py with rules/vocabulary/mesh_crosswalk.csv and term_overrides.csv "
                     "(ambiguous terms left out are listed in excluded.txt)\n")
-            f.write(f"# dimension: {dimension}\n" if dimension else "# lists: SITED\n")
+            f.write(f"# dimension: {dimension}\n" if dimension else f"# lists: {LISTS[name]}\n")
             f.write(f"# terms: {len(terms)}\n")
             f.write("term\tcodes\tsource_id\n")
             for key in sorted(terms):
