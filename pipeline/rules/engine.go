@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -52,6 +53,8 @@ type RuleSet struct {
 	// marksOnly are the rules that ask for punctuation and no phrase: no
 	// phrase brings them up, so every document tries them.
 	marksOnly []int
+	// occSets holds the *occSet storage documents reuse (occurrences).
+	occSets *sync.Pool
 	// Names finds the technology and developers a document names; nil for
 	// a rules folder without names/cues.yaml.
 	Names *names.Extractor
@@ -88,6 +91,32 @@ const (
 type occurring struct {
 	any, none, nearA, nearB []int
 	all                     [][]int
+	seen                    bool // some phrase of the rule occurs
+}
+
+// occSet is what occurs of every rule in one document: occurring by rule
+// number, the rules touched listed so that reset empties only those. Its
+// storage, slices included, is reused from one document to the next.
+type occSet struct {
+	byRule  []occurring
+	touched []int
+}
+
+// of returns what occurs of rule i (empty for a rule none of whose
+// phrases occurs).
+func (s *occSet) of(i int) *occurring { return &s.byRule[i] }
+
+// reset empties the set for the next document, keeping its storage.
+func (s *occSet) reset() {
+	for _, i := range s.touched {
+		o := &s.byRule[i]
+		o.any, o.none, o.nearA, o.nearB = o.any[:0], o.none[:0], o.nearA[:0], o.nearB[:0]
+		for k := range o.all {
+			o.all[k] = o.all[k][:0]
+		}
+		o.seen = false
+	}
+	s.touched = s.touched[:0]
 }
 
 // compile assigns every distinct phrase an index and builds one matcher
@@ -111,6 +140,7 @@ func compile(tax *Taxonomy, settings *Settings, rules []*Rule) (*RuleSet, error)
 		return out
 	}
 	rs := &RuleSet{Taxonomy: tax, Settings: settings}
+	rs.occSets = &sync.Pool{New: func() any { return &occSet{byRule: make([]occurring, len(rs.rules))} }}
 	var uses [][]use
 	note := func(rule int, rl role, ps []string) {
 		for _, p := range ids(ps) {
@@ -218,10 +248,14 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	scores := map[key]*message.Label{}
 	// titled are the codes with evidence in the title (whatever evidence
 	// the labels keep): the headline's codes (focusOnHeadline).
-	titled := map[key]bool{}
+	var titled map[key]bool
+	focus := len(rs.Settings.HeadlineFocus) > 0
 	add := func(dim, code string, w float64, ev []message.Evidence) {
 		addTo(scores, dim, code, w, ev)
-		if slices.ContainsFunc(ev, func(e message.Evidence) bool { return e.Field == "title" }) {
+		if focus && slices.ContainsFunc(ev, func(e message.Evidence) bool { return e.Field == "title" }) {
+			if titled == nil {
+				titled = map[key]bool{}
+			}
 			titled[key{dim, code}] = true
 		}
 	}
@@ -230,7 +264,9 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	// Fallback rules count only where a single-valued dimension would
 	// otherwise stay empty: they are matched then, not before.
 	var fallbacks []int
-	candidates, occ := rs.occurrences(hits)
+	occ := rs.occSets.Get().(*occSet)
+	defer func() { occ.reset(); rs.occSets.Put(occ) }()
+	candidates := rs.occurrences(hits, occ)
 	if len(rs.marksOnly) > 0 {
 		// No phrase of theirs is positive, so none is a candidate yet.
 		candidates = append(candidates, rs.marksOnly...)
@@ -242,11 +278,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 			fallbacks = append(fallbacks, i)
 			continue
 		}
-		o := occ[i]
-		if o == nil {
-			o = &occurring{} // a rule of punctuation alone
-		}
-		ev, ok := r.match(o, hits, fields)
+		ev, ok := r.match(occ.of(i), hits, fields)
 		if !ok {
 			continue
 		}
@@ -335,7 +367,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 				if len(r.Set[dim]) == 0 {
 					continue
 				}
-				if ev, ok := r.match(occ[i], hits, fields); ok {
+				if ev, ok := r.match(occ.of(i), hits, fields); ok {
 					for _, c := range r.Set[dim] {
 						addTo(weak, dim, c, r.Weight, ev)
 					}
@@ -422,21 +454,19 @@ func addTo(scores map[key]*message.Label, dim, code string, w float64, ev []mess
 	}
 }
 
-// occurrences gathers, for every rule one of whose positive phrases (any,
-// all, near's a) occurs, the phrases of each of its groups that occur, and
-// returns those rules in rule order.
-func (rs *RuleSet) occurrences(hits *hitSet) ([]int, map[int]*occurring) {
-	occ := map[int]*occurring{}
-	var candidates []int
+// occurrences gathers in occ, for every rule one of whose positive
+// phrases (any, all, near's a) occurs, the phrases of each of its groups
+// that occur, and returns those rules in rule order.
+func (rs *RuleSet) occurrences(hits *hitSet, occ *occSet) []int {
 	for _, p := range hits.phrases { // ascending: deterministic evidence
 		for _, u := range rs.users[p] {
-			o := occ[u.rule]
-			if o == nil {
-				o = &occurring{}
-				if n := rs.rules[u.rule].all; n > 0 {
+			o := &occ.byRule[u.rule]
+			if !o.seen {
+				o.seen = true
+				occ.touched = append(occ.touched, u.rule)
+				if n := rs.rules[u.rule].all; n > 0 && len(o.all) != n {
 					o.all = make([][]int, n)
 				}
-				occ[u.rule] = o
 			}
 			switch u.role {
 			case roleAny:
@@ -452,7 +482,9 @@ func (rs *RuleSet) occurrences(hits *hitSet) ([]int, map[int]*occurring) {
 			}
 		}
 	}
-	for i, o := range occ {
+	var candidates []int
+	for _, i := range occ.touched {
+		o := &occ.byRule[i]
 		positive := len(o.any) > 0 || len(o.nearA) > 0
 		for _, g := range o.all {
 			positive = positive || len(g) > 0
@@ -462,7 +494,7 @@ func (rs *RuleSet) occurrences(hits *hitSet) ([]int, map[int]*occurring) {
 		}
 	}
 	sort.Ints(candidates)
-	return candidates, occ
+	return candidates
 }
 
 // keepAboveThreshold drops the codes whose score is below their
