@@ -726,11 +726,12 @@ update stage_technologies s
 set key = g.key, reasons = s.reasons || array['` + ReasonNameMatch + `'], priority = s.priority + 1
 from (
     select distinct on (grp) grp, key
-    from (select key, ` + techGroup("") + ` as grp from stage_technologies) n
+    from (select key, ` + techGroup("") + ` as grp from stage_technologies
+          where matched_by in ('product', 'vendor')) n
     where grp is not null and not exists (select 1 from technologies e where e.key = n.key)
     order by grp, key
 ) g
-where ` + techGroup("s.") + ` = g.grp and s.key <> g.key
+where s.matched_by in ('product', 'vendor') and ` + techGroup("s.") + ` = g.grp and s.key <> g.key
   and not exists (select 1 from technologies e where e.key = s.key)`},
 	// A developer in the batch spelt as a new product of the batch is named
 	// is that product, as above.

@@ -178,6 +178,62 @@ func TestADocumentStoredMeanwhileByAnotherWriterIsMerged(t *testing.T) {
 	}
 }
 
+// A technology a batch of new documents takes for new that another writer
+// creates first (its insert commits while the batch's COPY waits on it)
+// makes the batch go in again the merging way: the document joins the
+// other writer's technology, which it did not bring, so it opens no "new
+// technology" review item; nothing is lost or doubled.
+func TestATechnologyCreatedMeanwhileByAnotherWriterIsJoined(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	racer := named("racer", "Racewise", "", at)
+	key := store.MatchTechnology(racer, nil).Key
+	other, err := st.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx)
+	var otherID int64
+	if err := other.QueryRow(ctx, `insert into technologies (key, name) values ($1, 'Racewise') returning id`, key).
+		Scan(&otherID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- st.SaveClassifications(ctx, []message.Classification{racer, named("calm", "", "", at)}) }()
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done:
+			t.Fatalf("the batch did not wait for the other writer: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if err := st.Pool().QueryRow(ctx, `select exists (select 1 from pg_stat_activity
+			where datname = current_database() and wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the batch failed instead of merging: %v", err)
+	}
+	var techs, docs, newItems int
+	var linked int64
+	if err := st.Pool().QueryRow(ctx, `select (select count(*) from technologies where key = $1),
+		(select count(*) from documents),
+		(select technology_id from document_technologies where document_id = 'racer'),
+		(select count(*) from review_items where document_id = 'racer' and $2 = any(reasons))`,
+		key, store.ReasonNewTechnology).Scan(&techs, &docs, &linked, &newItems); err != nil {
+		t.Fatal(err)
+	}
+	if techs != 1 || docs != 2 || linked != otherID || newItems != 0 {
+		t.Errorf("%d technologies of the key, %d documents, linked to %d (the other writer's is %d), %d new-technology items; want 1, 2, the other's, 0",
+			techs, docs, linked, otherID, newItems)
+	}
+}
+
 // Writers at once, each with a batch of new documents naming the same new
 // products (and one product an earlier batch created), end with one
 // technology a product, every document linked to it, one "new technology"
