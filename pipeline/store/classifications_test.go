@@ -201,7 +201,9 @@ func TestATechnologyCreatedMeanwhileByAnotherWriterIsJoined(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- st.SaveClassifications(ctx, []message.Classification{racer, named("calm", "", "", at)}) }()
+	go func() {
+		done <- st.SaveClassifications(ctx, []message.Classification{racer, named("calm", "", "", at)})
+	}()
 	for waiting := false; !waiting; {
 		select {
 		case err := <-done:
