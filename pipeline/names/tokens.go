@@ -43,6 +43,10 @@ func tokenize(s string, hyphenCues map[string]bool) []token {
 	toks := make([]token, 0, len(s)/5+4)
 	i := 0
 	for i < len(s) {
+		if c := s[i]; c == ' ' || c == '\n' {
+			i++ // the commonest separators: neither words nor marks
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
