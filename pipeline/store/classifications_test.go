@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/horizon-scan/horizon/internal/testenv"
 	"github.com/horizon-scan/horizon/pipeline/message"
 	"github.com/horizon-scan/horizon/pipeline/store"
@@ -122,6 +124,33 @@ func TestNewDocumentsCopiedStraightInEqualMergedOnes(t *testing.T) {
 	}
 }
 
+// saveAfterOtherCommits saves cs while transaction other holds what the
+// batch needs: it waits until the batch waits on a lock, commits other, and
+// fails the test unless the batch then goes in.
+func saveAfterOtherCommits(t *testing.T, st *store.Store, other pgx.Tx, cs ...message.Classification) {
+	t.Helper()
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() { done <- st.SaveClassifications(ctx, cs) }()
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done:
+			t.Fatalf("the batch did not wait for the other writer: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if err := st.Pool().QueryRow(ctx, `select exists (select 1 from pg_stat_activity
+			where datname = current_database() and wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the batch failed instead of merging: %v", err)
+	}
+}
+
 // A document taken for new that another writer stores first (its insert
 // commits while this batch waits on it) makes the batch go in again the
 // merging way: nothing lost, nothing doubled, the newer content kept.
@@ -144,28 +173,8 @@ func TestADocumentStoredMeanwhileByAnotherWriterIsMerged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	done := make(chan error, 1)
-	go func() {
-		done <- st.SaveClassifications(ctx, []message.Classification{named("race", "Racewise", "", at), named("calm", "", "", at)})
-	}()
-	// Wait until the batch waits on the other writer's document.
-	for waiting := false; !waiting; {
-		select {
-		case err := <-done:
-			t.Fatalf("the batch did not wait for the other writer: %v", err)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if err := st.Pool().QueryRow(ctx, `select exists (select 1 from pg_stat_activity
-			where datname = current_database() and wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := other.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("the batch failed instead of merging: %v", err)
-	}
+	// The batch waits on the other writer's document.
+	saveAfterOtherCommits(t, st, other, named("race", "Racewise", "", at), named("calm", "", "", at))
 	var title string
 	var docs, labels, links int
 	if err := st.Pool().QueryRow(ctx, `select (select title from documents where id = 'race'),
@@ -200,27 +209,8 @@ func TestATechnologyCreatedMeanwhileByAnotherWriterIsJoined(t *testing.T) {
 		Scan(&otherID); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		done <- st.SaveClassifications(ctx, []message.Classification{racer, named("calm", "", "", at)})
-	}()
-	for waiting := false; !waiting; {
-		select {
-		case err := <-done:
-			t.Fatalf("the batch did not wait for the other writer: %v", err)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if err := st.Pool().QueryRow(ctx, `select exists (select 1 from pg_stat_activity
-			where datname = current_database() and wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := other.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("the batch failed instead of merging: %v", err)
-	}
+	// The batch waits on the other writer's technology.
+	saveAfterOtherCommits(t, st, other, racer, named("calm", "", "", at))
 	var techs, docs, newItems int
 	var linked int64
 	if err := st.Pool().QueryRow(ctx, `select (select count(*) from technologies where key = $1),
