@@ -258,31 +258,45 @@ const (
 // Extract finds the technology and the developers a document names.
 func (x *Extractor) Extract(title, text string) Found {
 	d := &doc{x: x, cands: map[string]*candidate{}}
-	words := 0
 	for _, f := range []*field{{name: "title", s: title}, {name: "text", s: text}} {
 		f.toks = tokenize(f.s, x.hyphen)
 		x.lookUp(f.toks)
 		f.titleCase = f.name == "title" && isTitleCase(f.toks, x.cues)
 		d.fields = append(d.fields, f)
-		words += len(f.toks)
 	}
-	// Sized for the words of a text (a third of them distinct, more or
-	// less): the map is filled without growing.
-	d.written = make(map[string]writing, words/3)
+	// How the text writes a word is asked (nameLike) only of words written
+	// with a capital where any word is: a headline in title case, the first
+	// word of a sentence. Those are gathered first, and only their other
+	// sightings noted.
+	d.written = make(map[string]writing, 32)
+	for _, f := range d.fields {
+		for _, t := range f.toks {
+			if t.word && t.capital && !t.shaped && (f.titleCase || t.opens) {
+				d.written[t.low] = 0
+			}
+		}
+	}
 	for _, f := range d.fields {
 		if f.titleCase {
 			continue
 		}
 		for _, t := range f.toks {
-			switch {
-			case !t.word:
-			case !t.capital && !t.shaped:
-				d.written[t.low] |= lowered
-			case !t.opens:
-				d.written[t.low] |= proper | capitalised
-			default:
-				d.written[t.low] |= capitalised
+			if !t.word {
+				continue
 			}
+			w, asked := d.written[t.low]
+			if !asked {
+				continue
+			}
+			switch {
+			case !t.capital && !t.shaped:
+				w |= lowered
+			case !t.opens:
+				w |= proper | capitalised
+			default:
+				w |= capitalised
+			}
+			d.written[t.low] = w
 		}
 	}
 	for _, f := range d.fields {
