@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -61,15 +62,56 @@ func (s *Store) SaveClassifications(ctx context.Context, cs []message.Classifica
 // document, its classification and its labels (as the labels table holds
 // them); for the whole batch its organisations, technologies and marks.
 type batchRows struct {
-	cs                 []message.Classification
-	ids, sources       []string
-	docs, cls          [][]any
-	labels             [][][]any
-	orgs, techs, marks [][]any
+	cs           []message.Classification
+	ids, sources []string
+	docs, cls    [][]any
+	labels       [][][]any
+	orgs, marks  [][]any
+	techs        []techRow // one per relevant document
 	// nearMisses are the review items of the near misses of the relevance
 	// gate: not relevant, no technology, codes proposed.
 	nearMisses [][]any
 	named      bool // a document names a product or a developer
+}
+
+// techRow is a relevant document's technology as MatchTechnology matched
+// it: the row staged for resolution, or the technology itself when the
+// document is new and the technology its own.
+type techRow struct {
+	document, ruleSet, contentHash string
+	key, name                      string
+	vendor, what                   *string
+	by                             string // "product", "vendor" or "document"
+	reasons                        []string
+}
+
+// stageTechnologyColumns are the columns of stage_technologies a techRow
+// fills.
+var stageTechnologyColumns = []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor",
+	"matched_by", "what", "reasons", "priority"}
+
+// staged is the row as stage_technologies holds it; the review item's
+// priority starts at one a reason.
+func (t techRow) staged() []any {
+	return []any{t.document, t.ruleSet, t.contentHash, t.key, t.name, t.vendor, t.by, t.what, t.reasons,
+		len(t.reasons)}
+}
+
+// ownTechnologies splits the technologies of a batch of new documents
+// into those to resolve and those that are their documents' own: a
+// technology named by neither product nor developer is keyed by its
+// document ("document:<id>"), which no other document can name and no
+// earlier batch can have created, as the document is new. Those need no
+// resolution: they are created as they are.
+func ownTechnologies(techs []techRow) (resolve, own []techRow) {
+	for _, t := range techs {
+		if t.by == "document" {
+			own = append(own, t)
+		} else {
+			resolve = append(resolve, t)
+		}
+	}
+	return resolve, own
 }
 
 func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
@@ -85,8 +127,9 @@ func (s *Store) rowsOf(cs []message.Classification) (*batchRows, error) {
 		if c.Relevant {
 			m := MatchTechnology(c, s.names.get)
 			b.named = b.named || m.By == "product" || m.By == "vendor"
-			b.techs = append(b.techs, []any{d.ID, c.RuleSetVersion, d.ContentHash, m.Key, cleanText(m.Name),
-				nullIfEmpty(cleanText(m.Vendor)), m.By, nullIfEmpty(m.What), nonNil(m.Reasons), len(m.Reasons)})
+			b.techs = append(b.techs, techRow{document: d.ID, ruleSet: c.RuleSetVersion, contentHash: d.ContentHash,
+				key: m.Key, name: cleanText(m.Name), vendor: nullIfEmpty(cleanText(m.Vendor)), by: m.By,
+				what: nullIfEmpty(m.What), reasons: nonNil(m.Reasons)})
 			for _, mk := range c.Marks {
 				ev, err := json.Marshal(nonNil(mk.Evidence))
 				if err != nil {
@@ -146,6 +189,16 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 			return false, err
 		}
 	}
+	// A batch of new documents only creates the technologies that are their
+	// documents' own; the others, or all in any other batch, are resolved.
+	resolve, own := b.techs, []techRow(nil)
+	if !slices.Contains(fresh, false) {
+		resolve, own = ownTechnologies(b.techs)
+	}
+	staged := make([][]any, len(resolve))
+	for i, t := range resolve {
+		staged[i] = t.staged()
+	}
 	var stageDocs, stageCls, stageLabels, freshDocs, freshCls, freshLabels, freshWritten [][]any
 	for i, c := range b.cs {
 		if fresh[i] {
@@ -164,7 +217,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 		copyInto{"stage_classifications", classificationColumns, stageCls},
 		copyInto{"stage_labels", stagedLabelColumns, stageLabels},
 		copyInto{"stage_organisations", []string{"document_id", "rule_set_version", "content_hash", "kind", "org_id", "name", "region", "vendor"}, b.orgs},
-		copyInto{"stage_technologies", []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor", "matched_by", "what", "reasons", "priority"}, b.techs},
+		copyInto{"stage_technologies", stageTechnologyColumns, staged},
 		copyInto{"stage_marks", []string{"document_id", "rule_set_version", "content_hash", "kind", "reference", "evidence"}, b.marks},
 		copyInto{"stage_near_misses", []string{"document_id", "rule_set_version", "content_hash", "reasons", "proposal"}, b.nearMisses},
 	); err != nil {
@@ -209,7 +262,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 		if err := runSteps(ctx, tx, resolveTechnologies); err != nil {
 			return false, err
 		}
-		return true, b.linkNewDocuments(ctx, tx, fresh)
+		return true, b.linkNewDocuments(ctx, tx, fresh, len(staged) > 0, own)
 	}
 	if err := runSteps(ctx, tx, mergeTechnologies); err != nil {
 		return false, err
@@ -355,33 +408,83 @@ func nearMissProposal(c message.Classification) ([]byte, error) {
 // the documents that did pass and have a question.
 const nearMissPriority = 0
 
-// linkNewDocuments links a batch of new documents to the technologies
-// resolveTechnologies found or created, opens their review items and adds
-// their codes to those technologies, from one read of what the batch
-// resolved. A new document has no link and no review item yet, and no
-// technology holds its codes: each goes straight in with COPY, as the
-// merge's upserts would have put them. Technologies that existed are locked
-// in id order before their codes are raised, as every writer of codes does.
-func (b *batchRows) linkNewDocuments(ctx context.Context, tx pgx.Tx, fresh []bool) error {
+// resolvedTechnology is a new document's technology as the batch resolved
+// or created it, with what its review item needs.
+type resolvedTechnology struct {
+	joined
+	MatchedBy string
+	Reasons   []string
+	Priority  int
+	Opens     bool // the document brought the technology: it opens its review
+}
+
+// createOwnTechnologies creates the technologies of new documents that are
+// their own (ownTechnologies) with COPY, under ids drawn from the
+// technologies' sequence, and returns each as created by its document.
+func createOwnTechnologies(ctx context.Context, tx pgx.Tx, own []techRow) ([]resolvedTechnology, error) {
 	rows, err := tx.Query(ctx, `
+with q as materialized (select pg_get_serial_sequence('technologies', 'id')::regclass as seq) -- looked up once
+select nextval(q.seq) from q, generate_series(1, $1)`, len(own))
+	if err != nil {
+		return nil, fmt.Errorf("numbering new technologies: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("numbering new technologies: %w", err)
+	}
+	if len(ids) != len(own) {
+		return nil, fmt.Errorf("numbering new technologies: %d ids for %d technologies", len(ids), len(own))
+	}
+	techs := make([][]any, len(own))
+	created := make([]resolvedTechnology, len(own))
+	for i, t := range own {
+		techs[i] = []any{ids[i], t.key, t.name, t.vendor, t.what}
+		created[i] = resolvedTechnology{joined: joined{Technology: ids[i], Document: t.document, Created: true},
+			MatchedBy: t.by, Reasons: t.reasons, Priority: len(t.reasons), Opens: true}
+	}
+	if err := copyRows(ctx, tx, copyInto{"technologies", []string{"id", "key", "name", "vendor", "what"}, techs}); err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+// linkNewDocuments links a batch of new documents to the technologies
+// resolveTechnologies found or created, and to their own technologies
+// (ownTechnologies), which it creates; opens their review items and adds
+// their codes to those technologies, from one read of what the batch
+// resolved (none when it staged nothing). A new document has no link and
+// no review item yet, and no technology holds its codes: each goes
+// straight in with COPY, as the merge's upserts would have put them.
+// Technologies that existed are locked in id order before their codes are
+// raised, as every writer of codes does.
+func (b *batchRows) linkNewDocuments(ctx context.Context, tx pgx.Tx, fresh []bool, staged bool, own []techRow) error {
+	var resolved []resolvedTechnology
+	if staged {
+		rows, err := tx.Query(ctx, `
 select coalesce(t.merged_into, t.id), s.document_id, n.key is not null, s.matched_by, s.reasons, s.priority,
        n.document_id is not distinct from s.document_id
 from stage_technologies s
 join technologies t on t.key = s.key
 left join stage_new_technologies n on n.key = s.key
 order by 1, 2`)
-	if err != nil {
-		return fmt.Errorf("reading the technologies of new documents: %w", err)
+		if err != nil {
+			return fmt.Errorf("reading the technologies of new documents: %w", err)
+		}
+		resolved, err = pgx.CollectRows(rows, pgx.RowToStructByPos[resolvedTechnology])
+		if err != nil {
+			return fmt.Errorf("reading the technologies of new documents: %w", err)
+		}
 	}
-	resolved, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
-		joined
-		MatchedBy string
-		Reasons   []string
-		Priority  int
-		Opens     bool // the document brought the technology: it opens its review
-	}])
-	if err != nil {
-		return fmt.Errorf("reading the technologies of new documents: %w", err)
+	if len(own) > 0 {
+		created, err := createOwnTechnologies(ctx, tx, own)
+		if err != nil {
+			return err
+		}
+		resolved = append(resolved, created...)
+		// Links and codes go in technology order, as the read gives them.
+		slices.SortFunc(resolved, func(a, b resolvedTechnology) int {
+			return cmp.Or(cmp.Compare(a.Technology, b.Technology), cmp.Compare(a.Document, b.Document))
+		})
 	}
 	links := make([][]any, 0, len(resolved))
 	var items [][]any

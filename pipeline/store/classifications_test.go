@@ -226,6 +226,39 @@ func TestATechnologyCreatedMeanwhileByAnotherWriterIsJoined(t *testing.T) {
 	}
 }
 
+// A new document named by neither product nor developer has a technology
+// of its own, keyed by the document, which the loader creates without
+// resolving it. Should that key exist all the same (written by an older
+// version, or by hand), the batch is not lost: it goes in the merging way
+// and the document joins the technology that is there.
+func TestANewDocumentsOwnTechnologyThatExistsIsJoined(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	lone, other := named("lone", "", "", at), named("other", "", "", at)
+	key := store.MatchTechnology(lone, nil).Key
+	var there int64
+	if err := st.Pool().QueryRow(ctx, `insert into technologies (key, name) values ($1, 'Made by hand') returning id`, key).
+		Scan(&there); err != nil {
+		t.Fatal(err)
+	}
+	saver(t, st)(lone, other)
+	var techs, items int
+	var linked, otherLinked int64
+	if err := st.Pool().QueryRow(ctx, `select (select count(*) from technologies),
+		(select technology_id from document_technologies where document_id = 'lone'),
+		(select technology_id from document_technologies where document_id = 'other'),
+		(select count(*) from review_items where $1 = any(reasons))`, store.ReasonNewTechnology).
+		Scan(&techs, &linked, &otherLinked, &items); err != nil {
+		t.Fatal(err)
+	}
+	if techs != 2 || linked != there || otherLinked == there || items != 1 {
+		t.Errorf("%d technologies, lone linked to %d (the one there is %d), other to %d, %d new-technology items; want 2, the one there, another, 1",
+			techs, linked, there, otherLinked, items)
+	}
+}
+
 // Writers at once, each with a batch of new documents naming the same new
 // products (and one product an earlier batch created), end with one
 // technology a product, every document linked to it, one "new technology"
