@@ -507,17 +507,17 @@ func (rs *RuleSet) keepAboveThreshold(scores map[key]*message.Label) {
 	}
 }
 
-// focusOnHeadline drops, in each dimension of Settings.HeadlineFocus
-// where the title gives a code, the codes only the text gives (titled:
-// the codes with evidence in the title). It runs
+// focusOnHeadline drops, for each entry of Settings.HeadlineFocus whose
+// dimension the title gives a code of, the codes it covers that only the
+// text gives (titled: the codes with evidence in the title). It runs
 // before implications, so that what a dropped code would imply is not
 // said either, and after the type is scored, which weighs all the
 // evidence.
 func (rs *RuleSet) focusOnHeadline(scores map[key]*message.Label, titled map[key]bool) {
-	for _, dim := range rs.Settings.HeadlineFocus {
+	for _, f := range rs.Settings.HeadlineFocus {
 		headline := false
 		for k := range scores {
-			if k.dim == dim && titled[k] {
+			if k.dim == f.Dim && titled[k] {
 				headline = true
 				break
 			}
@@ -526,7 +526,7 @@ func (rs *RuleSet) focusOnHeadline(scores map[key]*message.Label, titled map[key
 			continue
 		}
 		for k := range scores {
-			if k.dim == dim && !titled[k] {
+			if f.covers(k) && !titled[k] {
 				delete(scores, k)
 			}
 		}

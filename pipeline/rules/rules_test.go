@@ -231,6 +231,10 @@ func TestBrokenSettingsAreReportedWithFileLineAndImplication(t *testing.T) {
 		{"headline focus on a dimension of one code", "headline_focus:\n  - type\n",
 			"rules/settings.yaml:2: headline_focus: type takes one code already"},
 		{"headline focus not a list", "headline_focus: subtype\n", "rules/settings.yaml:1: headline_focus must be a list of dimensions"},
+		{"headline focus on an unknown code", "headline_focus:\n  - subtype\n  - clinical_area:NOPE\n",
+			"rules/settings.yaml:3: headline_focus: unknown code \"NOPE\" of clinical_area"},
+		{"headline focus on a code of a dimension of one code", "headline_focus: [type:DIAGNOSTIC]\n",
+			"rules/settings.yaml:1: headline_focus: type takes one code already"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -448,6 +452,43 @@ func TestTheHeadlineDecidesInFocusedDimensions(t *testing.T) {
 			}
 			if typeScore != 2 {
 				t.Errorf("type score %v, want 2: both subtypes' evidence counts for the type", typeScore)
+			}
+		})
+	}
+}
+
+// TestTheHeadlineDecidesOneCode: a focus on one code ("the pandemic in
+// the background") drops that code where only the text gives it and the
+// title gives another code of its dimension; the dimension's other codes
+// stand, and the code stands where the title gives it or gives none.
+func TestTheHeadlineDecidesOneCode(t *testing.T) {
+	rules := `  - id: infection
+    set: {clinical_area: INFECTIOUS_DISEASES}
+    any: [covid]
+  - id: heart
+    set: {clinical_area: CARDIOLOGY}
+    any: [heart]
+  - id: lung
+    set: {clinical_area: RESPIRATORY}
+    any: [lung]
+`
+	focus := "headline_focus: [\"clinical_area:INFECTIOUS_DISEASES\"]\n"
+	tests := []struct {
+		name, title, text string
+		areas             []string
+	}{
+		{"another area in the title", "AI reads heart scans", "Built during covid, it also reads the lung.",
+			[]string{"CARDIOLOGY", "RESPIRATORY"}},
+		{"the code in the title", "AI finds covid in heart scans", "It reads the lung too.",
+			[]string{"CARDIOLOGY", "INFECTIOUS_DISEASES", "RESPIRATORY"}},
+		{"no area in the title", "AI in the clinic", "It finds covid in the lung.",
+			[]string{"INFECTIOUS_DISEASES", "RESPIRATORY"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ruleSet(t, rules, focus).Classify(tc.title, tc.text)
+			if got := codes(r, DimClinicalArea); !slices.Equal(got, tc.areas) {
+				t.Errorf("clinical areas %v, want %v", got, tc.areas)
 			}
 		})
 	}

@@ -26,11 +26,13 @@ type Settings struct {
 	// so that an analyst sees what the gate nearly let through.
 	// Zero turns it off.
 	RelevanceMargin float64
-	// HeadlineFocus lists dimensions for which the headline decides: where
-	// the title gives a code of one, a code of it that only the text gives
-	// is dropped (it is more often a mention in passing, a technique
-	// compared with or a use to come, than what the technology does).
-	HeadlineFocus []string
+	// HeadlineFocus lists dimensions, or single codes of a dimension, for
+	// which the headline decides: where the title gives a code of the
+	// dimension, a code of it (or that code) that only the text gives is
+	// dropped (it is more often a mention in passing, a technique compared
+	// with, a use to come or the background of the news, than what the
+	// technology does).
+	HeadlineFocus []Focus
 	// Implies lists codes that bring others with them.
 	Implies []Implication
 }
@@ -144,23 +146,41 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 	return s, errs
 }
 
+// Focus is an entry of headline_focus: a dimension, or one code of it.
+type Focus struct {
+	Dim  string
+	Code string // empty: every code of Dim
+}
+
+// covers reports whether the focus applies to code k.
+func (f Focus) covers(k key) bool {
+	return k.dim == f.Dim && (f.Code == "" || k.code == f.Code)
+}
+
 // parseHeadlineFocus reads headline_focus: a list of dimensions that take
-// several codes (the single-valued ones already keep only their best).
-func parseHeadlineFocus(file string, n *yaml.Node, tax *Taxonomy) ([]string, error) {
+// several codes (the single-valued ones already keep only their best), or
+// of single codes of them written "dimension:CODE".
+func parseHeadlineFocus(file string, n *yaml.Node, tax *Taxonomy) ([]Focus, error) {
 	if n.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s:%d: headline_focus must be a list of dimensions", file, n.Line)
+		return nil, fmt.Errorf("%s:%d: headline_focus must be a list of dimensions or dimension:CODE", file, n.Line)
 	}
-	var dims []string
+	var focus []Focus
 	for _, d := range n.Content {
-		switch {
-		case d.Kind != yaml.ScalarNode || !tax.HasDimension(d.Value):
-			return nil, fmt.Errorf("%s:%d: headline_focus: unknown dimension %q", file, d.Line, d.Value)
-		case singleValued[d.Value] || d.Value == DimRelevance:
-			return nil, fmt.Errorf("%s:%d: headline_focus: %s takes one code already; only dimensions of several codes can be focused", file, d.Line, d.Value)
+		if d.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("%s:%d: headline_focus: each entry is a dimension or dimension:CODE", file, d.Line)
 		}
-		dims = append(dims, d.Value)
+		dim, code, _ := strings.Cut(d.Value, ":")
+		switch {
+		case !tax.HasDimension(dim):
+			return nil, fmt.Errorf("%s:%d: headline_focus: unknown dimension %q", file, d.Line, dim)
+		case singleValued[dim] || dim == DimRelevance:
+			return nil, fmt.Errorf("%s:%d: headline_focus: %s takes one code already; only dimensions of several codes can be focused", file, d.Line, dim)
+		case code != "" && !tax.Has(dim, code):
+			return nil, fmt.Errorf("%s:%d: headline_focus: unknown code %q of %s", file, d.Line, code, dim)
+		}
+		focus = append(focus, Focus{Dim: dim, Code: code})
 	}
-	return dims, nil
+	return focus, nil
 }
 
 func parseImplication(file string, n *yaml.Node, tax *Taxonomy) (Implication, error) {
