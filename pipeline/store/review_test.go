@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,5 +308,49 @@ func TestTechnologyNameKey(t *testing.T) {
 		if (got == nil && want != "") || (got != nil && *got != want) {
 			t.Errorf("technology_name_key(%q) = %v, want %q", in, got, want)
 		}
+	}
+}
+
+// TestReviewBacklogCountsEachItemUnderEachReason: report.review_backlog
+// counts every review item once under each of its reasons, per state, with
+// the oldest opening, as unnesting each item's reasons does; an item
+// without reasons is counted under none.
+func TestReviewBacklogCountsEachItemUnderEachReason(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	saver(t, st)(varied(at, 0)...)
+	saver(t, st)(varied(at, 24)...)
+	if _, err := st.Pool().Exec(ctx, `
+update review_items set state = case when id % 3 = 0 then 'claimed' when id % 3 = 1 then 'decided' else state end,
+                        opened_at = $1::timestamptz + id * interval '1 hour',
+                        reasons = case when id % 7 = 0 then '{}' when id % 5 = 0 then reasons || '{by hand}' else reasons end`,
+		at); err != nil {
+		t.Fatal(err)
+	}
+	rows := func(sql string) []string {
+		t.Helper()
+		r, err := st.Pool().Query(ctx, sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(r, func(row pgx.CollectableRow) (string, error) {
+			var state, reason string
+			var items int64
+			var oldest time.Time
+			err := row.Scan(&state, &reason, &items, &oldest)
+			return fmt.Sprintf("%s|%s|%d|%s", state, reason, items, oldest.UTC().Format(time.RFC3339)), err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(out)
+		return out
+	}
+	got := rows(`select state, reason, items, oldest from report.review_backlog`)
+	want := rows(`select state, unnest(reasons) as reason, count(*), min(opened_at) from review_items group by 1, 2`)
+	if !slices.Equal(got, want) || len(got) < 6 {
+		t.Errorf("backlog:\n%s\nwant (each item under each reason):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
