@@ -91,11 +91,14 @@ type techRow struct {
 var stageTechnologyColumns = []string{"document_id", "rule_set_version", "content_hash", "key", "name", "vendor",
 	"matched_by", "what", "reasons", "priority"}
 
-// staged is the row as stage_technologies holds it; the review item's
-// priority starts at one a reason.
+// priority is the review item's priority before resolution adds to it:
+// one a reason.
+func (t techRow) priority() int { return len(t.reasons) }
+
+// staged is the row as stage_technologies holds it.
 func (t techRow) staged() []any {
 	return []any{t.document, t.ruleSet, t.contentHash, t.key, t.name, t.vendor, t.by, t.what, t.reasons,
-		len(t.reasons)}
+		t.priority()}
 }
 
 // ownTechnologies splits the technologies of a batch of new documents
@@ -192,8 +195,9 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 	}
 	// A batch of new documents only creates the technologies that are their
 	// documents' own; the others, or all in any other batch, are resolved.
+	allNew := !slices.Contains(fresh, false)
 	resolve, own := b.techs, []techRow(nil)
-	if !slices.Contains(fresh, false) {
+	if allNew {
 		resolve, own = ownTechnologies(b.techs)
 	}
 	staged := make([][]any, len(resolve))
@@ -258,7 +262,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 	); err != nil {
 		return false, err
 	}
-	if len(stageDocs) == 0 {
+	if allNew {
 		// Every document is new: nothing to relink or recompute.
 		if err := runSteps(ctx, tx, resolveTechnologies); err != nil {
 			return false, err
@@ -277,7 +281,7 @@ func (b *batchRows) write(ctx context.Context, tx pgx.Tx, direct bool) (bool, er
 	if err := runSteps(ctx, tx, refreshCodes); err != nil {
 		return false, err
 	}
-	return !slices.Contains(fresh, false), nil
+	return false, nil // some document was stored before
 }
 
 // addCodesOfNewDocuments updates the codes of the technologies that only
@@ -441,7 +445,7 @@ select nextval(q.seq) from q, generate_series(1, $1)`, len(own))
 	for i, t := range own {
 		techs[i] = []any{ids[i], t.key, t.name, t.vendor, t.what}
 		created[i] = resolvedTechnology{joined: joined{Technology: ids[i], Document: t.document, Created: true},
-			MatchedBy: t.by, Reasons: t.reasons, Priority: len(t.reasons), Opens: true}
+			MatchedBy: t.by, Reasons: t.reasons, Priority: t.priority(), Opens: true}
 	}
 	if err := copyRows(ctx, tx, copyInto{"technologies", []string{"id", "key", "name", "vendor", "what"}, techs}); err != nil {
 		return nil, err
