@@ -19,9 +19,9 @@ import (
 // Go code in extract.go reads the words around its cues.
 var patternIDs = [...]string{
 	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "maker-of", "listed", "receives",
-	"uses", "launches", "possessive", "firm", "hyphen",
+	"uses", "launches", "possessive", "says-its", "firm", "hyphen",
 	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product",
-	"organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
+	"maker-prefix", "organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
 }
 
 // pattern is a pattern by its place in patternIDs: what the extractor's
@@ -41,6 +41,7 @@ const (
 	patUses
 	patLaunches
 	patPossessive
+	patSaysIts
 	patFirm
 	patHyphen
 	patCalled
@@ -52,6 +53,7 @@ const (
 	patAcronym
 	patProductShape
 	patNameThenProduct
+	patMakerPrefix
 	patOrganisationShape
 	patKnownProduct
 	patKnownVendor

@@ -18,7 +18,7 @@ import (
 // Known is a product, developer or other organisation a gazetteer knows.
 type Known struct {
 	Name string
-	// Kind is "product", "vendor" or KindOrganisation.
+	// Kind is "product", "vendor", KindOrganisation or KindUniversity.
 	Kind string
 	// Vendor is a product's developer.
 	Vendor string
@@ -28,6 +28,12 @@ type Known struct {
 // to make anything (an NHS trust): its name is read whole, and only the
 // words around it say whether it developed the technology.
 const KindOrganisation = "organisation"
+
+// KindUniversity is a university or college (names/universities.txt): its
+// name is read whole, and the words around it say whether it developed
+// the technology. Unlike an NHS trust, it is not taken to be merely using
+// what it is named with.
+const KindUniversity = "university"
 
 // Found is what a document names: at most one technology and its
 // developers, best first. Evidence rule ids are "names.<pattern>".
@@ -49,7 +55,7 @@ type Extractor struct {
 	// hyphen are the words split off after a hyphen: the hyphen pattern's
 	// cues ("Brainomix-developed") and the located words ("Nashville-based").
 	hyphen map[string]bool
-	known  map[string][]knownName // by the first token, lower case
+	known  knownIndex
 	// isTerm reports whether a phrase (lower case) is a term of the
 	// vocabularies: a disease or a place, not a developer ("Parkinson's
 	// disease", "London's hospitals").
@@ -84,11 +90,87 @@ type Extractor struct {
 
 // makerPatterns say who made a technology, not who uses it or where.
 var makerPatterns = map[string]bool{"developed-by": true, "researchers-at": true, "researchers": true,
-	"maker-of": true, "possessive": true, "hyphen": true}
+	"maker-of": true, "possessive": true, "says-its": true, "hyphen": true}
 
 type knownName struct {
 	toks []string
 	Known
+}
+
+// knownIndex holds the gazetteers' names by their first token (lower
+// case), and those of more tokens by their second too: thousands of names
+// start with "University".
+type knownIndex map[string]*knownGroup
+
+type knownGroup struct {
+	one  []knownName            // names of one token
+	more map[string][]knownName // longer names by their second token, the longest first
+}
+
+func (ix knownIndex) add(k knownName) {
+	g := ix[k.toks[0]]
+	if g == nil {
+		g = &knownGroup{}
+		ix[k.toks[0]] = g
+	}
+	if len(k.toks) == 1 {
+		g.one = append(g.one, k)
+		return
+	}
+	if g.more == nil {
+		g.more = map[string][]knownName{}
+	}
+	g.more[k.toks[1]] = append(g.more[k.toks[1]], k)
+}
+
+// sort puts the longest names first, so that "GI Genius" wins over "GI".
+func (ix knownIndex) sort() {
+	for _, g := range ix {
+		for _, ks := range g.more {
+			slices.SortStableFunc(ks, func(a, b knownName) int { return len(b.toks) - len(a.toks) })
+		}
+	}
+}
+
+// at returns the longest known name that toks start with.
+func (ix knownIndex) at(toks []token) (*knownName, bool) {
+	g := ix[toks[0].low]
+	if g == nil {
+		return nil, false
+	}
+	if len(toks) > 1 {
+		ks := g.more[toks[1].low]
+		for i := range ks {
+			if len(ks[i].toks) <= len(toks) && tokensEqual(toks[2:len(ks[i].toks)], ks[i].toks[2:]) {
+				return &ks[i], true
+			}
+		}
+	}
+	if len(g.one) > 0 {
+		return &g.one[0], true
+	}
+	return nil, false
+}
+
+// exactly returns the known name that toks are, whole.
+func (ix knownIndex) exactly(toks []token) (*knownName, bool) {
+	g := ix[toks[0].low]
+	switch {
+	case g == nil:
+		return nil, false
+	case len(toks) == 1:
+		if len(g.one) > 0 {
+			return &g.one[0], true
+		}
+		return nil, false
+	}
+	ks := g.more[toks[1].low]
+	for i := range ks {
+		if len(ks[i].toks) == len(toks) && tokensEqual(toks[2:], ks[i].toks[2:]) {
+			return &ks[i], true
+		}
+	}
+	return nil, false
 }
 
 // New returns an extractor with the cues, the names the gazetteers know
@@ -97,7 +179,7 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 	if isTerm == nil {
 		isTerm = func(string) bool { return false }
 	}
-	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: map[string][]knownName{}, isTerm: isTerm}
+	x := &Extractor{cues: c, hyphen: map[string]bool{}, known: knownIndex{}, isTerm: isTerm}
 	// The words a cue may start with, and the marks the patterns read
 	// without a cue (a comma before a description, a hyphen before
 	// "developed").
@@ -152,6 +234,13 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 	for w := range c.Words["located"] {
 		x.hyphen[w] = true
 	}
+	// "AI-biotech Terray": the firm pattern's word after a hyphen is split
+	// off too, so that it is read as the cue it is.
+	for _, cue := range c.Cues["firm"] {
+		if len(cue) == 1 && !strings.Contains(cue[0], "-") {
+			x.hyphen[cue[0]] = true
+		}
+	}
 	for _, k := range known {
 		var toks []string
 		for _, t := range tokenize(k.Name, nil) {
@@ -160,7 +249,7 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 		if len(toks) == 0 {
 			continue
 		}
-		x.known[toks[0]] = append(x.known[toks[0]], knownName{toks, k})
+		x.known.add(knownName{toks, k})
 		// A developer is also named without its company words: "Aidoc
 		// Medical" is "Aidoc", unless that is an ordinary word.
 		short := toks
@@ -168,13 +257,10 @@ func New(c *Cues, known []Known, isTerm func(string) bool) *Extractor {
 			short = short[:len(short)-1]
 		}
 		if k.Kind == "vendor" && len(short) < len(toks) && !(len(short) == 1 && c.Common[short[0]]) {
-			x.known[short[0]] = append(x.known[short[0]], knownName{short, k})
+			x.known.add(knownName{short, k})
 		}
 	}
-	for first := range x.known {
-		// The longest first, so that "GI Genius" wins over "GI".
-		slices.SortStableFunc(x.known[first], func(a, b knownName) int { return len(b.toks) - len(a.toks) })
-	}
+	x.known.sort()
 	x.multi = make([][][]string, len(wordLists))
 	for i, name := range wordLists {
 		x.multi[i] = c.multi[name]
@@ -306,6 +392,7 @@ func (x *Extractor) Extract(title, text string) Found {
 		d.read(f)
 	}
 	d.inTitle()
+	d.namedAfterMaker()
 	return d.choose()
 }
 
@@ -363,16 +450,21 @@ func (d *doc) findSpans(f *field) {
 	n := len(f.toks)
 	known := d.knownAt(f)
 	for i := 0; i < n; {
+		j := i + 1
 		if k, ok := known[i]; ok {
-			d.addSpan(f, span{i, i + len(k.toks)})
-			i += len(k.toks)
-			continue
-		}
-		if !d.nameLike(f, i) || personTitles[f.toks[i].low] {
+			j = i + len(k.toks)
+			// An organisation's name goes on in a longer name that starts
+			// with it ("National University Cancer Institute", "University
+			// of Utah Health"); a product's or a vendor's is read as known.
+			if (k.Kind != KindOrganisation && k.Kind != KindUniversity) || j >= n || !d.nameLike(f, j) {
+				d.addSpan(f, span{i, j})
+				i = j
+				continue
+			}
+		} else if !d.nameLike(f, i) || personTitles[f.toks[i].low] {
 			i++
 			continue
 		}
-		j := i + 1
 		for j < n {
 			if d.nameLike(f, j) {
 				j++
@@ -402,6 +494,11 @@ func (d *doc) findSpans(f *field) {
 		end := j
 		for end > i && f.toks[end-1].is(listNotNames) {
 			end--
+		}
+		// "Startup Abridge", "Medtech Kardia Labs": the word of the firm
+		// pattern says what the name is and is no part of it.
+		if e, ok := d.cueAt(f, patFirm, i); ok && e < end && !f.toks[i].shaped {
+			i = e
 		}
 		if end > i {
 			d.addSpan(f, span{i, end})
@@ -470,12 +567,9 @@ func (d *doc) knownAt(f *field) map[int]knownName {
 		if !t.word || !(t.capital || t.shaped) {
 			continue
 		}
-		for _, k := range d.x.known[t.low] {
-			if i+len(k.toks) <= len(f.toks) && tokensEqual(f.toks[i:i+len(k.toks)], k.toks) {
-				out[i] = k
-				i += len(k.toks) - 1
-				break
-			}
+		if k, ok := d.x.known.at(f.toks[i:]); ok {
+			out[i] = *k
+			i += len(k.toks) - 1
 		}
 	}
 	return out
@@ -935,6 +1029,9 @@ func (d *doc) readAt(f *field, i int) {
 	if _, ok := d.cueAt(f, patPossessive, i); ok {
 		d.readPossessive(f, i)
 	}
+	if end, ok := d.cueAt(f, patSaysIts, i); ok && i > 0 {
+		d.readSaysIts(f, i, end)
+	}
 	if end, ok := d.cueAt(f, patHyphen, i+1); ok && f.toks[i].text == "-" && end > i {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "vendor", "hyphen", wt["hyphen"])
@@ -978,10 +1075,15 @@ func (d *doc) readAt(f *field, i int) {
 		d.readMakerAfter(f, i+1, 6)
 	}
 	// "FractureFind by Osteon Imaging", "HeartNote from Auscura": a made
-	// name beside its maker.
+	// name beside its maker; "Annalise CXR from Annalise.ai": any name
+	// that is no organisation's beside a name with a company's shape.
 	if _, ok := d.cueAt(f, patProductFrom, i); ok && i > 0 {
-		if sp, ok := f.endingAt(i); ok && d.madeName(f, f.spans[sp]) {
-			if makers := d.listAfter(f, i+1); len(makers) > 0 && !d.madeName(f, makers[0]) {
+		if sp, ok := f.endingAt(i); ok {
+			product := f.spans[sp]
+			makers := d.listAfter(f, i+1)
+			if len(makers) > 0 && !d.madeName(f, makers[0]) && (d.madeName(f, product) ||
+				d.orgShaped(f, makers[0]) && !d.orgShaped(f, product) && !d.hasInstitution(f, product) &&
+					!d.knownOrganisation(f, product)) {
 				d.add(f, f.spans[sp], "tech", "product-from", wt["product-from"])
 				for _, m := range makers {
 					d.add(f, m, "vendor", "product-from", wt["product-from"])
@@ -1321,15 +1423,31 @@ func (d *doc) possessed(f *field, sp span) bool {
 // software": the owner is a developer when what it owns is a name, a
 // product word or its people; what it owns, when a name, the technology.
 func (d *doc) readPossessive(f *field, i int) {
-	wt := d.x.cues.Weights["possessive"]
 	owner, ok := d.spanBefore(f, i)
 	if !ok || d.titled(f, owner) || d.term(f, owner, i) {
 		return
 	}
+	d.readOwned(f, owner, i, patPossessive)
+}
+
+// readSaysIts reads "Synchron said its Stentrode implant" (a cue of the
+// says-its pattern from token i to end, ending in "its") as the
+// possessive "Synchron's Stentrode implant".
+func (d *doc) readSaysIts(f *field, i, end int) {
+	if owner, ok := f.endingAt(i); ok && !d.titled(f, f.spans[owner]) && !d.term(f, f.spans[owner], i) {
+		d.readOwned(f, f.spans[owner], end-1, patSaysIts)
+	}
+}
+
+// readOwned reads what follows a possessive (token i, read by pattern p) of owner: a name
+// owned is the technology and the owner its developer; a product word or
+// its people make the owner a developer.
+func (d *doc) readOwned(f *field, owner span, i int, p pattern) {
+	wt := d.x.cues.Weights[p.String()]
 	if sp, ok := d.spanAfter(f, i+1, false); ok {
-		d.add(f, owner, "vendor", "possessive", wt)
+		d.add(f, owner, "vendor", p.String(), wt)
 		if !d.hasInstitution(f, sp) {
-			d.add(f, sp, "tech", "possessive", wt)
+			d.add(f, sp, "tech", p.String(), wt)
 		}
 		return
 	}
@@ -1337,7 +1455,7 @@ func (d *doc) readPossessive(f *field, i int) {
 		_, product := d.inList(f, listProduct, j)
 		return product || f.toks[j].is(listNotNames) && (f.toks[j].low == "ai" || f.toks[j].low == "ceo")
 	}); ok {
-		d.add(f, owner, "vendor", "possessive", wt)
+		d.add(f, owner, "vendor", p.String(), wt)
 	}
 }
 
@@ -1395,11 +1513,8 @@ func (d *doc) knownOrganisation(f *field, sp span) bool {
 
 // knownOf returns the gazetteer's name a span is, if any.
 func (d *doc) knownOf(f *field, sp span) *Known {
-	t := f.toks[sp.from]
-	for _, k := range d.x.known[t.low] {
-		if len(k.toks) == sp.to-sp.from && tokensEqual(f.toks[sp.from:sp.to], k.toks) {
-			return &k.Known
-		}
+	if k, ok := d.x.known.exactly(f.toks[sp.from:sp.to]); ok {
+		return &k.Known
 	}
 	return nil
 }
@@ -1442,6 +1557,31 @@ func (d *doc) inTitle() {
 			} else {
 				d.add(title, sp, "vendor", "in-title", w)
 			}
+		}
+	}
+}
+
+// namedAfterMaker adds evidence of a technology to a name that starts with
+// the name of a developer and goes on ("Paige Prostate Detect" where Paige
+// announces, "Lunit INSIGHT CXR"): companies name their products after
+// themselves. A name of an organisation's shape ("Google Health") is not
+// one of its products.
+func (d *doc) namedAfterMaker() {
+	threshold, w := d.x.cues.Threshold, d.x.cues.Weights[patMakerPrefix.String()]
+	for _, v := range d.cands {
+		if v.key == "" || v.vendor < threshold || v.vendor < v.tech {
+			continue
+		}
+		for _, c := range d.cands {
+			if c == v || !strings.HasPrefix(c.key, v.key+" ") || len(c.evidence) == 0 || c.counted["tech"+patMakerPrefix.String()] ||
+				slices.ContainsFunc(c.evidence, func(e message.Evidence) bool { return e.RuleID == "names.organisation-shape" }) {
+				continue
+			}
+			c.counted["tech"+patMakerPrefix.String()] = true
+			c.tech += w
+			at := c.evidence[0]
+			at.RuleID = "names." + patMakerPrefix.String()
+			c.evidence = append(c.evidence, at)
 		}
 	}
 }

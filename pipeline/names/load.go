@@ -3,6 +3,7 @@ package names
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 )
@@ -14,15 +15,18 @@ const (
 	PlacesFile      = "names/uk_places.txt"
 	FirstNamesFile  = "names/first_names.txt"
 	JournalsFile    = "names/journals.txt"
+	// UniversitiesFile lists universities and colleges, read whole
+	// wherever they are written ("University of Utah researchers").
+	UniversitiesFile = "names/universities.txt"
 )
 
 // Files are the files of a rules folder that Load reads.
-var Files = []string{CuesFile, CommonWordsFile, PlacesFile, FirstNamesFile, JournalsFile}
+var Files = []string{CuesFile, CommonWordsFile, PlacesFile, FirstNamesFile, JournalsFile, UniversitiesFile}
 
-// Load reads the cue file and the common words of a rules folder (label
-// names it in errors) and returns an extractor that also knows the
-// gazetteers' names and the vocabularies' terms (isTerm, lower case; may
-// be nil).
+// Load reads the cue file, the word lists and the universities of a rules
+// folder (label names it in errors) and returns an extractor that also
+// knows the gazetteers' names and the vocabularies' terms (isTerm, lower
+// case; may be nil).
 func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*Extractor, error) {
 	data := map[string][]byte{}
 	for _, f := range Files {
@@ -35,6 +39,10 @@ func Load(fsys fs.FS, label string, known []Known, isTerm func(string) bool) (*E
 	c, err := ParseCues(path.Join(label, CuesFile), data[CuesFile], path.Join(label, CommonWordsFile), data[CommonWordsFile])
 	if err != nil {
 		return nil, err
+	}
+	known = slices.Clone(known)
+	for _, name := range slices.Sorted(maps.Keys(readWordList(data[UniversitiesFile]))) {
+		known = append(known, Known{Name: name, Kind: KindUniversity})
 	}
 	x := New(c, known, isTerm)
 	x.places = readWordList(data[PlacesFile])

@@ -12,11 +12,11 @@ func TestPatternConstantsNameTheirIDs(t *testing.T) {
 		{patDevelopedBy, "developed-by"}, {patResearchersAt, "researchers-at"}, {patResearchers, "researchers"},
 		{patAnnounces, "announces"}, {patAnnounceTogether, "announce-together"}, {patMakerOf, "maker-of"},
 		{patListed, "listed"}, {patReceives, "receives"}, {patUses, "uses"}, {patLaunches, "launches"},
-		{patPossessive, "possessive"}, {patFirm, "firm"}, {patHyphen, "hyphen"}, {patCalled, "called"},
+		{patPossessive, "possessive"}, {patSaysIts, "says-its"}, {patFirm, "firm"}, {patHyphen, "hyphen"}, {patCalled, "called"},
 		{patApposition, "apposition"}, {patProductName, "product-name"}, {patProductFrom, "product-from"},
 		{patClearance, "clearance"}, {patTrademark, "trademark"}, {patAcronym, "acronym"},
 		{patProductShape, "product-shape"}, {patNameThenProduct, "name-then-product"},
-		{patOrganisationShape, "organisation-shape"}, {patKnownProduct, "known-product"},
+		{patMakerPrefix, "maker-prefix"}, {patOrganisationShape, "organisation-shape"}, {patKnownProduct, "known-product"},
 		{patKnownVendor, "known-vendor"}, {patInTitle, "in-title"}, {patReportedIn, "reported-in"},
 	}
 	if len(tests) != len(patternIDs) {

@@ -59,6 +59,11 @@ func tokenize(s string, hyphenCues map[string]bool) []token {
 			}
 			toks = appendWord(toks, s, i, end, hyphenCues)
 			i = end
+			if n := bareApostrophe(s, toks[len(toks)-1].start, end); n > 0 {
+				// "Ultromics' EchoGo": the possessive of a name ending in s.
+				toks = append(toks, token{text: s[end : end+n], low: "'s", start: end, end: end + n})
+				i += n
+			}
 		case strings.ContainsRune(marks, r):
 			toks = append(toks, token{text: s[i : i+n], low: s[i : i+n], start: i, end: i + n})
 			i += n
@@ -117,6 +122,43 @@ func appendWord(toks []token, s string, start, end int, hyphenCues map[string]bo
 		toks = append(toks, token{text: possessive, low: "'s", start: end, end: end + len(possessive)})
 	}
 	return toks
+}
+
+// bareApostrophe returns the length of the apostrophe that makes the word
+// s[start:end] possessive without an s ("Ultromics' EchoGo", "Siemens’
+// scanners"), or 0: the word ends in s, the apostrophe ends the word, and
+// no single quote opens before it in the sentence (then the apostrophe
+// closes a quotation: "the ‘Smart Glasses’ project").
+func bareApostrophe(s string, start, end int) int {
+	if end == start || (s[end-1] != 's' && s[end-1] != 'S') {
+		return 0
+	}
+	n := 0
+	switch {
+	case strings.HasPrefix(s[end:], "'"):
+		n = 1
+	case strings.HasPrefix(s[end:], "’"):
+		n = len("’")
+	default:
+		return 0
+	}
+	if next, _ := utf8.DecodeRuneInString(s[end+n:]); end+n < len(s) && (unicode.IsLetter(next) || unicode.IsDigit(next)) {
+		return 0
+	}
+	for k := start - 1; k >= 0 && k >= start-120; k-- {
+		switch s[k] {
+		case '.', '\n', '!', '?':
+			return n
+		case '\'':
+			if k == 0 || s[k-1] == ' ' || s[k-1] == '(' || s[k-1] == '"' {
+				return 0
+			}
+		}
+		if strings.HasPrefix(s[k:], "‘") {
+			return 0
+		}
+	}
+	return n
 }
 
 // possessives are the endings appendWord splits off.
