@@ -51,11 +51,29 @@ func TestReviewReasonsNameTheTypes(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"weak evidence: type P4", "weak evidence: type P4 medicine"},
 		{"conflicting types: DIAGNOSTIC over P4 by weight of evidence", "conflicting types: Diagnostic over P4 medicine by weight of evidence"},
+		{"conflicting types: P4 over DIAGNOSTIC by purpose", "conflicting types: P4 medicine over Diagnostic by purpose"},
 		{"new technology", "new technology"},
 		{"first sighting of product P4", "first sighting of product P4"},
 	} {
 		if got := reasonText(names, tc.in); got != tc.want {
 			t.Errorf("reasonText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestRivalTypesOfASettledConflict reads both forms of the reason: decided
+// by the weight of evidence, or by the purpose a decisive subtype gives.
+func TestRivalTypesOfASettledConflict(t *testing.T) {
+	for _, tc := range []struct {
+		reasons       []string
+		chosen, rival string
+	}{
+		{[]string{"new technology", "conflicting types: DIAGNOSTIC over P4 by weight of evidence"}, "DIAGNOSTIC", "P4"},
+		{[]string{"conflicting types: P4 over DIAGNOSTIC by purpose"}, "P4", "DIAGNOSTIC"},
+		{[]string{"low confidence"}, "", ""},
+	} {
+		if chosen, rival := rivalTypes(tc.reasons); chosen != tc.chosen || rival != tc.rival {
+			t.Errorf("rivalTypes(%q) = %q, %q; want %q, %q", tc.reasons, chosen, rival, tc.chosen, tc.rival)
 		}
 	}
 }

@@ -180,14 +180,15 @@ func (s *Server) showItem(w http.ResponseWriter, r *http.Request, id int64, stat
 }
 
 // rivalTypes reads the types of a settled conflict from an item's review
-// reasons ("conflicting types: A over B by weight of evidence").
+// reasons ("conflicting types: A over B by weight of evidence", "… by
+// purpose").
 func rivalTypes(reasons []string) (chosen, rival string) {
 	for _, r := range reasons {
 		rest, ok := strings.CutPrefix(r, rules.ReasonConflictingType+": ")
 		if !ok {
 			continue
 		}
-		rest = strings.TrimSuffix(rest, " by weight of evidence")
+		rest, _, _ = strings.Cut(rest, " by ")
 		if a, b, ok := strings.Cut(rest, " over "); ok {
 			return a, b
 		}

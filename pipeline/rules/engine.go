@@ -359,6 +359,12 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	}
 
 	for _, dim := range sortedKeys(singleValued) {
+		if dim == DimType {
+			if chosen, over, ok := rs.decideTypeBySubtype(scores); ok {
+				res.Review.Reasons = append(res.Review.Reasons, fmt.Sprintf("%s: %s over %s by purpose", ReasonConflictingType, chosen, over))
+				continue
+			}
+		}
 		best, conf, rival := pickOne(scores, dim)
 		if best == nil && len(fallbacks) > 0 {
 			weak := map[key]*message.Label{}
@@ -568,6 +574,43 @@ func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64
 		return best, share, cands[1]
 	}
 	return best, share, nil
+}
+
+// decideTypeBySubtype applies Settings.DecisiveSubtypes: where a decisive
+// subtype is kept and its type is not the one with the most evidence, its
+// type is chosen and the others dropped; it returns the type chosen and
+// the one the weight of evidence would have chosen.
+func (rs *RuleSet) decideTypeBySubtype(scores map[key]*message.Label) (chosen, over string, ok bool) {
+	for _, sub := range rs.Settings.DecisiveSubtypes {
+		if _, kept := scores[key{DimSubtype, sub}]; !kept {
+			continue
+		}
+		decided, there := scores[key{DimType, ParentType(sub)}]
+		if !there {
+			continue
+		}
+		var best *message.Label
+		total := 0.0
+		for k, l := range scores {
+			if k.dim == DimType {
+				total += l.Score
+				if best == nil || l.Score > best.Score || (l.Score == best.Score && l.Code < best.Code) {
+					best = l
+				}
+			}
+		}
+		if best == decided {
+			return "", "", false // the weight of evidence agrees
+		}
+		for k := range scores {
+			if k.dim == DimType && k.code != decided.Code {
+				delete(scores, k)
+			}
+		}
+		decided.Confidence = decided.Score / total * (1 - math.Pow(0.5, decided.Score))
+		return decided.Code, best.Code, true
+	}
+	return "", "", false
 }
 
 func withRule(ev []message.Evidence, rule string) []message.Evidence {

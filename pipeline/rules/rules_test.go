@@ -235,6 +235,14 @@ func TestBrokenSettingsAreReportedWithFileLineAndImplication(t *testing.T) {
 			"rules/settings.yaml:3: headline_focus: unknown code \"NOPE\" of clinical_area"},
 		{"headline focus on a code of a dimension of one code", "headline_focus: [type:DIAGNOSTIC]\n",
 			"rules/settings.yaml:1: headline_focus: type takes one code already"},
+		{"decisive subtype unknown", "decisive_subtypes:\n  - P4.RISK_PREDICTION\n  - P4.CRYSTAL_BALL\n",
+			"rules/settings.yaml:3: decisive_subtypes: unknown subtype \"P4.CRYSTAL_BALL\""},
+		{"decisive subtypes not a list", "decisive_subtypes: P4.RISK_PREDICTION\n",
+			"rules/settings.yaml:1: decisive_subtypes must be a list of subtype codes"},
+		{"decisive subtype twice", "decisive_subtypes: [P4.RISK_PREDICTION, P4.RISK_PREDICTION]\n",
+			"rules/settings.yaml:1: decisive_subtypes: P4.RISK_PREDICTION is listed twice"},
+		{"decisive type, not subtype", "decisive_subtypes: [P4]\n",
+			"rules/settings.yaml:1: decisive_subtypes: unknown subtype \"P4\""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -489,6 +497,52 @@ func TestTheHeadlineDecidesOneCode(t *testing.T) {
 			r := ruleSet(t, rules, focus).Classify(tc.title, tc.text)
 			if got := codes(r, DimClinicalArea); !slices.Equal(got, tc.areas) {
 				t.Errorf("clinical areas %v, want %v", got, tc.areas)
+			}
+		})
+	}
+}
+
+// TestTheSubtypeOfAPurposeDecidesTheType: a decisive subtype's type is
+// the type, whatever the weight of the evidence of how the technology
+// works, and the review reason says so; without it, or where the weight
+// of evidence agrees, the weight decides as before.
+func TestTheSubtypeOfAPurposeDecidesTheType(t *testing.T) {
+	rules := `  - id: imaging
+    set: {subtype: DIAGNOSTIC.IMAGING}
+    weight: 3
+    any: [scan]
+  - id: risk
+    set: {subtype: P4.RISK_PREDICTION}
+    any: [risk of]
+`
+	tests := []struct {
+		name, settings, text string
+		typ                  string
+		reason               string
+	}{
+		{"the purpose decides", "decisive_subtypes: [P4.RISK_PREDICTION]\n", "It reads a scan to foresee the risk of a heart attack.",
+			"P4", "conflicting types: P4 over DIAGNOSTIC by purpose"},
+		{"without the setting the weight decides", "", "It reads a scan to foresee the risk of a heart attack.",
+			"DIAGNOSTIC", ""},
+		{"no decisive subtype found", "decisive_subtypes: [P4.RISK_PREDICTION]\n", "It reads a scan of the heart.",
+			"DIAGNOSTIC", ""},
+		{"the weight agrees", "decisive_subtypes: [P4.RISK_PREDICTION]\n", "The risk of it, the risk of that, the risk of more.",
+			"P4", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ruleSet(t, rules, tc.settings).Classify("AI tool", tc.text)
+			if got := codes(r, DimType); !slices.Equal(got, []string{tc.typ}) {
+				t.Errorf("type %v, want %s", got, tc.typ)
+			}
+			var conflict string
+			for _, reason := range r.Review.Reasons {
+				if strings.HasPrefix(reason, ReasonConflictingType) {
+					conflict = reason
+				}
+			}
+			if conflict != tc.reason {
+				t.Errorf("reason %q, want %q (all: %v)", conflict, tc.reason, r.Review.Reasons)
 			}
 		})
 	}

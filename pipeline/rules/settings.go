@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,6 +34,12 @@ type Settings struct {
 	// with, a use to come or the background of the news, than what the
 	// technology does).
 	HeadlineFocus []Focus
+	// DecisiveSubtypes are subtypes that say what a technology is for:
+	// where one is found, its type is the document's type, whatever the
+	// weight of the evidence of how it works (a tool that reads scans to
+	// foresee heart attacks is risk prediction, not diagnostic imaging).
+	// The first of the list found decides.
+	DecisiveSubtypes []string
 	// Implies lists codes that bring others with them.
 	Implies []Implication
 }
@@ -81,7 +88,7 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 	}
 	top := root.Content[0]
 	s := &Settings{LowConfidence: 0.6}
-	var headlineErr error
+	var headlineErr, decisiveErr error
 	if top.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(top.Content); i += 2 {
 			switch k := top.Content[i]; k.Value {
@@ -91,8 +98,13 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 				if s.HeadlineFocus, err = parseHeadlineFocus(file, top.Content[i+1], tax); err != nil {
 					headlineErr = err
 				}
+			case "decisive_subtypes":
+				var err error
+				if s.DecisiveSubtypes, err = parseDecisiveSubtypes(file, top.Content[i+1], tax); err != nil {
+					decisiveErr = err
+				}
 			default:
-				return nil, []error{fmt.Errorf("%s:%d: unknown key %q (expected thresholds, review, headline_focus, implies)", file, k.Line, k.Value)}
+				return nil, []error{fmt.Errorf("%s:%d: unknown key %q (expected thresholds, review, headline_focus, decisive_subtypes, implies)", file, k.Line, k.Value)}
 			}
 		}
 	}
@@ -101,8 +113,10 @@ func parseSettings(file string, data []byte, tax *Taxonomy) (*Settings, []error)
 	}
 	s.Thresholds = y.Thresholds
 	var errs []error
-	if headlineErr != nil {
-		errs = append(errs, headlineErr)
+	for _, err := range []error{headlineErr, decisiveErr} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for dim, t := range y.Thresholds {
 		if !tax.HasDimension(dim) {
@@ -181,6 +195,26 @@ func parseHeadlineFocus(file string, n *yaml.Node, tax *Taxonomy) ([]Focus, erro
 		focus = append(focus, Focus{Dim: dim, Code: code})
 	}
 	return focus, nil
+}
+
+// parseDecisiveSubtypes reads decisive_subtypes: a list of subtype codes.
+func parseDecisiveSubtypes(file string, n *yaml.Node, tax *Taxonomy) ([]string, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s:%d: decisive_subtypes must be a list of subtype codes", file, n.Line)
+	}
+	var out []string
+	for _, c := range n.Content {
+		switch {
+		case c.Kind != yaml.ScalarNode:
+			return nil, fmt.Errorf("%s:%d: decisive_subtypes: each entry is a subtype code", file, c.Line)
+		case !tax.Has(DimSubtype, c.Value):
+			return nil, fmt.Errorf("%s:%d: decisive_subtypes: unknown subtype %q", file, c.Line, c.Value)
+		case slices.Contains(out, c.Value):
+			return nil, fmt.Errorf("%s:%d: decisive_subtypes: %s is listed twice", file, c.Line, c.Value)
+		}
+		out = append(out, c.Value)
+	}
+	return out, nil
 }
 
 func parseImplication(file string, n *yaml.Node, tax *Taxonomy) (Implication, error) {
