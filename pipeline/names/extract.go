@@ -919,8 +919,8 @@ func (d *doc) read(f *field) {
 		}
 		// "the ILR ECG Analyzer algorithm", "its Sybil model": a name before
 		// a product word written in lower case is the product's.
-		if sp.to < len(f.toks) && !f.toks[sp.to].capital && d.productWord(f, sp.to) && !orgShaped &&
-			(k == nil || k.Kind == "product") && !d.describing(f, sp) {
+		if next, ok := d.productAfter(f, sp); ok && !orgShaped && (k == nil || k.Kind == "product") &&
+			(!f.toks[next].capital || f.titleCase && d.madeName(f, sp)) && !d.describing(f, sp) {
 			d.add(f, sp, "tech", "name-then-product", wt["name-then-product"])
 		}
 		if orgShaped {
@@ -1235,6 +1235,23 @@ func (d *doc) describedAfter(f *field, i int) bool {
 
 // productWord reports whether token i is a word of words.product, or its
 // plural ("sensors").
+// productAfter returns the product word that follows a name: at once, or
+// after a closing quotation mark ("the “Sybil” model"), or, after a made
+// name, after "AI" ("EchoNet AI algorithm").
+func (d *doc) productAfter(f *field, sp span) (int, bool) {
+	i := sp.to
+	if i < len(f.toks) && !f.toks[i].word && strings.ContainsAny(f.toks[i].text, "\"”") {
+		i++
+	}
+	if i+1 < len(f.toks) && f.toks[i].low == "ai" && d.madeName(f, sp) {
+		i++
+	}
+	if i < len(f.toks) && d.productWord(f, i) {
+		return i, true
+	}
+	return 0, false
+}
+
 func (d *doc) productWord(f *field, i int) bool {
 	if _, ok := d.inList(f, listProduct, i); ok {
 		return true
@@ -1302,6 +1319,11 @@ func (d *doc) describing(f *field, sp span) bool {
 	for _, t := range f.toks[sp.from:sp.to] {
 		if i := strings.LastIndexByte(t.text, '-'); i >= 0 && i+1 < len(t.text) {
 			if r, _ := utf8.DecodeRuneInString(t.text[i+1:]); unicode.IsLower(r) {
+				return true
+			}
+			// "AI-Powered Platform", "AI-Driven Tool" in a headline in
+			// title case.
+			if last := t.low[i+1:]; f.titleCase && (strings.HasSuffix(last, "ed") || last == "driven") {
 				return true
 			}
 		}
