@@ -1,14 +1,16 @@
 package names_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/horizon-scan/horizon/pipeline/names"
 	rulefiles "github.com/horizon-scan/horizon/rules"
 )
 
-func shipped(t *testing.T, known ...names.Known) *names.Extractor {
+func shipped(t testing.TB, known ...names.Known) *names.Extractor {
 	t.Helper()
 	x, err := names.Load(rulefiles.Files, "rules", known, func(s string) bool { return s == "parkinson's disease" })
 	if err != nil {
@@ -202,4 +204,33 @@ func TestParseCuesErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzExtract holds every name to its evidence on hostile text: each
+// evidence span lies in its field and is the snippet it quotes, and no
+// name is longer than a name can be.
+func FuzzExtract(f *testing.F) {
+	x := shipped(f)
+	f.Add("Ultromics' EchoGo cleared", "Synchron said its Stentrode implant, from Neuro.ai, works. ‘Smart Glasses’")
+	f.Add("University of Utah", "Startup Abridge and AI-biotech Terray; the “Sybil” model; Lunit announced that Lunit INSIGHT DBT")
+	f.Add("", "\xff's' '’s ’ \"” -based")
+	f.Fuzz(func(t *testing.T, title, text string) {
+		got := x.Extract(title, text)
+		fields := map[string]string{"title": title, "text": text}
+		names := slices.Clone(got.Vendors)
+		if got.Technology != nil {
+			names = append(names, *got.Technology)
+		}
+		for _, n := range names {
+			if utf8.RuneCountInString(n.Name) > 80 {
+				t.Fatalf("name of %d runes: %q", utf8.RuneCountInString(n.Name), n.Name)
+			}
+			for _, e := range n.Evidence {
+				s, ok := fields[e.Field]
+				if !ok || e.Start < 0 || e.End > len(s) || e.Start > e.End || s[e.Start:e.End] != e.Snippet {
+					t.Fatalf("evidence %+v does not point at its snippet in %q", e, s)
+				}
+			}
+		}
+	})
 }
