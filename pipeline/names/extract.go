@@ -1302,8 +1302,13 @@ func (d *doc) person(f *field, sp span) bool {
 	if n < 2 || n > 3 || !f.toks[sp.from].is(kindFirstName) {
 		return false
 	}
-	for _, t := range f.toks[sp.from:sp.to] {
-		if !t.word || !t.capital || t.shaped || allUpper(t.text) || t.is(listCompany|listInstitution|listOrganisation|listProduct) {
+	for k, t := range f.toks[sp.from:sp.to] {
+		// A lead in the style of some papers capitals its first word
+		// ("ELON Musk has announced"): a first name all in capitals opening
+		// a sentence before a name that is not is still a first name.
+		shouted := k == 0 && t.opens && !allUpper(f.toks[sp.from+1].text)
+		if !t.word || !t.capital || t.shaped || (allUpper(t.text) && !shouted) ||
+			t.is(listCompany|listInstitution|listOrganisation|listProduct) {
 			return false
 		}
 	}
