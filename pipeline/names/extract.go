@@ -1233,8 +1233,6 @@ func (d *doc) describedAfter(f *field, i int) bool {
 	return false
 }
 
-// productWord reports whether token i is a word of words.product, or its
-// plural ("sensors").
 // productAfter returns the product word that follows a name: at once, or
 // after a closing quotation mark ("the “Sybil” model"), or, after a made
 // name, after "AI" ("EchoNet AI algorithm").
@@ -1252,6 +1250,8 @@ func (d *doc) productAfter(f *field, sp span) (int, bool) {
 	return 0, false
 }
 
+// productWord reports whether token i is a word of words.product, or its
+// plural ("sensors").
 func (d *doc) productWord(f *field, i int) bool {
 	if _, ok := d.inList(f, listProduct, i); ok {
 		return true
@@ -1466,9 +1466,9 @@ func (d *doc) readSaysIts(f *field, i, end int) {
 	}
 }
 
-// readOwned reads what follows a possessive (token i, read by pattern p) of owner: a name
-// owned is the technology and the owner its developer; a product word or
-// its people make the owner a developer.
+// readOwned reads what follows a possessive of owner (token i, read by
+// pattern p): a name owned is the technology and the owner its developer;
+// a product word or its people make the owner a developer.
 func (d *doc) readOwned(f *field, owner span, i int, p pattern) {
 	wt := d.x.cues.Weights[p.String()]
 	if sp, ok := d.spanAfter(f, i+1, false); ok {
