@@ -1601,7 +1601,7 @@ func (d *doc) namedAfterMaker() {
 		}
 		for _, c := range d.cands {
 			if c == v || !strings.HasPrefix(c.key, v.key+" ") || len(c.evidence) == 0 || c.counted["tech"+patMakerPrefix.String()] ||
-				slices.ContainsFunc(c.evidence, func(e message.Evidence) bool { return e.RuleID == "names.organisation-shape" }) {
+				c.sighting(patOrganisationShape) >= 0 {
 				continue
 			}
 			c.counted["tech"+patMakerPrefix.String()] = true
@@ -1697,7 +1697,7 @@ func onlyOrganisation(cands []*candidate) (*candidate, message.Evidence, bool) {
 		if c.key == "" || c.vendor <= 0 || c.vendor < c.tech {
 			continue
 		}
-		i := slices.IndexFunc(c.evidence, func(e message.Evidence) bool { return e.RuleID == "names.organisation-shape" })
+		i := c.sighting(patOrganisationShape)
 		if i < 0 {
 			continue
 		}
@@ -1707,6 +1707,13 @@ func onlyOrganisation(cands []*candidate) (*candidate, message.Evidence, bool) {
 		only, at = c, c.evidence[i]
 	}
 	return only, at, only != nil
+}
+
+// sighting returns the index of the candidate's evidence from pattern p,
+// or -1.
+func (c *candidate) sighting(p pattern) int {
+	rule := "names." + p.String()
+	return slices.IndexFunc(c.evidence, func(e message.Evidence) bool { return e.RuleID == rule })
 }
 
 // inTitle reports whether the headline gives the name.

@@ -548,17 +548,28 @@ func (rs *RuleSet) confidence(l *message.Label) float64 {
 // code) and reports its share of the dimension's score and the runner-up
 // when it came close (within conflictRatio).
 func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64, *message.Label) {
+	cands, total := ranked(scores, dim)
+	if len(cands) == 0 {
+		return nil, 0, nil
+	}
+	best := cands[0]
+	share := keepOnly(scores, best, total)
+	if len(cands) > 1 && cands[1].Score >= conflictRatio*best.Score {
+		return best, share, cands[1]
+	}
+	return best, share, nil
+}
+
+// ranked returns the codes of a single-valued dimension, the best first
+// (ties broken by code), and their total score.
+func ranked(scores map[key]*message.Label, dim string) ([]*message.Label, float64) {
 	var cands []*message.Label
 	total := 0.0
 	for k, l := range scores {
 		if k.dim == dim {
 			cands = append(cands, l)
 			total += l.Score
-			delete(scores, k)
 		}
-	}
-	if len(cands) == 0 {
-		return nil, 0, nil
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].Score != cands[j].Score {
@@ -566,14 +577,20 @@ func pickOne(scores map[key]*message.Label, dim string) (*message.Label, float64
 		}
 		return cands[i].Code < cands[j].Code
 	})
-	best := cands[0]
-	share := best.Score / total
-	best.Confidence = share * (1 - math.Pow(0.5, best.Score))
-	scores[key{dim, best.Code}] = best
-	if len(cands) > 1 && cands[1].Score >= conflictRatio*best.Score {
-		return best, share, cands[1]
+	return cands, total
+}
+
+// keepOnly makes chosen the one code of its dimension, with a confidence
+// from its share of the dimension's total score, which it returns.
+func keepOnly(scores map[key]*message.Label, chosen *message.Label, total float64) float64 {
+	for k := range scores {
+		if k.dim == chosen.Dimension && k.code != chosen.Code {
+			delete(scores, k)
+		}
 	}
-	return best, share, nil
+	share := chosen.Score / total
+	chosen.Confidence = share * (1 - math.Pow(0.5, chosen.Score))
+	return share
 }
 
 // decideTypeBySubtype applies Settings.DecisiveSubtypes: where a decisive
@@ -589,26 +606,12 @@ func (rs *RuleSet) decideTypeBySubtype(scores map[key]*message.Label) (chosen, o
 		if !there {
 			continue
 		}
-		var best *message.Label
-		total := 0.0
-		for k, l := range scores {
-			if k.dim == DimType {
-				total += l.Score
-				if best == nil || l.Score > best.Score || (l.Score == best.Score && l.Code < best.Code) {
-					best = l
-				}
-			}
-		}
-		if best == decided {
+		cands, total := ranked(scores, DimType)
+		if cands[0] == decided {
 			return "", "", false // the weight of evidence agrees
 		}
-		for k := range scores {
-			if k.dim == DimType && k.code != decided.Code {
-				delete(scores, k)
-			}
-		}
-		decided.Confidence = decided.Score / total * (1 - math.Pow(0.5, decided.Score))
-		return decided.Code, best.Code, true
+		keepOnly(scores, decided, total)
+		return decided.Code, cands[0].Code, true
 	}
 	return "", "", false
 }
