@@ -125,7 +125,9 @@ type Label struct {
 // Organisation is an organisation (or a vendor's product) a document
 // names, found through a gazetteer.
 type Organisation struct {
-	// Kind is "nhs_trust", "regulator", "vendor" or "product" (a technology).
+	// Kind is "nhs_trust", "nhs_icb", "regulator", "health_body" (a
+	// national NHS or public health body), "vendor" or "product" (a
+	// technology).
 	Kind string `json:"kind"`
 	// ID is the organisation's code: the ODS code of an NHS trust, a slug
 	// of a vendor's or product's name.

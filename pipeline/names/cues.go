@@ -22,6 +22,7 @@ var patternIDs = [...]string{
 	"uses", "launches", "possessive", "says-its", "firm", "hyphen",
 	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product",
 	"maker-prefix", "organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
+	"compared",
 }
 
 // pattern is a pattern by its place in patternIDs: what the extractor's
@@ -59,6 +60,7 @@ const (
 	patKnownVendor
 	patInTitle
 	patReportedIn
+	patCompared
 )
 
 // String is the pattern's id.
@@ -72,7 +74,7 @@ func patternOf(id string) (pattern, bool) {
 
 // wordLists are the lists of words a cue file must give.
 var wordLists = []string{"product", "company", "legal_forms", "domains", "institution", "connectors", "institution_connectors",
-	"fillers", "ai", "organisation", "people", "not_names", "breaks", "located"}
+	"fillers", "ai", "organisation", "people", "not_names", "breaks", "located", "publication"}
 
 // Cues are the words the name patterns look for and what a sighting
 // weighs, from rules/names/cues.yaml, with the common English words of

@@ -18,7 +18,8 @@ import (
 // Known is a product, developer or other organisation a gazetteer knows.
 type Known struct {
 	Name string
-	// Kind is "product", "vendor", KindOrganisation or KindUniversity.
+	// Kind is "product", "vendor", KindOrganisation, KindAuthority or
+	// KindUniversity.
 	Kind string
 	// Vendor is a product's developer.
 	Vendor string
@@ -28,6 +29,13 @@ type Known struct {
 // to make anything (an NHS trust): its name is read whole, and only the
 // words around it say whether it developed the technology.
 const KindOrganisation = "organisation"
+
+// KindAuthority is a regulator or a national health body (NHS England,
+// UKHSA): its name is read whole, and it is a developer only where the
+// words around it say it made the technology ("developed by NHS
+// England"); announcing, rolling out or buying one, it is neither its
+// developer nor, unlike a trust, taken for one when no other is named.
+const KindAuthority = "authority"
 
 // KindUniversity is a university or college (names/universities.txt): its
 // name is read whole, and the words around it say whether it developed
@@ -65,9 +73,9 @@ type Extractor struct {
 	// ("researchers at Oxford"), not when it merely uses it ("a trust in
 	// Kent is using").
 	places map[string]bool
-	// journals are the titles of journals of more than one word
-	// (names/journals.txt), as tokensKey gives them: where a technology is
-	// reported ("a study in Nature Medicine"), never a product nor a
+	// journals are the titles of journals (names/journals.txt), as
+	// tokensKey gives them: where a technology is reported ("a study in
+	// Nature Medicine", "a Lancet study"), never a product nor a
 	// developer.
 	journals map[string]bool
 	// cueIndex holds each pattern's cues by their first word.
@@ -418,7 +426,7 @@ func (d *doc) nameLike(f *field, i int) bool {
 	switch {
 	case !t.word, t.is(listBreaks):
 		return false
-	case t.shaped:
+	case t.shaped && !(f.titleCase && t.hyphenCaps):
 		return true
 	case !t.capital:
 		return false
@@ -617,7 +625,11 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	if d.x.places[low] && !maker {
 		return // a place that is not said to have made it
 	}
-	deployer := d.knownOrganisation(f, sp) && !maker
+	known := d.knownOf(f, sp)
+	if known != nil && known.Kind == KindAuthority && !maker {
+		return // a regulator or a national body announcing or buying it
+	}
+	deployer := known != nil && known.Kind == KindOrganisation && !maker
 	if deployer && kind == "tech" {
 		return
 	}
@@ -851,11 +863,21 @@ func (d *doc) listAfter(f *field, i int) []span {
 				continue
 			}
 		}
+		// "the German Cancer Research Center (DKFZ) and …": a short form
+		// in brackets after a name belongs to it.
+		if j+2 < len(f.toks) && f.toks[j].text == "(" && f.toks[j+2].text == ")" && f.toks[j+1].word {
+			j += 3
+		}
+		joined := j
 		for j < len(f.toks) && (f.toks[j].low == "," || f.toks[j].low == "and" || f.toks[j].low == "&") {
 			j++
 		}
-		if j == sp.to {
+		if j == joined {
 			break
+		}
+		// "Canon Medical Systems and the University of California".
+		if j < len(f.toks) && f.toks[j].low == "the" {
+			j++
 		}
 		next, ok := d.spanAfter(f, j, false)
 		if !ok {
@@ -1120,6 +1142,11 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "reported-in", wt["reported-in"])
 		}
 	}
+	if end, ok := d.cueAt(f, patCompared, i); ok {
+		if sp, ok := d.spanAfter(f, end, true); ok {
+			d.add(f, sp, "tech", "compared", wt["compared"])
+		}
+	}
 	if _, ok := d.cueAt(f, patTrademark, i); ok {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "tech", "trademark", wt["trademark"])
@@ -1345,7 +1372,12 @@ func (d *doc) describing(f *field, sp span) bool {
 // journal reports whether a name is the title of a journal the list
 // knows and no gazetteer's name.
 func (d *doc) journal(f *field, sp span) bool {
-	if len(d.x.journals) == 0 || sp.to-sp.from < 2 || d.knownOf(f, sp) != nil {
+	if len(d.x.journals) == 0 || d.knownOf(f, sp) != nil {
+		return false
+	}
+	// A journal of one word ("Lancet", "JAMA", "Nature") is one only
+	// before a word of what journals publish: "a Lancet study".
+	if sp.to-sp.from == 1 && (sp.to >= len(f.toks) || !f.toks[sp.to].is(listPublication)) {
 		return false
 	}
 	return d.x.journals[tokensKey(f.toks[sp.from:sp.to])]

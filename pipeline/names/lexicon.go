@@ -25,6 +25,7 @@ const (
 	listNotNames
 	listBreaks
 	listLocated
+	listPublication
 	// kindCommon: one of the most frequent English words
 	// (names/common_words.txt).
 	kindCommon

@@ -34,7 +34,9 @@ func TestExtract(t *testing.T) {
 	x := shipped(t, names.Known{Name: "GI Genius", Kind: "product", Vendor: "Cosmo Intelligent Medical Devices"},
 		names.Known{Name: "Epic", Kind: "vendor"},
 		names.Known{Name: "Leeds Teaching Hospitals NHS Trust", Kind: names.KindOrganisation},
-		names.Known{Name: "Owen Mumford", Kind: "vendor"})
+		names.Known{Name: "Owen Mumford", Kind: "vendor"},
+		names.Known{Name: "NHS England", Kind: names.KindAuthority},
+		names.Known{Name: "ChatGPT", Kind: "product", Vendor: "OpenAI"})
 	tests := []struct {
 		name, title, text string
 		tech              string
@@ -154,6 +156,27 @@ func TestExtract(t *testing.T) {
 		{"a name beside a maker of a company's shape", "",
 			"Mid Yorkshire Teaching NHS Trust is rolling out Annalise CXR from Annalise.ai to read chest X-rays.",
 			"Annalise CXR", []string{"Annalise.ai"}},
+		{"developers listed with a short form and an article", "",
+			"The test was developed by Acme Imaging Systems (AIS) and the University of Leeds.", "",
+			[]string{"Acme Imaging Systems", "University of Leeds"}},
+		{"a journal of one word before a study is no developer", "Lancet study finds AI reads scans as well as doctors",
+			"The software read 10,000 mammograms.", "", nil},
+		{"a journal's one word elsewhere is read as any word", "", "Nature Robotics developed a gripper for surgeons.", "",
+			[]string{"Nature Robotics"}},
+		{"hyphenated words in a headline in title case are no name", "Orbis Wins FDA Clearance for Quick-Scan Retinal Camera",
+			"The camera reads retinal images.", "", nil},
+		{"a national body rolling a tool out is no developer", "",
+			"NHS England has announced it will roll out a triage tool built by Medwise Labs.", "", []string{"Medwise Labs"}},
+		{"a national body alone named is no developer", "NHS England announces AI tool for GPs",
+			"NHS England announced a new AI tool that drafts referral letters.", "", nil},
+		{"a national body said to have made it is its developer", "", "The triage tool was developed by NHS England.", "",
+			[]string{"NHS England"}},
+		{"called it", "", "The researchers called it CardioNet and tested it on 500 patients.", "CardioNet", nil},
+		{"a technology compared with is not the text's own", "",
+			"Researchers built a model similar to ChatGPT that writes discharge letters.", "", nil},
+		{"a name ending in Service is no product", "",
+			"The Crown Dispatch Service (CDS) has bought remote monitoring kits for patients.", "", nil},
+		{"a firm word opening a sentence is no developer", "", "Startup Introduces New Way To Book Appointments.", "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

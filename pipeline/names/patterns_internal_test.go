@@ -18,6 +18,7 @@ func TestPatternConstantsNameTheirIDs(t *testing.T) {
 		{patProductShape, "product-shape"}, {patNameThenProduct, "name-then-product"},
 		{patMakerPrefix, "maker-prefix"}, {patOrganisationShape, "organisation-shape"}, {patKnownProduct, "known-product"},
 		{patKnownVendor, "known-vendor"}, {patInTitle, "in-title"}, {patReportedIn, "reported-in"},
+		{patCompared, "compared"},
 	}
 	if len(tests) != len(patternIDs) {
 		t.Fatalf("%d constants for %d patterns", len(tests), len(patternIDs))
@@ -46,7 +47,7 @@ func TestListConstantsNameTheirLists(t *testing.T) {
 		{listInstitution, "institution"}, {listConnectors, "connectors"},
 		{listInstitutionConnectors, "institution_connectors"}, {listFillers, "fillers"}, {listAI, "ai"},
 		{listOrganisation, "organisation"}, {listPeople, "people"}, {listNotNames, "not_names"}, {listBreaks, "breaks"},
-		{listLocated, "located"},
+		{listLocated, "located"}, {listPublication, "publication"},
 	}
 	if len(tests) != len(wordLists) {
 		t.Fatalf("%d constants for %d word lists", len(tests), len(wordLists))

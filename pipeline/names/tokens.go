@@ -17,6 +17,9 @@ type token struct {
 	// shaped: capitals or digits inside the word ("eStroke", "Eye2Gene",
 	// "RapidAI"): a made name whatever its position.
 	shaped bool
+	// hyphenCaps: its only capitals inside follow hyphens ("Blind-Sweep",
+	// "AI-Powered"), which a headline in title case gives any words.
+	hyphenCaps bool
 	// opens: the token starts a sentence (or the field), where any word is
 	// capitalised.
 	opens bool
@@ -169,7 +172,7 @@ func newWord(s string, start, end int) token {
 	t := token{text: w, low: strings.ToLower(w), start: start, end: end, word: true}
 	first, n := utf8.DecodeRuneInString(w)
 	t.capital = unicode.IsUpper(first)
-	letters, digits := false, false
+	letters, digits, inner, afterHyphen := false, false, 0, 0
 	for k, r := range w {
 		switch {
 		case unicode.IsDigit(r):
@@ -180,11 +183,17 @@ func newWord(s string, start, end int) token {
 			// word: "eStroke", "DeepMind" (and not "NHS").
 			if k >= n && unicode.IsUpper(r) && !allUpper(w) {
 				t.shaped = true
+				inner++
+				if w[k-1] == '-' {
+					afterHyphen++
+				}
 			}
 		}
 	}
 	if letters && (digits || strings.HasSuffix(w, "+")) {
 		t.shaped = true
+	} else {
+		t.hyphenCaps = inner > 0 && inner == afterHyphen
 	}
 	return t
 }

@@ -124,8 +124,8 @@ func parseVendors(file string, data []byte, _ *Taxonomy) ([]*Rule, []error) {
 		switch {
 		case name == "":
 			return fmt.Errorf("%s:%d: name is empty", file, line)
-		case kind != "vendor" && kind != "product" && kind != "regulator":
-			return fmt.Errorf("%s:%d: %s: kind %q is not regulator, vendor or product", file, line, name, kind)
+		case kind != "vendor" && kind != "product" && kind != "regulator" && kind != "health_body":
+			return fmt.Errorf("%s:%d: %s: kind %q is not regulator, health_body, vendor or product", file, line, name, kind)
 		case kind == "product" && vendor == "":
 			return fmt.Errorf("%s:%d: product %s: vendor is empty", file, line, name)
 		}

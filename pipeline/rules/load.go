@@ -261,6 +261,12 @@ func knownNames(rules []*Rule) []namefinder.Known {
 			for _, name := range r.Any {
 				out = append(out, namefinder.Known{Name: name, Kind: namefinder.KindOrganisation})
 			}
+		case "regulator", "health_body":
+			// A regulator or a national body that announces, rolls out or
+			// buys a technology: its developer only where the text says so.
+			for _, name := range r.Any {
+				out = append(out, namefinder.Known{Name: name, Kind: namefinder.KindAuthority})
+			}
 		}
 	}
 	return out

@@ -709,6 +709,52 @@ func TestVendorsAndProductsAreListed(t *testing.T) {
 	}
 }
 
+// TestANationalBodyIsListedButNoDeveloper: NHS England announcing or
+// rolling out a tool is listed among the organisations a document names,
+// and is its developer only where the text says it made it.
+func TestANationalBodyIsListedButNoDeveloper(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, title, text string
+		vendors           []string
+	}{
+		{"announcing", "NHS England to roll out AI triage in emergency departments",
+			"NHS England has announced that an AI triage tool will be rolled out to 40 hospitals to cut waits for patients.", nil},
+		{"beside the developer", "NHS England to roll out AI triage in emergency departments",
+			"NHS England has announced that an AI triage tool developed by Medwise Labs will be rolled out to 40 hospitals.",
+			[]string{"Medwise Labs"}},
+		{"said to have made it", "", "An AI triage tool developed by NHS England is being rolled out to 40 hospitals for patients.",
+			[]string{"NHS England"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rs.Classify(tc.title, tc.text)
+			var vendors []string
+			for _, v := range r.Vendors {
+				vendors = append(vendors, v.Name)
+			}
+			if !slices.Equal(vendors, tc.vendors) {
+				t.Errorf("vendors %q, want %q", vendors, tc.vendors)
+			}
+			if !slices.ContainsFunc(r.Organisations, func(o message.Organisation) bool {
+				return o.Kind == "health_body" && o.Name == "NHS England"
+			}) {
+				t.Errorf("organisations %+v lack the national body", r.Organisations)
+			}
+		})
+	}
+	fsys := taxonomyFS(t)
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte("rules:\n  - id: r\n    set: {type: DIAGNOSTIC}\n    any: [x]\n")}
+	fsys["known_organisations.csv"] = &fstest.MapFile{Data: []byte("kind,name,vendor\nhealth_body,NHS England,\nagency,Some Agency,\n")}
+	if _, err := Load(fsys, "rules"); err == nil || !strings.Contains(err.Error(),
+		`rules/known_organisations.csv:3: Some Agency: kind "agency" is not regulator, health_body, vendor or product`) {
+		t.Errorf("error %v", err)
+	}
+}
+
 func TestTaxonomyRefusesANameSplitByAComma(t *testing.T) {
 	for _, tc := range []struct{ name, entry, want string }{
 		{"an unquoted comma", "  P4: {name: P4 medicine (predictive, preventive), hee: true}\n",

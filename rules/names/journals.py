@@ -23,10 +23,12 @@ after " : " dropped, a closing place in parentheses dropped ("Lancet
 (London, England)" is "Lancet"), a full stop between parts read as a
 space ("The Lancet. Digital health" is "Lancet Digital health"), and a
 leading "The" dropped (the extractor drops it from names too). Titles of
-one word ("Nature", "Cell", "Radiology", and also "Genesis" or "Sensors",
-which products are called) are left out: alone, a word like that says
-nothing; after "published in" or "the journal" the cue in cues.yaml says
-it is a journal whatever it is called.
+one word ("Lancet", "JAMA", "Nature", and also "Genesis" or "Sensors",
+which products are called) are written too, but the extractor takes one
+for a journal only right before a word of what journals publish ("a
+Lancet study", words.publication of cues.yaml): alone, a word like that
+says nothing; after "published in" or "the journal" the cue in cues.yaml
+says it is a journal whatever it is called.
 
 Usage: journals.py NLM_ABBREVIATIONS_JSON [--date YYYY-MM-DD]
 """
@@ -66,7 +68,7 @@ def main():
     keep = {}
     for title in titles:
         t = as_written(title)
-        if len(t.split()) < 2:
+        if not t:
             continue
         keep.setdefault(t.lower(), t)
     with open(args.out, "w", encoding="utf-8") as out:
@@ -77,7 +79,7 @@ def main():
         out.write("# licence: public domain (a work of the US government); the compilation MIT "
                   "(Copyright (c) 2021 Serge Y. Stroobandt)\n")
         out.write(f"# date: {args.date}\n")
-        out.write("# generator: rules/names/journals.py NLM_ABBREVIATIONS_JSON (titles of one word left out)\n")
+        out.write("# generator: rules/names/journals.py NLM_ABBREVIATIONS_JSON (one-word titles count only before a word of publication)\n")
         for low in sorted(keep):
             out.write(keep[low] + "\n")
     print(f"{len(keep)} journal titles written to {args.out}", file=sys.stderr)
