@@ -283,7 +283,10 @@ type field struct {
 	s         string
 	toks      []token
 	titleCase bool
-	spans     []span
+	// allCaps: most of its words are in capitals ("THE WORLD’S FIRST …"),
+	// so capitals say nothing of a name.
+	allCaps bool
+	spans   []span
 	// startsAt and endsAt index spans by their first token and by the
 	// token after their last (startingAt, endingAt): span number + 1, 0
 	// for none.
@@ -356,6 +359,7 @@ func (x *Extractor) Extract(title, text string) Found {
 		f.toks = tokenize(f.s, x.hyphen)
 		x.lookUp(f.toks)
 		f.titleCase = f.name == "title" && isTitleCase(f.toks, x.cues)
+		f.allCaps = isAllCaps(f.toks)
 		d.fields = append(d.fields, f)
 	}
 	// How the text writes a word is asked (nameLike) only of words written
@@ -365,13 +369,13 @@ func (x *Extractor) Extract(title, text string) Found {
 	d.written = make(map[string]writing, 32)
 	for _, f := range d.fields {
 		for _, t := range f.toks {
-			if t.word && t.capital && !t.shaped && (f.titleCase || t.opens) {
+			if t.word && t.capital && !t.shaped && (f.titleCase || f.allCaps || t.opens) {
 				d.written[t.low] = 0
 			}
 		}
 	}
 	for _, f := range d.fields {
-		if f.titleCase {
+		if f.titleCase || f.allCaps {
 			continue
 		}
 		for _, t := range f.toks {
@@ -420,6 +424,22 @@ func isTitleCase(toks []token, c *Cues) bool {
 	return words >= 3 && capitals*10 >= words*7
 }
 
+// isAllCaps reports whether most words of four letters or more are written
+// in capitals.
+func isAllCaps(toks []token) bool {
+	words, upper := 0, 0
+	for _, t := range toks {
+		if !t.word || utf8.RuneCountInString(t.text) < 4 {
+			continue
+		}
+		words++
+		if allUpper(t.text) {
+			upper++
+		}
+	}
+	return words >= 3 && upper*2 > words
+}
+
 // nameLike reports whether token i of f can be part of a name.
 func (d *doc) nameLike(f *field, i int) bool {
 	t := f.toks[i]
@@ -430,9 +450,9 @@ func (d *doc) nameLike(f *field, i int) bool {
 		return true
 	case !t.capital:
 		return false
-	case f.titleCase:
-		// Every word is capitalised in such a headline: a name only if the
-		// text writes it as one.
+	case f.titleCase || f.allCaps:
+		// Every word is capitalised in such a headline (or written in
+		// capitals): a name only if the text writes it as one.
 		w := d.written[t.low]
 		return w&proper != 0 || (w&capitalised != 0 && !t.is(kindCommon) && w&lowered == 0)
 	case t.opens:
@@ -559,7 +579,7 @@ func (d *doc) sane(f *field, sp span) bool {
 	}
 	for _, t := range f.toks[sp.from:sp.to] {
 		if t.word && utf8.RuneCountInString(t.text) >= 2 && !t.is(listBreaks|listNotNames|listConnectors) &&
-			(t.shaped || !t.is(kindCommon) || len(f.toks[sp.from:sp.to]) > 1) {
+			(t.shaped || !t.is(kindCommon) || len(f.toks[sp.from:sp.to]) > 1 || d.capitalisedWord(f, sp)) {
 			return strings.IndexFunc(text, unicode.IsLetter) >= 0
 		}
 	}
@@ -612,7 +632,7 @@ func (d *doc) key(f *field, sp span) string {
 // ("tech") or a developer ("vendor").
 func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	low := strings.ToLower(f.text(sp))
-	if d.x.isTerm(low) {
+	if d.x.isTerm(low) && !d.capitalisedWord(f, sp) {
 		return // a place, a nationality, a disease: no name of a product or a developer
 	}
 	if d.person(f, sp) {
@@ -1400,6 +1420,17 @@ func tokensKey(toks []token) string {
 // are named: capitals or digits inside ("FractureFind", "Eye2Gene").
 func (d *doc) madeName(f *field, sp span) bool {
 	return sp.to-sp.from == 1 && f.toks[sp.from].shaped && !allUpper(f.toks[sp.from].text)
+}
+
+// capitalisedWord reports whether a span is an ordinary English word
+// written in capitals as a name is ("Aidoc's CARE model"): a name, though
+// the word is also a term of the vocabularies ("care"). An abbreviation
+// ("COPD", "ECG") is no ordinary word, and a word of three letters or
+// fewer ("US", "IT") too often an abbreviation.
+func (d *doc) capitalisedWord(f *field, sp span) bool {
+	t := f.toks[sp.from]
+	return sp.to-sp.from == 1 && !f.allCaps && allUpper(t.text) && utf8.RuneCountInString(t.text) >= 4 &&
+		t.is(kindCommon)
 }
 
 // organisationWord and personWord report whether token i is a word of

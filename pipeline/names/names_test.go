@@ -177,6 +177,10 @@ func TestExtract(t *testing.T) {
 		{"a name ending in Service is no product", "",
 			"The Crown Dispatch Service (CDS) has bought remote monitoring kits for patients.", "", nil},
 		{"a firm word opening a sentence is no developer", "", "Startup Introduces New Way To Book Appointments.", "", nil},
+		{"an ordinary word in capitals owned by a developer is a name", "",
+			"Medwise's BRIDGE model flags urgent CT scans for radiologists.", "BRIDGE", []string{"Medwise"}},
+		{"words in a text in capitals are names only where it writes them so", "",
+			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
