@@ -1029,6 +1029,16 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "announces", wt["announces"])
 		}
 	}
+	if end, ok := d.cueAt(f, patFunding, i); ok && d.moneyWithin(f, end, 4) {
+		for _, sp := range d.listBefore(f, i) {
+			d.add(f, sp, "vendor", "funding", wt["funding"])
+		}
+	}
+	if end, ok := d.cueAt(f, patAwardedTo, i); ok {
+		for _, sp := range d.listAfter(f, end) {
+			d.add(f, sp, "vendor", "awarded-to", wt["awarded-to"])
+		}
+	}
 	if _, ok := d.cueAt(f, patAnnounceTogether, i); ok {
 		if list := d.listBefore(f, i); len(list) >= 2 {
 			for _, sp := range list {
@@ -1421,6 +1431,28 @@ func tokensKey(toks []token) string {
 func (d *doc) madeName(f *field, sp span) bool {
 	return sp.to-sp.from == 1 && f.toks[sp.from].shaped && !allUpper(f.toks[sp.from].text)
 }
+
+// moneyWithin reports whether an amount of money starts within n tokens
+// from token i, in the clause: a number after a currency sign ("$150M",
+// "£3.5 million") or before a word of millions ("18 million").
+func (d *doc) moneyWithin(f *field, i, n int) bool {
+	_, ok := clauseFind(f, i, n, func(j int) bool {
+		t := f.toks[j]
+		if !t.word || t.text[0] < '0' || t.text[0] > '9' {
+			return false
+		}
+		if before := strings.TrimRight(f.s[:t.start], " "); strings.HasSuffix(before, "$") ||
+			strings.HasSuffix(before, "£") || strings.HasSuffix(before, "€") {
+			return true
+		}
+		return j+1 < len(f.toks) && moneyWords[f.toks[j+1].low]
+	})
+	return ok
+}
+
+// moneyWords follow an amount of money.
+var moneyWords = map[string]bool{"million": true, "billion": true, "mn": true, "bn": true, "dollars": true,
+	"pounds": true, "euros": true}
 
 // capitalisedWord reports whether a span is an ordinary English word
 // written in capitals as a name is ("Aidoc's CARE model"): a name, though

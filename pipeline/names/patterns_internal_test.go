@@ -10,7 +10,8 @@ func TestPatternConstantsNameTheirIDs(t *testing.T) {
 		want string
 	}{
 		{patDevelopedBy, "developed-by"}, {patResearchersAt, "researchers-at"}, {patResearchers, "researchers"},
-		{patAnnounces, "announces"}, {patAnnounceTogether, "announce-together"}, {patMakerOf, "maker-of"},
+		{patAnnounces, "announces"}, {patAnnounceTogether, "announce-together"},
+		{patFunding, "funding"}, {patAwardedTo, "awarded-to"}, {patMakerOf, "maker-of"},
 		{patListed, "listed"}, {patReceives, "receives"}, {patUses, "uses"}, {patLaunches, "launches"},
 		{patPossessive, "possessive"}, {patSaysIts, "says-its"}, {patFirm, "firm"}, {patHyphen, "hyphen"}, {patCalled, "called"},
 		{patApposition, "apposition"}, {patProductName, "product-name"}, {patProductFrom, "product-from"},
