@@ -481,6 +481,13 @@ func (d *doc) findSpans(f *field) {
 		j := i + 1
 		if k, ok := known[i]; ok {
 			j = i + len(k.toks)
+			// A developer's name goes on in a company's suffix that is
+			// no legal form ("Imagen Tech" for the registry's Imagen
+			// Technologies; "Wysa Ltd" stays Wysa).
+			if k.Kind == "vendor" && j < n && f.toks[j].capital && f.toks[j].is(listCompany) &&
+				!f.toks[j].is(listLegalForms) {
+				j++
+			}
 			// An organisation's name goes on in a longer name that starts
 			// with it ("National University Cancer Institute", "University
 			// of Utah Health"); a product's or a vendor's is read as known.
@@ -520,7 +527,7 @@ func (d *doc) findSpans(f *field) {
 			break
 		}
 		end := j
-		for end > i && f.toks[end-1].is(listNotNames) {
+		for end > i && (f.toks[end-1].is(listNotNames) || describingWord(f.toks[end-1])) {
 			end--
 		}
 		// "Startup Abridge", "Medtech Kardia Labs": the word of the firm
@@ -1034,9 +1041,11 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "funding", wt["funding"])
 		}
 	}
-	if end, ok := d.cueAt(f, patAwardedTo, i); ok {
-		for _, sp := range d.listAfter(f, end) {
-			d.add(f, sp, "vendor", "awarded-to", wt["awarded-to"])
+	for _, p := range []pattern{patAwardedTo, patReleaseFrom} {
+		if end, ok := d.cueAt(f, p, i); ok {
+			for _, sp := range d.listAfter(f, end) {
+				d.add(f, sp, "vendor", p.String(), wt[p.String()])
+			}
 		}
 	}
 	if _, ok := d.cueAt(f, patAnnounceTogether, i); ok {
@@ -1398,6 +1407,26 @@ func (d *doc) describing(f *field, sp span) bool {
 	t := f.toks[sp.from]
 	return sp.to-sp.from == 1 && t.opens && !t.shaped
 }
+
+// describingWord reports whether a word ends in a hyphen and a lower-case
+// participle or adjective ("AI/ML-enabled", "Google-backed",
+// "AI-driven"): it says what something is, and ends no name.
+func describingWord(t token) bool {
+	i := strings.LastIndexByte(t.text, '-')
+	if !t.word || i < 0 || i+1 >= len(t.text) {
+		return false
+	}
+	last := t.text[i+1:]
+	if r, _ := utf8.DecodeRuneInString(last); !unicode.IsLower(r) {
+		return false
+	}
+	return strings.HasSuffix(last, "ed") || describingEndings[last]
+}
+
+// describingEndings are the last words of hyphenated describing words that
+// are no participles.
+var describingEndings = map[string]bool{"driven": true, "like": true, "style": true, "first": true, "free": true,
+	"grade": true, "ready": true, "friendly": true, "centric": true, "wide": true, "specific": true, "only": true}
 
 // journal reports whether a name is the title of a journal the list
 // knows and no gazetteer's name.
