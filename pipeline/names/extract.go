@@ -481,11 +481,13 @@ func (d *doc) findSpans(f *field) {
 		j := i + 1
 		if k, ok := known[i]; ok {
 			j = i + len(k.toks)
-			// A developer's name goes on in a company's suffix that is
-			// no legal form ("Imagen Tech" for the registry's Imagen
-			// Technologies; "Wysa Ltd" stays Wysa).
+			// A developer's name goes on in its own company suffix, whole
+			// or cut short ("Imagen Tech" for the registry's Imagen
+			// Technologies), though it is matched without it; not in
+			// another ("Digital Therapeutics" is not Digital Diagnostics)
+			// nor in a legal form ("Wysa Ltd" stays Wysa).
 			if k.Kind == "vendor" && j < n && f.toks[j].capital && f.toks[j].is(listCompany) &&
-				!f.toks[j].is(listLegalForms) {
+				!f.toks[j].is(listLegalForms) && ownSuffix(k.Name, f.toks[j].low) {
 				j++
 			}
 			// An organisation's name goes on in a longer name that starts
@@ -529,6 +531,11 @@ func (d *doc) findSpans(f *field) {
 		end := j
 		for end > i && (f.toks[end-1].is(listNotNames) || describingWord(f.toks[end-1])) {
 			end--
+		}
+		// "FDA-cleared Lunit INSIGHT": a describing word says what the
+		// name is and is no part of it.
+		for i < end && describingWord(f.toks[i]) {
+			i++
 		}
 		// "Startup Abridge", "Medtech Kardia Labs": the word of the firm
 		// pattern says what the name is and is no part of it.
@@ -754,7 +761,12 @@ func indexCues(cues [][]string) *cueIndex {
 }
 
 func (d *doc) matchCue(f *field, cue []cueWord, i int) (int, bool) {
-	for _, c := range cue {
+	for k, c := range cue {
+		// "has recently filed", "is now testing": an adverb after an
+		// auxiliary is no part of the cue.
+		if k > 0 && auxiliaries[cue[k-1].word] && i+1 < len(f.toks) && cueAdverbs[f.toks[i].low] {
+			i++
+		}
 		if i >= len(f.toks) {
 			return 0, false
 		}
@@ -773,6 +785,14 @@ func (d *doc) matchCue(f *field, cue []cueWord, i int) (int, bool) {
 	}
 	return i, true
 }
+
+// auxiliaries and cueAdverbs: "has recently launched" is "has launched".
+var (
+	auxiliaries = map[string]bool{"has": true, "have": true, "had": true, "is": true, "are": true, "was": true,
+		"were": true}
+	cueAdverbs = map[string]bool{"recently": true, "also": true, "now": true, "just": true, "already": true,
+		"officially": true, "successfully": true, "formally": true, "finally": true, "quietly": true, "since": true}
+)
 
 // cueWord is a word of a cue, or a word list ("@company").
 type cueWord struct {
@@ -895,8 +915,14 @@ func (d *doc) listAfter(f *field, i int) []span {
 		if j+2 < len(f.toks) && f.toks[j].text == "(" && f.toks[j+2].text == ")" && f.toks[j+1].word {
 			j += 3
 		}
-		joined := j
+		// "Click Therapeutics, a company that makes software, and Otsuka":
+		// what a name is, said between commas, before the next name.
+		if k, ok := d.appositiveEnd(f, j); ok {
+			j = k
+		}
+		joined, and := j, false
 		for j < len(f.toks) && (f.toks[j].low == "," || f.toks[j].low == "and" || f.toks[j].low == "&") {
+			and = and || f.toks[j].low != ","
 			j++
 		}
 		if j == joined {
@@ -912,8 +938,25 @@ func (d *doc) listAfter(f *field, i int) []span {
 		}
 		out = append(out, next)
 		sp = next
+		if and {
+			break // "X, Y and Z": the list ends with the name after "and"
+		}
 	}
 	return out
+}
+
+// appositiveEnd returns, for ", a company that makes …, and" at token i,
+// the position of the comma before "and": an appositive of a name in a
+// list, at most 15 tokens long and within the sentence.
+func (d *doc) appositiveEnd(f *field, i int) (int, bool) {
+	if i+1 >= len(f.toks) || f.toks[i].text != "," || (f.toks[i+1].low != "a" && f.toks[i+1].low != "an") {
+		return 0, false
+	}
+	k, ok := clauseFind(f, i+2, 15, func(k int) bool { return f.toks[k].text == "," })
+	if !ok || k+1 >= len(f.toks) || f.toks[k+1].low != "and" {
+		return 0, false
+	}
+	return k, true
 }
 
 // unitWords name parts of an organisation: a developer named "the X
@@ -1406,6 +1449,13 @@ func (d *doc) describing(f *field, sp span) bool {
 	}
 	t := f.toks[sp.from]
 	return sp.to-sp.from == 1 && t.opens && !t.shaped
+}
+
+// ownSuffix reports whether a known name ends in a word that starts with
+// suffix: "Imagen Technologies" with "tech".
+func ownSuffix(name, suffix string) bool {
+	words := strings.Fields(strings.ToLower(name))
+	return len(words) > 1 && strings.HasPrefix(words[len(words)-1], suffix)
 }
 
 // describingWord reports whether a word ends in a hyphen and a lower-case

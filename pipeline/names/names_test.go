@@ -36,6 +36,7 @@ func TestExtract(t *testing.T) {
 		names.Known{Name: "Leeds Teaching Hospitals NHS Trust", Kind: names.KindOrganisation},
 		names.Known{Name: "Owen Mumford", Kind: "vendor"},
 		names.Known{Name: "NHS England", Kind: names.KindAuthority},
+		names.Known{Name: "Imagen Technologies", Kind: "vendor"},
 		names.Known{Name: "ChatGPT", Kind: "product", Vendor: "OpenAI"})
 	tests := []struct {
 		name, title, text string
@@ -182,8 +183,18 @@ func TestExtract(t *testing.T) {
 		{"a verb of raising money before no amount", "Medwise closes its London office",
 			"The company moved its radiology work to Leeds.", "", nil},
 		{"a known developer's name goes on in a company's suffix", "",
-			"Two studies by Owen Mumford Labs, the company that makes the pen, showed it was safe.", "",
-			[]string{"Owen Mumford Labs"}},
+			"Two studies by Imagen Tech, the company that makes the software, showed it was safe.", "",
+			[]string{"Imagen Tech"}},
+		{"a list of developers past what one of them is", "",
+			"Created by Medwise Labs, a company that makes clinical software, and Northgate Pharmaceutical, Calmly is an app for anxiety.",
+			"Calmly", []string{"Medwise Labs", "Northgate Pharmaceutical"}},
+		{"an adverb inside a cue", "", "Retinex has recently filed a submission to the FDA for its eye test.", "",
+			[]string{"Retinex"}},
+		{"co-developers alongside staff at another organisation", "",
+			"A tool developed by researchers at Arden University alongside staff at Lakeside Hospital predicts bed demand.",
+			"", []string{"Arden University", "Lakeside Hospital"}},
+		{"a describing word before a name is no part of it", "",
+			"Surgeons now use the FDA-cleared NeuroGuide, a system that maps the brain.", "NeuroGuide", nil},
 		{"who issues a press release", "", "The review was expedited, according to a press release from Retinex.",
 			"", []string{"Retinex"}},
 		{"a describing word with a hyphen is no name", "FDA adds devices to its list of approved AI/ML-enabled devices",
