@@ -18,7 +18,7 @@ import (
 // rules/names/cues.yaml. Each is one way a text says what a name is; the
 // Go code in extract.go reads the words around its cues.
 var patternIDs = [...]string{
-	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "funding", "awarded-to", "release-from", "maker-of", "listed", "receives",
+	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "funding", "awarded-to", "release-from", "deployed", "partnership", "maker-of", "listed", "receives",
 	"uses", "launches", "possessive", "says-its", "firm", "hyphen",
 	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product",
 	"maker-prefix", "organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
@@ -39,6 +39,8 @@ const (
 	patFunding
 	patAwardedTo
 	patReleaseFrom
+	patDeployed
+	patPartnership
 	patMakerOf
 	patListed
 	patReceives

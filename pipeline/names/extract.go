@@ -440,11 +440,29 @@ func isAllCaps(toks []token) bool {
 	return words >= 3 && upper*2 > words
 }
 
+// pairOfTerms reports whether a word joins words that are never names with
+// a slash ("AI/ML", "AI/ECG"): the kind of thing, not its name.
+func (d *doc) pairOfTerms(t token) bool {
+	if !strings.Contains(t.text, "/") {
+		return false
+	}
+	term := false
+	for _, part := range strings.Split(t.text, "/") {
+		if utf8.RuneCountInString(part) < 2 || !allUpper(part) {
+			return false // "A/S", a legal form; "and/or"
+		}
+		if e, ok := d.x.lex[strings.ToLower(part)]; ok && e.kind&listNotNames != 0 {
+			term = true
+		}
+	}
+	return term
+}
+
 // nameLike reports whether token i of f can be part of a name.
 func (d *doc) nameLike(f *field, i int) bool {
 	t := f.toks[i]
 	switch {
-	case !t.word, t.is(listBreaks):
+	case !t.word, t.is(listBreaks), d.pairOfTerms(t):
 		return false
 	case t.shaped && !(f.titleCase && t.hyphenCaps):
 		return true
@@ -1125,6 +1143,19 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "receives", wt["receives"])
 		}
 	}
+	if end, ok := d.cueAt(f, patPartnership, i); ok {
+		for _, sp := range d.listAfter(f, end) {
+			d.add(f, sp, "vendor", "partnership", wt["partnership"])
+		}
+		if sp, ok := d.spanBefore(f, i); ok {
+			d.add(f, sp, "vendor", "partnership", wt["partnership"])
+		}
+	}
+	if _, ok := d.cueAt(f, patDeployed, i); ok {
+		if sp, ok := d.spanBefore(f, i); ok && !d.orgShaped(f, sp) && !d.hasInstitution(f, sp) {
+			d.add(f, sp, "tech", "deployed", wt["deployed"])
+		}
+	}
 	if end, ok := d.cueAt(f, patLaunches, i); ok {
 		if sp, ok := d.spanAfter(f, end, true); ok && !d.possessed(f, sp) {
 			d.add(f, sp, "tech", "launches", wt["launches"])
@@ -1451,6 +1482,12 @@ func (d *doc) describing(f *field, sp span) bool {
 	return sp.to-sp.from == 1 && t.opens && !t.shaped
 }
 
+// wordPrefix reports whether a name is the first words of a longer one,
+// whatever the case.
+func wordPrefix(short, long string) bool {
+	return len(long) > len(short) && strings.HasPrefix(strings.ToLower(long), strings.ToLower(short)+" ")
+}
+
 // ownSuffix reports whether a known name ends in a word that starts with
 // suffix: "Imagen Technologies" with "tech".
 func ownSuffix(name, suffix string) bool {
@@ -1541,7 +1578,22 @@ var moneyWords = map[string]bool{"million": true, "billion": true, "mn": true, "
 func (d *doc) capitalisedWord(f *field, sp span) bool {
 	t := f.toks[sp.from]
 	return sp.to-sp.from == 1 && !f.allCaps && allUpper(t.text) && utf8.RuneCountInString(t.text) >= 4 &&
-		t.is(kindCommon)
+		t.is(kindCommon) && !capitalsAround(f, sp)
+}
+
+// capitalsAround reports whether a word in capitals has a neighbour in
+// capitals too ("THE WORLD’S FIRST autonomous …"): a lead written in
+// capitals, not a name.
+func capitalsAround(f *field, sp span) bool {
+	caps := func(i int) bool {
+		t := f.toks[i]
+		return t.word && utf8.RuneCountInString(t.text) >= 2 && allUpper(t.text) && !t.shaped
+	}
+	before, after := sp.from-1, sp.to
+	if after < len(f.toks) && f.toks[after].low == "'s" {
+		after++
+	}
+	return before >= 0 && caps(before) || after < len(f.toks) && caps(after)
 }
 
 // organisationWord and personWord report whether token i is a word of
@@ -1847,12 +1899,19 @@ func (d *doc) choose() Found {
 			inTitle = max(inTitle, score(v))
 		}
 	}
+	var kept []*candidate
 	for _, v := range vendors {
-		if len(out.Vendors) == maxVendors || score(v) < score(vendors[0])/2 {
+		if len(kept) == maxVendors || score(v) < score(vendors[0])/2 {
 			break
 		}
 		if !v.inTitle() && score(v) <= inTitle {
 			continue
+		}
+		kept = append(kept, v)
+	}
+	for _, v := range kept {
+		if slices.ContainsFunc(kept, func(w *candidate) bool { return wordPrefix(v.text, w.text) }) {
+			continue // "Mayo" beside "Mayo Clinic": one developer, named in full
 		}
 		out.Vendors = append(out.Vendors, message.Name{Name: v.text, Score: score(v), Evidence: v.evidence})
 	}
