@@ -547,6 +547,12 @@ func (d *doc) findSpans(f *field) {
 			break
 		}
 		end := j
+		// "the Apple Health Study", "the REACT Trial": the name of a study
+		// is neither a product nor an organisation.
+		if end-i > 1 && !f.titleCase && (f.toks[end-1].text == "Study" || f.toks[end-1].text == "Trial") {
+			i = j
+			continue
+		}
 		for end > i && (f.toks[end-1].is(listNotNames) || describingWord(f.toks[end-1])) {
 			end--
 		}
@@ -1087,7 +1093,9 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	// The developers come before the cue ("Stanford and MIT researchers").
-	if _, ok := d.cueAt(f, patResearchers, i); ok {
+	// "the Apple Heart Study": a study named in capitals is its name, not
+	// a study by the name before.
+	if _, ok := d.cueAt(f, patResearchers, i); ok && !(f.toks[i].capital && !f.toks[i].opens && !f.titleCase) {
 		for _, sp := range d.listBefore(f, i) {
 			d.add(f, sp, "vendor", "researchers", wt["researchers"])
 		}
