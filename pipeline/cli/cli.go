@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 )
 
@@ -162,6 +163,9 @@ func isHelp(arg string) bool {
 // it does.
 func FlagSet(name, usage, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	if !takesArguments(usage) {
+		noArguments.Store(fs, true)
+	}
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: %s %s\n\n%s\n", name, usage, summary)
@@ -194,5 +198,39 @@ func Parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage, true
 	}
+	// "classifier --rules x classify in.jsonl" is the bare form of "run"
+	// with words it would ignore: refused, not run as a service.
+	if _, none := noArguments.Load(fs); none && fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q: it takes flags only, and a command comes before its flags\n\n",
+			fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return ExitUsage, true
+	}
 	return 0, false
+}
+
+// noArguments holds the flag sets of commands whose usage names no
+// argument but flags ("[flags]", "--gold G [flags]").
+var noArguments sync.Map
+
+// takesArguments reports whether a usage line names an argument that is
+// no flag's value: a word in capitals not right after a flag ("FILE…" in
+// "[flags] [FILE…]", "DIR" in "[--json] DIR", "NAME"; not "DIR" in
+// "[--rules DIR]" nor "G" in "--gold G").
+func takesArguments(usage string) bool {
+	words := strings.Fields(usage)
+	for i, w := range words {
+		bare := strings.Trim(w, "[]….")
+		if bare == "" || strings.ToUpper(bare) != bare || strings.ToLower(bare) == bare {
+			continue // not a placeholder in capitals
+		}
+		if i > 0 {
+			prev := words[i-1]
+			if strings.HasPrefix(strings.TrimLeft(prev, "["), "-") && !strings.HasSuffix(prev, "]") {
+				continue // a flag's value
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -5,6 +5,27 @@ import (
 	"testing"
 )
 
+func TestTakesArguments(t *testing.T) {
+	tests := []struct {
+		usage string
+		want  bool
+	}{
+		{"[flags]", false},
+		{"[--rules DIR]", false},
+		{"--gold G --input D [flags]", false},
+		{"--gold G --input D --code DIM:CODE [flags]", false},
+		{"[flags] [FILE…]", true},
+		{"[--json] DIR", true},
+		{"NAME --role ROLE [--password-file FILE] [flags]", true},
+		{"[flags] -- COMMAND [ARG…]", true},
+	}
+	for _, tc := range tests {
+		if got := takesArguments(tc.usage); got != tc.want {
+			t.Errorf("takesArguments(%q) = %v, want %v", tc.usage, got, tc.want)
+		}
+	}
+}
+
 func TestOneCommandShape(t *testing.T) {
 	var ran []string
 	leaf := func(name string) func([]string) int {
@@ -38,6 +59,10 @@ func TestOneCommandShape(t *testing.T) {
 		{[]string{"frob"}, 2, "", "", `unknown command "frob"; the commands are: run, rules`},
 		{[]string{"rules", "frob"}, 2, "", "", `prog rules: unknown command "frob"; the commands are: check`},
 		{[]string{"run", "--nope"}, 2, "", "", ""},
+		// Flags before a command's name: the bare form of the default with
+		// words it takes no argument for, refused rather than run.
+		{[]string{"--once", "rules", "check"}, 2, "", "", ""},
+		{[]string{"run", "stray"}, 2, "", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
