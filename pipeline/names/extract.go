@@ -429,11 +429,11 @@ func isTitleCase(toks []token, c *Cues) bool {
 func isAllCaps(toks []token) bool {
 	words, upper := 0, 0
 	for _, t := range toks {
-		if !t.word || utf8.RuneCountInString(t.text) < 4 {
+		if !t.word || len(t.text) < 4 {
 			continue
 		}
 		words++
-		if allUpper(t.text) {
+		if t.capital && allUpper(t.text) {
 			upper++
 		}
 	}
@@ -464,7 +464,7 @@ func (d *doc) nameLike(f *field, i int) bool {
 	switch {
 	case !t.word, t.is(listBreaks), d.pairOfTerms(t):
 		return false
-	case t.shaped && !(f.titleCase && t.hyphenCaps):
+	case t.shaped && !(f.titleCase && hyphenCaps(t.text)):
 		return true
 	case !t.capital:
 		return false
@@ -756,11 +756,12 @@ type cueIndex struct {
 func indexCues(cues [][]string) *cueIndex {
 	ix := &cueIndex{cues: make([][]cueWord, len(cues)), byFirst: map[string][]int{}}
 	for i, cue := range cues {
-		for _, w := range cue {
+		for k, w := range cue {
+			afterAux := k > 0 && auxiliaries[cue[k-1]]
 			if list, ok := strings.CutPrefix(w, "@"); ok {
-				ix.cues[i] = append(ix.cues[i], cueWord{list: listKind(list)})
+				ix.cues[i] = append(ix.cues[i], cueWord{list: listKind(list), afterAux: afterAux})
 			} else {
-				ix.cues[i] = append(ix.cues[i], cueWord{word: w})
+				ix.cues[i] = append(ix.cues[i], cueWord{word: w, afterAux: afterAux})
 			}
 		}
 	}
@@ -785,10 +786,10 @@ func indexCues(cues [][]string) *cueIndex {
 }
 
 func (d *doc) matchCue(f *field, cue []cueWord, i int) (int, bool) {
-	for k, c := range cue {
+	for _, c := range cue {
 		// "has recently filed", "is now testing": an adverb after an
 		// auxiliary is no part of the cue.
-		if k > 0 && auxiliaries[cue[k-1].word] && i+1 < len(f.toks) && cueAdverbs[f.toks[i].low] {
+		if c.afterAux && i+1 < len(f.toks) && f.toks[i].low != c.word && cueAdverbs[f.toks[i].low] {
 			i++
 		}
 		if i >= len(f.toks) {
@@ -822,6 +823,9 @@ var (
 type cueWord struct {
 	word string
 	list wordKind
+	// afterAux: the word before is an auxiliary ("has" in "has filed"),
+	// after which an adverb may come.
+	afterAux bool
 }
 
 // inList reports whether a word of a word list (of one or more words)
@@ -1526,15 +1530,12 @@ var describingEndings = map[string]bool{"driven": true, "like": true, "style": t
 // journal reports whether a name is the title of a journal the list
 // knows and no gazetteer's name.
 func (d *doc) journal(f *field, sp span) bool {
-	if len(d.x.journals) == 0 || d.knownOf(f, sp) != nil {
-		return false
-	}
 	// A journal of one word ("Lancet", "JAMA", "Nature") is one only
 	// before a word of what journals publish: "a Lancet study".
-	if sp.to-sp.from == 1 && (sp.to >= len(f.toks) || !f.toks[sp.to].is(listPublication)) {
+	if len(d.x.journals) == 0 || sp.to-sp.from == 1 && (sp.to >= len(f.toks) || !f.toks[sp.to].is(listPublication)) {
 		return false
 	}
-	return d.x.journals[tokensKey(f.toks[sp.from:sp.to])]
+	return d.knownOf(f, sp) == nil && d.x.journals[tokensKey(f.toks[sp.from:sp.to])]
 }
 
 // tokensKey is tokens in lower case joined by spaces, a leading "the"

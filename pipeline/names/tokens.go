@@ -17,9 +17,6 @@ type token struct {
 	// shaped: capitals or digits inside the word ("eStroke", "Eye2Gene",
 	// "RapidAI"): a made name whatever its position.
 	shaped bool
-	// hyphenCaps: its only capitals inside follow hyphens ("Blind-Sweep",
-	// "AI-Powered"), which a headline in title case gives any words.
-	hyphenCaps bool
 	// opens: the token starts a sentence (or the field), where any word is
 	// capitalised.
 	opens bool
@@ -172,7 +169,7 @@ func newWord(s string, start, end int) token {
 	t := token{text: w, low: strings.ToLower(w), start: start, end: end, word: true}
 	first, n := utf8.DecodeRuneInString(w)
 	t.capital = unicode.IsUpper(first)
-	letters, digits, inner, afterHyphen := false, false, 0, 0
+	letters, digits := false, false
 	for k, r := range w {
 		switch {
 		case unicode.IsDigit(r):
@@ -183,19 +180,33 @@ func newWord(s string, start, end int) token {
 			// word: "eStroke", "DeepMind" (and not "NHS").
 			if k >= n && unicode.IsUpper(r) && !allUpper(w) {
 				t.shaped = true
-				inner++
-				if w[k-1] == '-' {
-					afterHyphen++
-				}
 			}
 		}
 	}
 	if letters && (digits || strings.HasSuffix(w, "+")) {
 		t.shaped = true
-	} else {
-		t.hyphenCaps = inner > 0 && inner == afterHyphen
 	}
 	return t
+}
+
+// hyphenCaps reports whether a word's only capitals inside follow hyphens
+// ("Blind-Sweep", "AI-Powered"), which a headline in title case gives any
+// words, and it has no digits.
+func hyphenCaps(w string) bool {
+	if strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+		return false
+	}
+	_, n := utf8.DecodeRuneInString(w)
+	inner := false
+	for k, r := range w[n:] {
+		if unicode.IsUpper(r) {
+			if w[n+k-1] != '-' {
+				return false
+			}
+			inner = true
+		}
+	}
+	return inner
 }
 
 func allUpper(w string) bool {
