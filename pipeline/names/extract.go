@@ -1114,7 +1114,7 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "funding", wt["funding"])
 		}
 	}
-	for _, p := range []pattern{patAwardedTo, patReleaseFrom} {
+	for _, p := range []pattern{patAwardedTo, patReleaseFrom, patBasedIn} {
 		if end, ok := d.cueAt(f, p, i); ok {
 			for _, sp := range d.listAfter(f, end) {
 				d.add(f, sp, "vendor", p.String(), wt[p.String()])
@@ -1163,6 +1163,14 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "partnership", wt["partnership"])
 		}
 	}
+	if end, ok := d.cueAt(f, patAcquires, i); ok {
+		for _, sp := range d.listAfter(f, end) {
+			d.add(f, sp, "vendor", "acquires", wt["acquires"])
+		}
+		for _, sp := range d.listBefore(f, i) {
+			d.add(f, sp, "vendor", "acquires", -wt["acquires"])
+		}
+	}
 	if _, ok := d.cueAt(f, patDeployed, i); ok {
 		if sp, ok := d.spanBefore(f, i); ok && !d.orgShaped(f, sp) && !d.hasInstitution(f, sp) {
 			d.add(f, sp, "tech", "deployed", wt["deployed"])
@@ -1184,7 +1192,7 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "hyphen", wt["hyphen"])
 		}
 	}
-	if end, ok := d.cueAt(f, patCalled, i); ok && (i == 0 || !formerly[f.toks[i-1].low]) {
+	if end, ok := d.cueAt(f, patCalled, i); ok && (i == 0 || !formerly[f.toks[i-1].low] && !undertakings[f.toks[i-1].low]) {
 		for end < len(f.toks) && strings.ContainsAny(f.toks[end].text, "\"“") {
 			end++
 		}
@@ -1625,6 +1633,11 @@ func (d *doc) aiWord(f *field, i int) bool {
 	first, _, compound := strings.Cut(f.toks[i].low, "-")
 	return compound && d.x.cues.Words["ai"][first]
 }
+
+// undertakings are what a name "called" after them names, other than a
+// technology: "a project called TRICORDER".
+var undertakings = map[string]bool{"project": true, "programme": true, "program": true, "study": true, "trial": true,
+	"initiative": true, "campaign": true, "scheme": true, "consortium": true, "partnership": true, "collaboration": true}
 
 // formerly says that a name "formerly known as" is an old name.
 var formerly = map[string]bool{"formerly": true, "previously": true, "once": true}

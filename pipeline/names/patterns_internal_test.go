@@ -12,7 +12,7 @@ func TestPatternConstantsNameTheirIDs(t *testing.T) {
 		{patDevelopedBy, "developed-by"}, {patResearchersAt, "researchers-at"}, {patResearchers, "researchers"},
 		{patAnnounces, "announces"}, {patAnnounceTogether, "announce-together"},
 		{patFunding, "funding"}, {patAwardedTo, "awarded-to"}, {patReleaseFrom, "release-from"},
-		{patDeployed, "deployed"}, {patPartnership, "partnership"}, {patMakerOf, "maker-of"},
+		{patDeployed, "deployed"}, {patPartnership, "partnership"}, {patAcquires, "acquires"}, {patBasedIn, "based-in"}, {patMakerOf, "maker-of"},
 		{patListed, "listed"}, {patReceives, "receives"}, {patUses, "uses"}, {patLaunches, "launches"},
 		{patPossessive, "possessive"}, {patSaysIts, "says-its"}, {patFirm, "firm"}, {patHyphen, "hyphen"}, {patCalled, "called"},
 		{patApposition, "apposition"}, {patProductName, "product-name"}, {patProductFrom, "product-from"},
