@@ -1401,6 +1401,12 @@ func (d *doc) productAfter(f *field, sp span) (int, bool) {
 	if i < len(f.toks) && !f.toks[i].word && strings.ContainsAny(f.toks[i].text, "\"”") {
 		i++
 	}
+	// "the Eko DUO (Eko Health) device": its maker in brackets between.
+	if i < len(f.toks) && f.toks[i].text == "(" {
+		if k, ok := clauseFind(f, i+1, 6, func(k int) bool { return f.toks[k].text == ")" }); ok {
+			i = k + 1
+		}
+	}
 	if i+1 < len(f.toks) && f.toks[i].low == "ai" && d.madeName(f, sp) {
 		i++
 	}
