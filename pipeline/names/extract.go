@@ -479,7 +479,9 @@ func (d *doc) nameLike(f *field, i int) bool {
 		// suffix follows it ("Fabric Genomics & Rady Children's … say").
 		w := d.written[t.low]
 		return w&proper != 0 || (!t.is(kindCommon) && w&lowered == 0) ||
-			(i+1 < len(f.toks) && f.toks[i+1].capital && f.toks[i+1].is(listCompany))
+			(i+1 < len(f.toks) && f.toks[i+1].capital && f.toks[i+1].is(listCompany)) ||
+			// "Children's Hospital of Philadelphia", "King's College".
+			(i+2 < len(f.toks) && f.toks[i+1].low == "'s" && f.toks[i+2].capital && f.toks[i+2].is(listInstitution))
 	}
 	return true
 }
