@@ -1278,7 +1278,18 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	if end, ok := d.cueAt(f, patCompared, i); ok {
+		if end < len(f.toks) && f.toks[end].low == "the" && end+1 < len(f.toks) && f.toks[end+1].low == "same" {
+			end += 2 // "based on the same OpenAI's ChatGPT"
+		}
 		if sp, ok := d.spanAfter(f, end, true); ok {
+			if d.possessed(f, sp) {
+				// "a rival to Nuance's DAX": what the owner owns, and the
+				// owner is the other technology's developer.
+				if owned, ok := d.spanAfter(f, sp.to+1, false); ok {
+					d.add(f, sp, "vendor", "compared", wt["compared"])
+					sp = owned
+				}
+			}
 			d.add(f, sp, "tech", "compared", wt["compared"])
 		}
 	}

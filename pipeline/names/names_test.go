@@ -175,6 +175,8 @@ func TestExtract(t *testing.T) {
 		{"called it", "", "The researchers called it CardioNet and tested it on 500 patients.", "CardioNet", nil},
 		{"a technology compared with is not the text's own", "",
 			"Researchers built a model similar to ChatGPT that writes discharge letters.", "", nil},
+		{"a technology built on another's is not the other's", "",
+			"Scientists created a model based on the same Medwise's PromptNet technology to predict diagnoses.", "", nil},
 		{"a name ending in Service is no product", "",
 			"The Crown Dispatch Service (CDS) has bought remote monitoring kits for patients.", "", nil},
 		{"a firm word opening a sentence is no developer", "", "Startup Introduces New Way To Book Appointments.", "", nil},
