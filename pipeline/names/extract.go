@@ -458,16 +458,36 @@ func (d *doc) pairOfTerms(t token) bool {
 	return term
 }
 
+// domainName reports whether a word is a web address a company takes as
+// its name ("care.ai"): a name even in lower case.
+func (d *doc) domainName(t token) bool {
+	dot := strings.LastIndexByte(t.low, '.')
+	return dot > 0 && d.x.cues.Words["domains"][t.low[dot:]]
+}
+
+// money reports whether token i is an amount after a currency sign
+// ("$1.29B", "£3.5m"): no name, though it has digits and letters.
+func (d *doc) money(f *field, i int) bool {
+	t := f.toks[i]
+	if t.text[0] < '0' || t.text[0] > '9' {
+		return false
+	}
+	before := strings.TrimRight(f.s[:t.start], " ")
+	return strings.HasSuffix(before, "$") || strings.HasSuffix(before, "£") || strings.HasSuffix(before, "€")
+}
+
 // nameLike reports whether token i of f can be part of a name.
 func (d *doc) nameLike(f *field, i int) bool {
 	t := f.toks[i]
 	switch {
 	case !t.word, t.is(listBreaks), d.pairOfTerms(t):
 		return false
+	case d.money(f, i):
+		return false // "$1.29B"
 	case t.shaped && !(f.titleCase && hyphenCaps(t.text)):
 		return true
 	case !t.capital:
-		return false
+		return d.domainName(t) // "care.ai", "lauretta.io"
 	case f.titleCase || f.allCaps:
 		// Every word is capitalised in such a headline (or written in
 		// capitals): a name only if the text writes it as one.
@@ -1593,11 +1613,7 @@ func (d *doc) moneyWithin(f *field, i, n int) bool {
 		if !t.word || t.text[0] < '0' || t.text[0] > '9' {
 			return false
 		}
-		if before := strings.TrimRight(f.s[:t.start], " "); strings.HasSuffix(before, "$") ||
-			strings.HasSuffix(before, "£") || strings.HasSuffix(before, "€") {
-			return true
-		}
-		return j+1 < len(f.toks) && moneyWords[f.toks[j+1].low]
+		return d.money(f, j) || j+1 < len(f.toks) && moneyWords[f.toks[j+1].low]
 	})
 	return ok
 }
@@ -1739,6 +1755,9 @@ func (d *doc) readSaysIts(f *field, i, end int) {
 func (d *doc) readOwned(f *field, owner span, i int, p pattern) {
 	wt := d.x.cues.Weights[p.String()]
 	if sp, ok := d.spanAfter(f, i+1, false); ok {
+		if low := strings.ToLower(f.text(sp)); d.x.places[low] || d.x.isTerm(low) {
+			return // "Ardent's Albuquerque affiliate": a place is owned, not made
+		}
 		d.add(f, owner, "vendor", p.String(), wt)
 		if !d.hasInstitution(f, sp) {
 			d.add(f, sp, "tech", p.String(), wt)
