@@ -307,6 +307,9 @@ func FuzzExtract(f *testing.F) {
 	f.Add("Ultromics' EchoGo cleared", "Synchron said its Stentrode implant, from Neuro.ai, works. ‘Smart Glasses’")
 	f.Add("University of Utah", "Startup Abridge and AI-biotech Terray; the “Sybil” model; Lunit announced that Lunit INSIGHT DBT")
 	f.Add("", "\xff's' '’s ’ \"” -based")
+	f.Add("Medwise clinches $1.29B", "THE WORLD’S first, built by Acme Systems (AS), a firm that makes things, and the "+
+		"Lakeside Clinic, in partnership with care.ai; based on the same Medwise's PromptNet; AI/ML-enabled, "+
+		"the Apple Health Study; has recently filed; Children's Hospital of Rivermouth")
 	f.Fuzz(func(t *testing.T, title, text string) {
 		got := x.Extract(title, text)
 		fields := map[string]string{"title": title, "text": text}
