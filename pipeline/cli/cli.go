@@ -210,7 +210,8 @@ func Parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 }
 
 // noArguments holds the flag sets of commands whose usage names no
-// argument but flags ("[flags]", "--gold G [flags]").
+// argument but flags ("[flags]", "--gold G [flags]"). A command makes its
+// flag set once a run, so the set stays as small as the commands run.
 var noArguments sync.Map
 
 // takesArguments reports whether a usage line names an argument that is
