@@ -701,6 +701,9 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	if d.journal(f, sp) {
 		return // where it was published
 	}
+	if d.locatedAfter(f, sp) {
+		return // "Nashua, New Hampshire-based": where a company is
+	}
 	maker := kind == "vendor" && makerPatterns[pattern]
 	if d.x.places[low] && !maker {
 		return // a place that is not said to have made it
@@ -1964,7 +1967,7 @@ func (d *doc) choose() Found {
 		if len(kept) == maxVendors || score(v) < score(vendors[0])/2 {
 			break
 		}
-		if !v.inTitle() && score(v) <= inTitle {
+		if !v.inTitle() && score(v) <= inTitle && !v.supplier() {
 			continue
 		}
 		kept = append(kept, v)
@@ -2007,6 +2010,35 @@ func onlyOrganisation(cands []*candidate) (*candidate, message.Evidence, bool) {
 func (c *candidate) sighting(p pattern) int {
 	rule := "names." + p.String()
 	return slices.IndexFunc(c.evidence, func(e message.Evidence) bool { return e.RuleID == rule })
+}
+
+// locatedAfter reports whether a name is a place a located word says a
+// company is in: "Nashville-based", "Nashua, New Hampshire-based".
+func (d *doc) locatedAfter(f *field, sp span) bool {
+	j := sp.to
+	if j+1 < len(f.toks) && f.toks[j].text == "," {
+		// The region after the comma: a few capitalised words.
+		k := j + 1
+		for k < len(f.toks) && k < j+5 && f.toks[k].word && f.toks[k].capital {
+			k++
+		}
+		if k > j+1 {
+			j = k
+		}
+	}
+	return j+1 < len(f.toks) && f.toks[j].text == "-" && f.toks[j+1].is(listLocated)
+}
+
+// supplier reports whether the text says the name made or sold the
+// technology to someone else: the company bought, the partner, the one a
+// contract went to, the one a firm word names.
+func (c *candidate) supplier() bool {
+	for _, p := range []pattern{patAcquires, patAwardedTo, patPartnership, patFirm, patDevelopedBy} {
+		if i := c.sighting(p); i >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // inTitle reports whether the headline gives the name.
