@@ -1362,10 +1362,7 @@ func (d *doc) orgShaped(f *field, sp span) bool {
 	if _, ok := d.legalFormAfter(f, sp); ok {
 		return true
 	}
-	if dot := strings.LastIndexByte(last, '.'); dot > 0 {
-		return d.x.cues.Words["domains"][last[dot:]]
-	}
-	return false
+	return d.domainName(f.toks[sp.to-1])
 }
 
 // legalFormAfter reports whether a comma and a company's legal form
@@ -1633,19 +1630,19 @@ var moneyWords = map[string]bool{"million": true, "billion": true, "mn": true, "
 func (d *doc) capitalisedWord(f *field, sp span) bool {
 	t := f.toks[sp.from]
 	return sp.to-sp.from == 1 && !f.allCaps && allUpper(t.text) && utf8.RuneCountInString(t.text) >= 4 &&
-		t.is(kindCommon) && !capitalsAround(f, sp)
+		t.is(kindCommon) && !d.capitalsAround(f, sp)
 }
 
 // capitalsAround reports whether a word in capitals has a neighbour in
 // capitals too ("THE WORLD’S FIRST autonomous …"): a lead written in
 // capitals, not a name.
-func capitalsAround(f *field, sp span) bool {
+func (d *doc) capitalsAround(f *field, sp span) bool {
 	caps := func(i int) bool {
 		t := f.toks[i]
 		return t.word && utf8.RuneCountInString(t.text) >= 2 && allUpper(t.text) && !t.shaped
 	}
 	before, after := sp.from-1, sp.to
-	if after < len(f.toks) && f.toks[after].low == "'s" {
+	if d.possessed(f, sp) {
 		after++
 	}
 	return before >= 0 && caps(before) || after < len(f.toks) && caps(after)
