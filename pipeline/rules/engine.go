@@ -347,7 +347,7 @@ func (rs *RuleSet) Classify(title, text string) Result {
 	rs.focusOnHeadline(scores, titled)
 	for _, imp := range rs.Settings.Implies {
 		src, ok := scores[imp.If.key()]
-		if !ok {
+		if !ok || slices.ContainsFunc(imp.Unless, func(c Code) bool { _, there := scores[c.key()]; return there }) {
 			continue
 		}
 		ev := src.Evidence[:min(len(src.Evidence), maxEvidence)]

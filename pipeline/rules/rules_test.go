@@ -219,6 +219,12 @@ func TestBrokenSettingsAreReportedWithFileLineAndImplication(t *testing.T) {
 	tests := []struct{ name, settings, want string }{
 		{"an unknown code in an implication", "implies:\n  - id: i1\n    if: {clinical_area: NOPE}\n    then: {workforce_group: NURSE.ADULT}\n",
 			"rules/settings.yaml:2: implication i1: unknown clinical_area code \"NOPE\""},
+		{"an unknown code an implication brings", "implies:\n  - id: i1\n    if: {clinical_area: CARDIOLOGY}\n    then: {workforce_group: NOPE}\n",
+			"rules/settings.yaml:2: implication i1: then: unknown workforce_group code \"NOPE\""},
+		{"an unknown code an implication yields to", "implies:\n  - id: i1\n    if: {clinical_area: CARDIOLOGY}\n    then: {workforce_group: PATIENT}\n    unless: {point_of_care: NOPE}\n",
+			"rules/settings.yaml:2: implication i1: unless: unknown point_of_care code \"NOPE\""},
+		{"a cycle through an exception", "implies:\n  - id: i1\n    if: {clinical_area: CARDIOLOGY}\n    then: {point_of_care: SELF_CARE}\n    unless: {point_of_care: SOCIAL_CARE}\n  - id: i2\n    if: {point_of_care: SELF_CARE}\n    then: {point_of_care: SOCIAL_CARE}\n",
+			"cycle: i1 → i2 → i1"},
 		{"a cycle of implications", "implies:\n  - id: i1\n    if: {clinical_area: CARDIOLOGY}\n    then: {clinical_area: STROKE}\n  - id: i2\n    if: {clinical_area: STROKE}\n    then: {clinical_area: CARDIOLOGY}\n",
 			"cycle: i1 → i2 → i1"},
 		{"a duplicate implication", "implies:\n  - id: i1\n    if: {stage: APPROVED}\n    then: {horizon: WITHIN_1Y}\n  - id: i1\n    if: {stage: TRIAL}\n    then: {horizon: Y1_3}\n",
@@ -411,6 +417,49 @@ func TestANearMissOfTheGateIsClassifiedAndSentToReview(t *testing.T) {
 			}
 			if inReview := slices.Contains(r.Review.Reasons, ReasonNearMiss); inReview != tc.nearMiss || inReview && !r.Review.Needed {
 				t.Errorf("review %+v, want the near-miss reason %v", r.Review, tc.nearMiss)
+			}
+		})
+	}
+}
+
+// TestAnImplicationYieldsToItsException: a code that implies others does
+// not where the document has one of the implication's exceptions, whether
+// a rule gives the exception or another implication does (which then runs
+// first, wherever it is listed).
+func TestAnImplicationYieldsToItsException(t *testing.T) {
+	rules := `  - id: sensor
+    set: {subtype: REMOTE_MONITORING.WEARABLE}
+    any: [sensor]
+  - id: care-home
+    set: {point_of_care: SOCIAL_CARE}
+    any: [care home]
+  - id: older
+    set: {clinical_area: GERIATRIC_MEDICINE}
+    any: [frail]
+`
+	settings := `implies:
+  - id: worn-by-patients
+    if: {subtype: REMOTE_MONITORING.WEARABLE}
+    then: {workforce_group: PATIENT}
+    unless: {point_of_care: [SOCIAL_CARE, SECONDARY]}
+  - id: frail-in-care
+    if: {clinical_area: GERIATRIC_MEDICINE}
+    then: {point_of_care: SOCIAL_CARE}
+`
+	tests := []struct {
+		name, text string
+		want       []string
+	}{
+		{"no exception", "An AI sensor at home warns of a fall.", []string{"PATIENT"}},
+		{"an exception a rule gives", "An AI sensor in the care home warns of a fall.", nil},
+		{"an exception another implication gives", "An AI sensor warns when a frail man falls.", nil},
+		{"nothing to imply", "AI for a frail man at home.", nil},
+	}
+	rs := ruleSet(t, rules, settings)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := codes(rs.Classify("", tc.text), DimWorkforceGroup); !slices.Equal(got, tc.want) {
+				t.Errorf("workforce groups %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -45,13 +45,16 @@ type Settings struct {
 }
 
 // Implication says that a document with code If (in its dimension) also
-// gets the codes Then, with the same score.
+// gets the codes Then, with the same score, unless it has one of the codes
+// Unless (a sensor that watches care home residents is worn by them, but
+// used by their carers: not self-care).
 type Implication struct {
-	ID   string
-	If   Code
-	Then []Code
-	File string
-	Line int
+	ID     string
+	If     Code
+	Then   []Code
+	Unless []Code
+	File   string
+	Line   int
 }
 
 // Code is a code of a dimension.
@@ -219,9 +222,10 @@ func parseDecisiveSubtypes(file string, n *yaml.Node, tax *Taxonomy) ([]string, 
 
 func parseImplication(file string, n *yaml.Node, tax *Taxonomy) (Implication, error) {
 	var y struct {
-		ID   string               `yaml:"id"`
-		If   map[string]string    `yaml:"if"`
-		Then map[string]yaml.Node `yaml:"then"`
+		ID     string               `yaml:"id"`
+		If     map[string]string    `yaml:"if"`
+		Then   map[string]yaml.Node `yaml:"then"`
+		Unless map[string]yaml.Node `yaml:"unless"`
 	}
 	id := "?"
 	if err := n.Decode(&y); err == nil && y.ID != "" {
@@ -246,35 +250,51 @@ func parseImplication(file string, n *yaml.Node, tax *Taxonomy) (Implication, er
 		}
 		imp.If = Code{dim, code}
 	}
-	dims := make([]string, 0, len(y.Then))
-	for dim := range y.Then {
-		dims = append(dims, dim)
-	}
-	sort.Strings(dims)
-	for _, dim := range dims {
-		v := y.Then[dim]
-		var codes []string
-		if v.Kind == yaml.ScalarNode {
-			codes = []string{v.Value}
-		} else if err := v.Decode(&codes); err != nil {
-			return Implication{}, fail("then %s: %v", dim, err)
-		}
-		for _, c := range codes {
-			if !tax.Has(dim, c) {
-				return Implication{}, fail("unknown %s code %q", dim, c)
-			}
-			imp.Then = append(imp.Then, Code{dim, c})
-		}
+	var err error
+	if imp.Then, err = implicationCodes(y.Then, tax); err != nil {
+		return Implication{}, fail("then: %v", err)
 	}
 	if len(imp.Then) == 0 {
 		return Implication{}, fail("then is empty")
 	}
+	if imp.Unless, err = implicationCodes(y.Unless, tax); err != nil {
+		return Implication{}, fail("unless: %v", err)
+	}
 	return imp, nil
 }
 
+// implicationCodes reads the codes of an implication's then or unless: per
+// dimension one code or a list, each known to the taxonomy, in the order
+// of their dimensions' names.
+func implicationCodes(byDim map[string]yaml.Node, tax *Taxonomy) ([]Code, error) {
+	dims := make([]string, 0, len(byDim))
+	for dim := range byDim {
+		dims = append(dims, dim)
+	}
+	sort.Strings(dims)
+	var out []Code
+	for _, dim := range dims {
+		v := byDim[dim]
+		var codes []string
+		if v.Kind == yaml.ScalarNode {
+			codes = []string{v.Value}
+		} else if err := v.Decode(&codes); err != nil {
+			return nil, fmt.Errorf("%s: %w", dim, err)
+		}
+		for _, c := range codes {
+			if !tax.Has(dim, c) {
+				return nil, fmt.Errorf("unknown %s code %q", dim, c)
+			}
+			out = append(out, Code{dim, c})
+		}
+	}
+	return out, nil
+}
+
 // orderImplications sorts implications so that each runs after every
-// implication that can produce its condition, and reports a cycle (which
-// would make the result depend on the order) as an error naming it.
+// implication that can produce its condition or one of its exceptions,
+// and reports a cycle (which would make the result depend on the order)
+// as an error naming it.
 func (s *Settings) orderImplications() error {
 	producers := map[Code][]int{}
 	for i, imp := range s.Implies {
@@ -301,9 +321,11 @@ func (s *Settings) orderImplications() error {
 		}
 		state[i] = visiting
 		path = append(path, s.Implies[i].ID)
-		for _, p := range producers[s.Implies[i].If] {
-			if err := visit(p); err != nil {
-				return err
+		for _, c := range append([]Code{s.Implies[i].If}, s.Implies[i].Unless...) {
+			for _, p := range producers[c] {
+				if err := visit(p); err != nil {
+					return err
+				}
 			}
 		}
 		path = path[:len(path)-1]
