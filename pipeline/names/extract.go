@@ -1272,12 +1272,27 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	if end, ok := d.cueAt(f, patProductName, i); ok && !d.organisationWord(f, end) && !d.personWord(f, end) {
-		next := end
+		next := d.pastAbbreviation(f, end)
 		if next < len(f.toks) && f.toks[next].text == "," {
 			next++
 		}
-		if sp, ok := d.spanAfter(f, next, false); ok && !d.possessed(f, sp) {
+		if sp, ok := d.spanAfter(f, next, false); ok && !d.possessed(f, sp) &&
+			(d.productWord(f, end-1) || !d.hasInstitution(f, sp)) {
+			// After an owner, "its Skin Centre at Amersham Hospital"
+			// names a place of the owner's, not a product (after a
+			// product word, "the platform, Smart Center," is one).
 			d.add(f, sp, "tech", "product-name", wt["product-name"])
+		} else if sp, ok := d.bracketed(f, end); ok && !(sp.to-sp.from == 1 && allUpper(f.toks[sp.from].text)) {
+			// "a digital health app (myCOPD)": the product's name in
+			// brackets (not a short form of the words before, "a
+			// continuous glucose monitor (CGM)"); its maker's, if of an
+			// organisation's shape ("an AI system (Kheiron Medical
+			// Technologies Ltd)").
+			if d.orgShaped(f, sp) || d.knownOrganisation(f, sp) {
+				d.add(f, sp, "vendor", "product-name", wt["product-name"])
+			} else {
+				d.add(f, sp, "tech", "product-name", wt["product-name"])
+			}
 		}
 		// "a monitoring device from PD Neurotechnology".
 		if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := d.cueAt(f, patProductFrom, j); return ok }); ok {
@@ -1372,6 +1387,28 @@ func (d *doc) legalFormAfter(f *field, sp span) (int, bool) {
 		return 0, false
 	}
 	return d.inList(f, listLegalForms, sp.to+1)
+}
+
+// pastAbbreviation returns the token after a short form in brackets at
+// token i ("a Medical Device (AIaMD), DERM"), or i when there is none.
+func (d *doc) pastAbbreviation(f *field, i int) int {
+	if i+2 < len(f.toks) && f.toks[i].text == "(" && f.toks[i+2].text == ")" && f.toks[i+1].word &&
+		strings.ToLower(f.toks[i+1].text) != f.toks[i+1].text {
+		return i + 3
+	}
+	return i
+}
+
+// bracketed returns the name that fills brackets at token i, "(myCOPD)".
+func (d *doc) bracketed(f *field, i int) (span, bool) {
+	if i >= len(f.toks) || f.toks[i].text != "(" {
+		return span{}, false
+	}
+	sp, ok := d.spanAfter(f, i+1, false)
+	if !ok || sp.to >= len(f.toks) || f.toks[sp.to].text != ")" {
+		return span{}, false
+	}
+	return sp, true
 }
 
 // productAppositive reports whether a name stands beside a product word
@@ -1759,7 +1796,12 @@ func (d *doc) readOwned(f *field, owner span, i int, p pattern) {
 			return // "Ardent's Albuquerque affiliate": a place is owned, not made
 		}
 		d.add(f, owner, "vendor", p.String(), wt)
-		if !d.hasInstitution(f, sp) {
+		switch {
+		case d.knownOrganisation(f, sp) || d.knownVendor(f, sp):
+			// "Google's DeepMind": a company the gazetteers know, owned
+			// by another, is a developer too, not a product.
+			d.add(f, sp, "vendor", p.String(), wt)
+		case !d.hasInstitution(f, sp):
 			d.add(f, sp, "tech", p.String(), wt)
 		}
 		return
@@ -1822,6 +1864,12 @@ func (d *doc) hasInstitution(f *field, sp span) bool {
 func (d *doc) knownOrganisation(f *field, sp span) bool {
 	k := d.knownOf(f, sp)
 	return k != nil && k.Kind == KindOrganisation
+}
+
+// knownVendor reports whether a span is a developer the gazetteers know.
+func (d *doc) knownVendor(f *field, sp span) bool {
+	k := d.knownOf(f, sp)
+	return k != nil && k.Kind == "vendor"
 }
 
 // knownOf returns the gazetteer's name a span is, if any.

@@ -37,13 +37,25 @@ func TestExtract(t *testing.T) {
 		names.Known{Name: "Owen Mumford", Kind: "vendor"},
 		names.Known{Name: "NHS England", Kind: names.KindAuthority},
 		names.Known{Name: "Imagen Technologies", Kind: "vendor"},
-		names.Known{Name: "ChatGPT", Kind: "product", Vendor: "OpenAI"})
+		names.Known{Name: "ChatGPT", Kind: "product", Vendor: "OpenAI"},
+		names.Known{Name: "DeepMind", Kind: "vendor"})
 	tests := []struct {
 		name, title, text string
 		tech              string
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a product named after a short form in brackets", "",
+			"Vesper Labs deploys its AI as a Medical Device (AIaMD), Ruvo, to help triage patients.", "Ruvo", []string{"Vesper Labs"}},
+		{"a product named in brackets after a product word", "",
+			"Patients sent data to a digital health app (myLungs) that predicts flare-ups.", "myLungs", nil},
+		{"a short form in brackets is no product's name", "",
+			"The team trained a convolutional neural network (CNN) on scans.", "", nil},
+		{"a place its owner keeps is no product", "",
+			"The trust put Nuvo Health's AI device, Cardia, in its Skin Centre at Westbrook Hospital.", "Cardia",
+			[]string{"Nuvo Health"}},
+		{"a company a company owns is a developer", "", "Google's DeepMind will train an AI system on eye scans.", "",
+			[]string{"DeepMind", "Google"}},
 		{"a known product is the technology", "Hospital adopts GI Genius", "The hospital uses GI Genius in endoscopy.",
 			"GI Genius", nil},
 		{"a known product's developer needs the text to name it", "Hospital adopts GI Genius",
