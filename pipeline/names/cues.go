@@ -18,7 +18,8 @@ import (
 // rules/names/cues.yaml. Each is one way a text says what a name is; the
 // Go code in extract.go reads the words around its cues.
 var patternIDs = [...]string{
-	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "funding", "awarded-to", "release-from", "deployed", "partnership", "acquires", "based-in", "maker-of", "listed", "receives",
+	"developed-by", "researchers-at", "researchers", "announces", "announce-together", "funding", "awarded-to",
+	"release-from", "deployed", "partnership", "acquires", "based-in", "maker-of", "listed", "receives",
 	"uses", "launches", "possessive", "says-its", "firm", "hyphen",
 	"called", "apposition", "product-name", "product-from", "clearance", "trademark", "acronym", "product-shape", "name-then-product",
 	"maker-prefix", "organisation-shape", "known-product", "known-vendor", "in-title", "reported-in",
