@@ -2098,8 +2098,16 @@ func (c *candidate) inTitle() bool {
 func (d *doc) foldAcronyms(cands []*candidate) {
 	long := map[string]*candidate{}
 	for _, c := range cands {
-		if in := initials(strings.Fields(c.key)); len(in) >= 2 {
+		words := strings.Fields(c.key)
+		if in := initials(words); len(in) >= 2 {
 			long[in] = c
+		}
+		// "UNC" abbreviates "University of North Carolina" without its "of".
+		words = slices.DeleteFunc(words, func(w string) bool { return d.x.cues.Words["connectors"][w] })
+		if in := initials(words); len(in) >= 2 {
+			if _, taken := long[in]; !taken {
+				long[in] = c
+			}
 		}
 	}
 	spelled := map[string]string{}
