@@ -2102,11 +2102,19 @@ func (d *doc) foldAcronyms(cands []*candidate) {
 		if in := initials(words); len(in) >= 2 {
 			long[in] = c
 		}
-		// "UNC" abbreviates "University of North Carolina" without its "of".
+		// "UNC" abbreviates "University of North Carolina" without its
+		// "of"; "UCLH", "University College London Hospitals NHS
+		// Foundation Trust" without the trust's legal form.
 		words = slices.DeleteFunc(words, func(w string) bool { return d.x.cues.Words["connectors"][w] })
-		if in := initials(words); len(in) >= 2 {
-			if _, taken := long[in]; !taken {
-				long[in] = c
+		short := words
+		for len(short) > 2 && trustForm[short[len(short)-1]] {
+			short = short[:len(short)-1]
+		}
+		for _, ws := range [][]string{words, short} {
+			if in := initials(ws); len(in) >= 2 {
+				if _, taken := long[in]; !taken {
+					long[in] = c
+				}
 			}
 		}
 	}
@@ -2140,6 +2148,10 @@ func (d *doc) foldAcronyms(cands []*candidate) {
 		}
 	}
 }
+
+// trustForm is the legal form an NHS trust's name ends with, which its
+// short form leaves out.
+var trustForm = map[string]bool{"nhs": true, "foundation": true, "trust": true}
 
 // initials returns the first letters of words.
 func initials(words []string) string {

@@ -47,6 +47,8 @@ func TestExtract(t *testing.T) {
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
 		{"a short form without its connectors folds into the name", "UNC researchers launch an AI chatbot for patients",
 			"Researchers at the University of North Carolina launched a chatbot.", "", []string{"University of North Carolina"}},
+		{"a trust's short form folds into its name", "RCH uses machine learning to plan beds",
+			"Riverford Community Hospitals NHS Foundation Trust has deployed a tool.", "", []string{"Riverford Community Hospitals NHS Foundation Trust"}},
 		{"a product named after a short form in brackets", "",
 			"Vesper Labs deploys its AI as a Medical Device (AIaMD), Ruvo, to help triage patients.", "Ruvo", []string{"Vesper Labs"}},
 		{"a product named in brackets after a product word", "",
