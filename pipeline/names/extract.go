@@ -1126,6 +1126,9 @@ func (d *doc) readAt(f *field, i int) {
 	// a study by the name before.
 	if _, ok := d.cueAt(f, patResearchers, i); ok && !(f.toks[i].capital && !f.toks[i].opens && !f.titleCase) {
 		for _, sp := range d.listBefore(f, i) {
+			if d.trialName(f, sp) {
+				continue
+			}
 			d.add(f, sp, "vendor", "researchers", wt["researchers"])
 		}
 	}
@@ -1576,6 +1579,18 @@ func (d *doc) describing(f *field, sp span) bool {
 	}
 	t := f.toks[sp.from]
 	return sp.to-sp.from == 1 && t.opens && !t.shaped
+}
+
+// trialName reports whether a name before "study" or "trial" is the
+// study's own name, an acronym written as a word in capitals ("the ARTERY
+// Outcomes study", "the HEART trial"), not who ran it: its first word,
+// in capitals, is an English word or a term of the vocabularies.
+func (d *doc) trialName(f *field, sp span) bool {
+	t := f.toks[sp.from]
+	if !t.word || utf8.RuneCountInString(t.text) < 4 || !allUpper(t.text) || f.allCaps || d.knownOf(f, sp) != nil {
+		return false
+	}
+	return t.is(kindCommon) || d.x.isTerm(t.low)
 }
 
 // wordPrefix reports whether a name is the first words of a longer one,

@@ -45,6 +45,8 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a study's acronym is no developer", "",
+			"The HEART Outcomes study compares a decision support system with usual care.", "", nil},
 		{"a short form without its connectors folds into the name", "UNC researchers launch an AI chatbot for patients",
 			"Researchers at the University of North Carolina launched a chatbot.", "", []string{"University of North Carolina"}},
 		{"a trust's short form folds into its name", "RCH uses machine learning to plan beds",
