@@ -1134,6 +1134,12 @@ func (d *doc) readAt(f *field, i int) {
 	}
 	if _, ok := d.cueAt(f, patAnnounces, i); ok {
 		for _, sp := range d.listBefore(f, i) {
+			// "Pathway Assistant launched as a care guide": a name that
+			// ends in a word for a product is what was launched.
+			if last := sp.to - 1; d.productWord(f, last) && !f.toks[last].is(listCompany|listOrganisation) {
+				d.add(f, sp, "tech", "announces", wt["announces"])
+				continue
+			}
 			d.add(f, sp, "vendor", "announces", wt["announces"])
 		}
 	}

@@ -45,6 +45,8 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a name ending in a product word is what was launched", "",
+			"Ward Assistant launched as a guide for children's nurses in the hospital.", "Ward Assistant", nil},
 		{"a study's acronym is no developer", "",
 			"The HEART Outcomes study compares a decision support system with usual care.", "", nil},
 		{"a short form without its connectors folds into the name", "UNC researchers launch an AI chatbot for patients",
