@@ -637,6 +637,18 @@ func (d *doc) sane(f *field, sp span) bool {
 	if utf8.RuneCountInString(text) > maxNameRunes || sp.to-sp.from > maxNameWords {
 		return false
 	}
+	// "an NHS Trust", "the Foundation": words for an institution with no
+	// name among them name none.
+	generic := true
+	for _, t := range f.toks[sp.from:sp.to] {
+		if t.word && !t.is(listInstitution|listConnectors) && t.low != "nhs" {
+			generic = false
+			break
+		}
+	}
+	if generic {
+		return false
+	}
 	for _, t := range f.toks[sp.from:sp.to] {
 		if t.word && utf8.RuneCountInString(t.text) >= 2 && !t.is(listBreaks|listNotNames|listConnectors) &&
 			(t.shaped || !t.is(kindCommon) || len(f.toks[sp.from:sp.to]) > 1 || d.capitalisedWord(f, sp)) {

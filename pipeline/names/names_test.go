@@ -45,6 +45,8 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"words for an institution name none", "Automating clinical coding in an NHS Trust",
+			"A while ago I began automating clinical coding at the Hospital.", "", nil},
 		{"a name ending in a product word is what was launched", "",
 			"Ward Assistant launched as a guide for children's nurses in the hospital.", "Ward Assistant", nil},
 		{"a study's acronym is no developer", "",
