@@ -553,6 +553,12 @@ func (d *doc) findSpans(f *field) {
 				j += 2
 				continue
 			}
+			// "Institute for Advanced Science and Technology",
+			// "Computer Science and Artificial Intelligence Laboratory".
+			if e, ok := d.institutionAnd(f, span{i, j}); ok {
+				j = e
+				continue
+			}
 			// "University of the West of Scotland".
 			if f.toks[j].is(listInstitutionConnectors) && j+2 < n && f.toks[j+1].low == "the" &&
 				d.nameLike(f, j+2) && d.hasInstitution(f, span{i, j}) {
@@ -593,6 +599,62 @@ func (d *doc) findSpans(f *field) {
 		}
 		i = j
 	}
+}
+
+// institutionAnd reports whether "and" after a name goes on with the
+// same institution's name, and where that ends: after an institution's
+// word and its "of" or "for" ("Department of Health and Social Care",
+// "Beckman Institute for Advanced Science and Technology"), or before an
+// institution's word after words of common English ("Computer Science
+// and Artificial Intelligence Laboratory"). Not where either side is a
+// place, a name the gazetteers know or a made name, nor between two
+// institutions: "University of Oxford and Google", "Stanford University
+// and Acme" are two.
+func (d *doc) institutionAnd(f *field, before span) (int, bool) {
+	j, n := before.to, len(f.toks)
+	if j+1 >= n || f.toks[j].low != "and" || !d.nameLike(f, j+1) {
+		return 0, false
+	}
+	e := j + 1
+	for e < n && e < j+5 && d.nameLike(f, e) {
+		e++
+	}
+	after := span{j + 1, e}
+	proper := func(sp span) bool {
+		for k := sp.from; k < sp.to; k++ {
+			t := f.toks[k]
+			if t.shaped || d.x.places[t.low] || t.is(listCompany|kindFirstName) || d.x.isTerm(t.low) && !t.is(kindCommon) {
+				return true
+			}
+		}
+		return d.knownOf(f, sp) != nil
+	}
+	if proper(after) || d.knownOf(f, span{j + 1, j + 2}) != nil {
+		return 0, false
+	}
+	instAfter := d.hasInstitution(f, after)
+	// The words after the last "of" or "for" of an institution's name.
+	c := -1
+	for k := before.from; k < before.to; k++ {
+		if f.toks[k].is(listInstitutionConnectors) && d.hasInstitution(f, span{before.from, k}) {
+			c = k
+		}
+	}
+	if c >= 0 && c+1 < before.to {
+		if instAfter || proper(span{c + 1, before.to}) {
+			return 0, false
+		}
+		return e, true
+	}
+	if !instAfter || d.hasInstitution(f, before) {
+		return 0, false
+	}
+	for k := before.from; k < before.to; k++ {
+		if t := f.toks[k]; !t.word || !t.is(kindCommon) {
+			return 0, false
+		}
+	}
+	return e, true
 }
 
 // twoOrganisations reports whether "&" between a company's name and the
@@ -715,6 +777,9 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	}
 	if d.locatedAfter(f, sp) {
 		return // "Nashua, New Hampshire-based": where a company is
+	}
+	if kind == "vendor" && d.unitOfAnother(f, sp) {
+		return // "the AI Laboratory (AIL) at MIT": MIT is the developer
 	}
 	maker := kind == "vendor" && makerPatterns[pattern]
 	if d.x.places[low] && !maker {
@@ -969,16 +1034,18 @@ func (d *doc) listAfter(f *field, i int) []span {
 	out := []span{sp}
 	for len(out) < maxVendors {
 		j := sp.to
+		// "the German Cancer Research Center (DKFZ) and …": a short form
+		// in brackets after a name belongs to it.
+		if j+2 < len(f.toks) && f.toks[j].text == "(" && f.toks[j+2].text == ")" && f.toks[j+1].word {
+			j += 3
+		}
+		// "the Computer Science and Artificial Intelligence Laboratory
+		// (CSAIL) at MIT": the developer is the institution a unit is of.
 		if j < len(f.toks) && (f.toks[j].low == "at" || f.toks[j].low == "of") && d.isUnit(f, sp) {
 			if parent, ok := d.spanAfter(f, j+1, true); ok {
 				out[len(out)-1], sp = parent, parent
 				continue
 			}
-		}
-		// "the German Cancer Research Center (DKFZ) and …": a short form
-		// in brackets after a name belongs to it.
-		if j+2 < len(f.toks) && f.toks[j].text == "(" && f.toks[j+2].text == ")" && f.toks[j+1].word {
-			j += 3
 		}
 		// "Click Therapeutics, a company that makes software, and Otsuka":
 		// what a name is, said between commas, before the next name.
@@ -1022,6 +1089,24 @@ func (d *doc) appositiveEnd(f *field, i int) (int, bool) {
 		return 0, false
 	}
 	return k, true
+}
+
+// unitOfAnother reports whether a name is of a unit (a department, a
+// laboratory) followed by the institution it belongs to: "the Computer
+// Science and Artificial Intelligence Laboratory (CSAIL) at MIT".
+func (d *doc) unitOfAnother(f *field, sp span) bool {
+	if !d.isUnit(f, sp) {
+		return false
+	}
+	j := sp.to
+	if j+2 < len(f.toks) && f.toks[j].text == "(" && f.toks[j+2].text == ")" && f.toks[j+1].word {
+		j += 3
+	}
+	if j >= len(f.toks) || (f.toks[j].low != "at" && f.toks[j].low != "of") {
+		return false
+	}
+	_, ok := d.spanAfter(f, j+1, true)
+	return ok
 }
 
 // unitWords name parts of an organisation: a developer named "the X

@@ -45,6 +45,15 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"an institution's name goes on after and", "",
+			"Researchers at the Beckman Institute for Advanced Science and Technology built a model that reads scans.", "",
+			[]string{"Beckman Institute for Advanced Science and Technology"}},
+		{"a unit with its short form is of the institution after", "",
+			"Researchers from the Computer Science and Artificial Intelligence Laboratory (CSAIL) at the Massachusetts Institute of Technology built a model.",
+			"", []string{"Massachusetts Institute of Technology"}},
+		{"two institutions joined by and stay two", "",
+			"Researchers at the University of Leeds and Google built a model that reads scans.", "",
+			[]string{"University of Leeds", "Google"}},
 		{"words for an institution name none", "Automating clinical coding in an NHS Trust",
 			"A while ago I began automating clinical coding at the Hospital.", "", nil},
 		{"a name ending in a product word is what was launched", "",
