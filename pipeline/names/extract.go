@@ -492,7 +492,12 @@ func (d *doc) nameLike(f *field, i int) bool {
 		// Every word is capitalised in such a headline (or written in
 		// capitals): a name only if the text writes it as one.
 		w := d.written[t.low]
-		return w&proper != 0 || (w&capitalised != 0 && !t.is(kindCommon) && w&lowered == 0)
+		return w&proper != 0 || (w&capitalised != 0 && !t.is(kindCommon) && w&lowered == 0) ||
+			// "IKS Health Debuts …": a short form in capitals (no word,
+			// no term) is a name whatever the case of the rest, and a
+			// company's suffix after it goes with it.
+			(f.titleCase && d.acronymName(t)) ||
+			(t.is(listCompany) && i > 0 && d.acronymName(f.toks[i-1]))
 	case t.opens:
 		// Any word is capitalised here: a name only if the document writes
 		// it as one elsewhere, or it is no common word, or a company's
@@ -504,6 +509,17 @@ func (d *doc) nameLike(f *field, i int) bool {
 			(i+2 < len(f.toks) && f.toks[i+1].low == "'s" && f.toks[i+2].capital && f.toks[i+2].is(listInstitution))
 	}
 	return true
+}
+
+// acronymName reports whether a word in capitals may be a name: a short
+// form of two to five letters (a longer word in capitals is a brand
+// written loud, read as any other word), not an English word ("CARE"),
+// not a term of the vocabularies ("COPD") nor a word that is never a
+// name ("FDA").
+func (d *doc) acronymName(t token) bool {
+	n := utf8.RuneCountInString(t.text)
+	return t.word && n >= 2 && n <= 5 && allUpper(t.text) && !strings.Contains(t.text, "-") &&
+		!t.is(kindCommon|listNotNames|listBreaks) && !d.x.isTerm(t.low)
 }
 
 // personTitles come before the name of a person, not of a developer.

@@ -45,6 +45,8 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a company's suffix after a made name in a headline in title case", "KRX Health Debuts Agentic AI Platform for Patient Engagement",
+			"The platform runs on an algorithm.", "", []string{"KRX Health"}},
 		{"an institution's name goes on after and", "",
 			"Researchers at the Beckman Institute for Advanced Science and Technology built a model that reads scans.", "",
 			[]string{"Beckman Institute for Advanced Science and Technology"}},
