@@ -503,12 +503,28 @@ func (d *doc) nameLike(f *field, i int) bool {
 		// it as one elsewhere, or it is no common word, or a company's
 		// suffix follows it ("Fabric Genomics & Rady Children's … say").
 		w := d.written[t.low]
-		return w&proper != 0 || (!t.is(kindCommon) && w&lowered == 0) ||
-			(i+1 < len(f.toks) && f.toks[i+1].capital && f.toks[i+1].is(listCompany)) ||
+		return w&proper != 0 || (!t.is(kindCommon) && w&lowered == 0) || d.beforeSuffix(f, i) ||
 			// "Children's Hospital of Philadelphia", "King's College".
 			(i+2 < len(f.toks) && f.toks[i+1].low == "'s" && f.toks[i+2].capital && f.toks[i+2].is(listInstitution))
 	}
 	return true
+}
+
+// beforeSuffix reports whether the capitalised words after token i end,
+// within two words, in a company's suffix: "John Snow Labs launched",
+// "Fabric Genomics & Rady Children's … say", where the first word, a
+// common word or a first name, opens the sentence.
+func (d *doc) beforeSuffix(f *field, i int) bool {
+	for j := i + 1; j < len(f.toks) && j <= i+2; j++ {
+		t := f.toks[j]
+		if !t.word || !t.capital {
+			return false
+		}
+		if t.is(listCompany) {
+			return true
+		}
+	}
+	return false
 }
 
 // acronymName reports whether a word in capitals may be a name: a short

@@ -45,6 +45,8 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a first name opening a company's name", "", "Mary Stone Labs launched a platform that reads clinical notes.", "",
+			[]string{"Mary Stone Labs"}},
 		{"a company's suffix after a made name in a headline in title case", "KRX Health Debuts Agentic AI Platform for Patient Engagement",
 			"The platform runs on an algorithm.", "", []string{"KRX Health"}},
 		{"an institution's name goes on after and", "",
