@@ -1262,7 +1262,14 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	if _, ok := d.cueAt(f, patAnnounces, i); ok {
+		// "Acme to launch …" (a headline's future) names who launches;
+		// "a contract by the NCI to develop …" names who pays: after "to",
+		// only a name that opens the sentence.
+		infinitive := i > 0 && f.toks[i-1].low == "to"
 		for _, sp := range d.listBefore(f, i) {
+			if infinitive && sp.from > 0 && !f.toks[sp.from].opens {
+				continue
+			}
 			// "Pathway Assistant launched as a care guide": a name that
 			// ends in a word for a product is what was launched.
 			if last := sp.to - 1; d.productWord(f, last) && !f.toks[last].is(listCompany|listOrganisation) {

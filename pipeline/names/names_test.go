@@ -45,6 +45,10 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"developers named together before a verb's base form", "", "Microsoft and Epic expand their work on a clinical AI assistant.", "",
+			[]string{"Epic", "Microsoft"}},
+		{"who pays for the work is no developer", "", "Zeta Bio won a contract from the National Cancer Institute to develop an AI recruitment tool.", "",
+			[]string{"Zeta Bio"}},
 		{"a first name opening a company's name", "", "Mary Stone Labs launched a platform that reads clinical notes.", "",
 			[]string{"Mary Stone Labs"}},
 		{"a company's suffix after a made name in a headline in title case", "KRX Health Debuts Agentic AI Platform for Patient Engagement",
