@@ -497,6 +497,9 @@ func (d *doc) nameLike(f *field, i int) bool {
 			// no term) is a name whatever the case of the rest, and a
 			// company's suffix after it goes with it.
 			(f.titleCase && d.acronymName(t)) ||
+			// "Massive Bio Has Been Awarded …" where the text opens a
+			// sentence with "Massive Bio".
+			(w&capitalised != 0 && w&lowered == 0 && d.beforeSuffix(f, i)) ||
 			(t.is(listCompany) && i > 0 && d.acronymName(f.toks[i-1]))
 	case t.opens:
 		// Any word is capitalised here: a name only if the document writes
@@ -557,9 +560,10 @@ func (d *doc) findSpans(f *field) {
 			// or cut short ("Imagen Tech" for the registry's Imagen
 			// Technologies), though it is matched without it; not in
 			// another ("Digital Therapeutics" is not Digital Diagnostics)
-			// nor in a legal form ("Wysa Ltd" stays Wysa).
+			// nor in a legal form ("Wysa Ltd" stays Wysa). A name of one
+			// word goes on in any ("Nuance Communications").
 			if k.Kind == "vendor" && j < n && f.toks[j].capital && f.toks[j].is(listCompany) &&
-				!f.toks[j].is(listLegalForms) && ownSuffix(k.Name, f.toks[j].low) {
+				!f.toks[j].is(listLegalForms) && (ownSuffix(k.Name, f.toks[j].low) || !strings.Contains(k.Name, " ")) {
 				j++
 			}
 			// An organisation's name goes on in a longer name that starts
@@ -735,7 +739,7 @@ func (d *doc) sane(f *field, sp span) bool {
 	// name among them name none.
 	generic := true
 	for _, t := range f.toks[sp.from:sp.to] {
-		if t.word && !t.is(listInstitution|listConnectors) && t.low != "nhs" {
+		if t.word && !t.is(listInstitution|listCompany|listConnectors) && t.low != "nhs" {
 			generic = false
 			break
 		}
@@ -1263,11 +1267,11 @@ func (d *doc) readAt(f *field, i int) {
 	}
 	if _, ok := d.cueAt(f, patAnnounces, i); ok {
 		// "Acme to launch …" (a headline's future) names who launches;
-		// "a contract by the NCI to develop …" names who pays: after "to",
-		// only a name that opens the sentence.
+		// "a contract by the NCI to develop …" names who pays, and "Prior
+		// to launch" nobody: after "to", only a name that opens a headline.
 		infinitive := i > 0 && f.toks[i-1].low == "to"
 		for _, sp := range d.listBefore(f, i) {
-			if infinitive && sp.from > 0 && !f.toks[sp.from].opens {
+			if infinitive && (f.name != "title" || sp.from > 0) {
 				continue
 			}
 			// "Pathway Assistant launched as a care guide": a name that
