@@ -1376,7 +1376,15 @@ func (d *doc) readAt(f *field, i int) {
 			if abbr, ok := d.definedAbbreviation(f, sp.from); ok {
 				sp = abbr
 			}
-			d.add(f, sp, "tech", "called", wt["called"])
+			// "a startup called Kahun", "their company is called Acme":
+			// an organisation's name.
+			kind := "tech"
+			for k := max(i-3, 0); k < i; k++ {
+				if f.toks[k].word && f.toks[k].is(listOrganisation) {
+					kind = "vendor"
+				}
+			}
+			d.add(f, sp, kind, "called", wt["called"])
 		}
 	}
 	if end, ok := d.cueAt(f, patApposition, i); ok {

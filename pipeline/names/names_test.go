@@ -45,6 +45,7 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"an organisation called", "", "Two doctors built a chatbot for patients. Their startup is called Kahun.", "", []string{"Kahun"}},
 		{"a known developer of one word goes on in a company's suffix", "", "Epic Communications announced an AI assistant for clinicians.", "",
 			[]string{"Epic Communications"}},
 		{"developers named together before a verb's base form", "", "Microsoft and Epic expand their work on a clinical AI assistant.", "",
