@@ -496,7 +496,7 @@ func (d *doc) nameLike(f *field, i int) bool {
 			// "IKS Health Debuts …": a short form in capitals (no word,
 			// no term) is a name whatever the case of the rest, and a
 			// company's suffix after it goes with it.
-			(f.titleCase && d.acronymName(t)) ||
+			(f.titleCase && d.acronymName(t)) || d.headlineSubject(f, i) ||
 			// "Massive Bio Has Been Awarded …" where the text opens a
 			// sentence with "Massive Bio".
 			(w&capitalised != 0 && w&lowered == 0 && d.beforeSuffix(f, i)) ||
@@ -524,6 +524,35 @@ func (d *doc) beforeSuffix(f *field, i int) bool {
 			return false
 		}
 		if t.is(listCompany) {
+			return true
+		}
+	}
+	return false
+}
+
+// headlineSubject reports whether token i is in the words that open a
+// headline in title case before a verb of announcing or of raising money
+// ("Buoy Snags $6.7M …", "Acme Launches …"): its subject, a name, when
+// none of its words is a common word, a term or a word that is never a
+// name, and the text does not write it otherwise.
+func (d *doc) headlineSubject(f *field, i int) bool {
+	if f.name != "title" || i > 2 {
+		return false
+	}
+	for e := 1; e <= 3 && e < len(f.toks); e++ {
+		_, announce := d.cueAt(f, patAnnounces, e)
+		_, funding := d.cueAt(f, patFunding, e)
+		if announce || funding {
+			if i >= e {
+				return false
+			}
+			for k := 0; k < e; k++ {
+				t := f.toks[k]
+				if !t.word || !t.capital || t.is(kindCommon|listNotNames|listBreaks) || d.x.isTerm(t.low) ||
+					d.written[t.low]&lowered != 0 {
+					return false
+				}
+			}
 			return true
 		}
 	}
