@@ -496,7 +496,7 @@ func (d *doc) nameLike(f *field, i int) bool {
 			// "IKS Health Debuts …": a short form in capitals (no word,
 			// no term) is a name whatever the case of the rest, and a
 			// company's suffix after it goes with it.
-			(f.titleCase && d.acronymName(t)) || d.headlineSubject(f, i) ||
+			(f.titleCase && d.acronymName(t)) || d.headlineSubject(f, i) || d.headlineObject(f, i) ||
 			// "Massive Bio Has Been Awarded …" where the text opens a
 			// sentence with "Massive Bio".
 			(w&capitalised != 0 && w&lowered == 0 && d.beforeSuffix(f, i)) ||
@@ -557,6 +557,41 @@ func (d *doc) headlineSubject(f *field, i int) bool {
 		}
 	}
 	return false
+}
+
+// headlineObject reports whether token i is in the words a headline in
+// title case says were launched, between the verb and an appositive that
+// says what they are ("Acme Launches Zorby, a Generative AI Companion"),
+// when none of them is a common word, a term or a word never a name.
+func (d *doc) headlineObject(f *field, i int) bool {
+	if f.name != "title" {
+		return false
+	}
+	from := i
+	for from > 0 && i-from < 3 && f.toks[from-1].word && f.toks[from-1].capital &&
+		!f.toks[from-1].is(listBreaks) {
+		from--
+	}
+	if from == 0 {
+		return false
+	}
+	if end, ok := d.cueAt(f, patAnnounces, from-1); !ok || end != from {
+		return false
+	}
+	to := i + 1
+	for to < len(f.toks) && to-from < 3 && f.toks[to].word {
+		to++
+	}
+	if to+1 >= len(f.toks) || f.toks[to].text != "," || (f.toks[to+1].low != "a" && f.toks[to+1].low != "an") {
+		return false
+	}
+	for k := from; k < to; k++ {
+		t := f.toks[k]
+		if !t.capital || t.is(kindCommon|listNotNames|listBreaks) || d.x.isTerm(t.low) || d.written[t.low]&lowered != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // acronymName reports whether a word in capitals may be a name: a short

@@ -45,6 +45,8 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"what a headline in title case says was launched", "UnitedCare Launches Zorby, a Generative AI Companion for Members",
+			"The tool is live for patients.", "Zorby", []string{"UnitedCare"}},
 		{"a headline in title case opens with its subject", "Quoyle Snags $6.7M for Chatbot as AI Pushes Further Into Healthcare",
 			"A medical student built a digital tool to help patients find credible information.", "", []string{"Quoyle"}},
 		{"an organisation called", "", "Two doctors built a chatbot for patients. Their startup is called Kahun.", "", []string{"Kahun"}},
