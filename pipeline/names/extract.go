@@ -547,9 +547,7 @@ func (d *doc) headlineSubject(f *field, i int) bool {
 				return false
 			}
 			for k := 0; k < e; k++ {
-				t := f.toks[k]
-				if !t.word || !t.capital || t.is(kindCommon|listNotNames|listBreaks) || d.x.isTerm(t.low) ||
-					d.written[t.low]&lowered != 0 {
+				if !d.headlineNameWord(f.toks[k]) {
 					return false
 				}
 			}
@@ -586,12 +584,20 @@ func (d *doc) headlineObject(f *field, i int) bool {
 		return false
 	}
 	for k := from; k < to; k++ {
-		t := f.toks[k]
-		if !t.capital || t.is(kindCommon|listNotNames|listBreaks) || d.x.isTerm(t.low) || d.written[t.low]&lowered != 0 {
+		if !d.headlineNameWord(f.toks[k]) {
 			return false
 		}
 	}
 	return true
+}
+
+// headlineNameWord reports whether a word of a headline in title case may
+// be part of a name where a cue says one stands: capitalised, not a common
+// word, a term or a word never a name, and not written in lower case in
+// the text.
+func (d *doc) headlineNameWord(t token) bool {
+	return t.word && t.capital && !t.is(kindCommon|listNotNames|listBreaks) && !d.x.isTerm(t.low) &&
+		d.written[t.low]&lowered == 0
 }
 
 // acronymName reports whether a word in capitals may be a name: a short
@@ -1136,9 +1142,7 @@ func (d *doc) listAfter(f *field, i int) []span {
 		j := sp.to
 		// "the German Cancer Research Center (DKFZ) and …": a short form
 		// in brackets after a name belongs to it.
-		if j+2 < len(f.toks) && f.toks[j].text == "(" && f.toks[j+2].text == ")" && f.toks[j+1].word {
-			j += 3
-		}
+		j = d.pastShortForm(f, j)
 		// "the Computer Science and Artificial Intelligence Laboratory
 		// (CSAIL) at MIT": the developer is the institution a unit is of.
 		if j < len(f.toks) && (f.toks[j].low == "at" || f.toks[j].low == "of") && d.isUnit(f, sp) {
@@ -1198,10 +1202,7 @@ func (d *doc) unitOfAnother(f *field, sp span) bool {
 	if !d.isUnit(f, sp) {
 		return false
 	}
-	j := sp.to
-	if j+2 < len(f.toks) && f.toks[j].text == "(" && f.toks[j+2].text == ")" && f.toks[j+1].word {
-		j += 3
-	}
+	j := d.pastShortForm(f, sp.to)
 	if j >= len(f.toks) || (f.toks[j].low != "at" && f.toks[j].low != "of") {
 		return false
 	}
@@ -1444,7 +1445,7 @@ func (d *doc) readAt(f *field, i int) {
 			// an organisation's name.
 			kind := "tech"
 			for k := max(i-3, 0); k < i; k++ {
-				if f.toks[k].word && f.toks[k].is(listOrganisation) {
+				if f.toks[k].word && d.organisationWord(f, k) {
 					kind = "vendor"
 				}
 			}
@@ -1611,10 +1612,19 @@ func (d *doc) legalFormAfter(f *field, sp span) (int, bool) {
 }
 
 // pastAbbreviation returns the token after a short form in brackets at
-// token i ("a Medical Device (AIaMD), DERM"), or i when there is none.
+// token i ("a Medical Device (AIaMD), DERM"), or i when there is none: a
+// word in brackets with a capital in it.
 func (d *doc) pastAbbreviation(f *field, i int) int {
-	if i+2 < len(f.toks) && f.toks[i].text == "(" && f.toks[i+2].text == ")" && f.toks[i+1].word &&
-		strings.ToLower(f.toks[i+1].text) != f.toks[i+1].text {
+	if j := d.pastShortForm(f, i); j != i && strings.ToLower(f.toks[i+1].text) != f.toks[i+1].text {
+		return j
+	}
+	return i
+}
+
+// pastShortForm returns the token after one word in brackets at token i
+// ("the German Cancer Research Center (DKFZ)"), or i when there is none.
+func (d *doc) pastShortForm(f *field, i int) int {
+	if i+2 < len(f.toks) && f.toks[i].text == "(" && f.toks[i+2].text == ")" && f.toks[i+1].word {
 		return i + 3
 	}
 	return i
