@@ -680,6 +680,10 @@ func (d *doc) findSpans(f *field) {
 			}
 			break
 		}
+		// "AI Platform 2.0", "ChatBot v3": a version goes with the name.
+		if j < n && versionNumber(f.toks[j].text) {
+			j++
+		}
 		end := j
 		// "the Apple Health Study", "the REACT Trial": the name of a study
 		// is neither a product nor an organisation.
@@ -705,6 +709,27 @@ func (d *doc) findSpans(f *field) {
 		}
 		i = j
 	}
+}
+
+// versionNumber reports whether w is a version: digits with dots
+// ("2.0", "3.1.4"), or digits after a "v" ("v2", "V3.1"). A year or a
+// count ("2024", "5") is none.
+func versionNumber(w string) bool {
+	digits, dots := 0, 0
+	if len(w) > 1 && (w[0] == 'v' || w[0] == 'V') {
+		w, dots = w[1:], 1
+	}
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && i > 0 && i < len(w)-1 && w[i-1] != '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots > 0
 }
 
 // institutionAnd reports whether "and" after a name goes on with the

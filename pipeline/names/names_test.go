@@ -45,6 +45,10 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a version goes with the product's name", "", "Quorvex Imaging's Sono Platform 2.0 measures the heart on ultrasound.",
+			"Sono Platform 2.0", []string{"Quorvex Imaging"}},
+		{"a year after a name is no version", "", "Quorvex Imaging's SonoScope 2024 release measures the heart on ultrasound.",
+			"SonoScope", []string{"Quorvex Imaging"}},
 		{"what a headline in title case says was launched", "UnitedCare Launches Zorby, a Generative AI Companion for Members",
 			"The tool is live for patients.", "Zorby", []string{"UnitedCare"}},
 		{"a headline in title case opens with its subject", "Quoyle Snags $6.7M for Chatbot as AI Pushes Further Into Healthcare",
