@@ -45,6 +45,8 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a campus of a university of many", "", "Researchers at the University of California, Irvine, built a model that reads heart scans.",
+			"", []string{"University of California, Irvine"}},
 		{"a version goes with the product's name", "", "Quorvex Imaging's Sono Platform 2.0 measures the heart on ultrasound.",
 			"Sono Platform 2.0", []string{"Quorvex Imaging"}},
 		{"a year after a name is no version", "", "Quorvex Imaging's SonoScope 2024 release measures the heart on ultrasound.",

@@ -19,7 +19,10 @@ colleges of the world. Licence: MIT (Copyright (c) 2014-2025 Hipo).
 What is written, one name per line, sorted: each name as running text
 writes it: cut at a comma, a dash between spaces or an opening
 parenthesis ("Johns Hopkins University, SAIS Bologna Center" is "Johns
-Hopkins University"), without a leading "The". A name is left out when
+Hopkins University"), without a leading "The". A campus of a university
+of many ("University of California, Irvine", "University of Maryland,
+Baltimore") is written whole as well: news names the campus that way,
+and the name cut at its comma names another institution. A name is left out when
 it is one word (alone, a word like that says nothing of the span it
 should hold) or has no capitalised word after its first (a sentence, not
 a name), or when it is longer than the extractor takes a name to be
@@ -46,6 +49,22 @@ def as_written(name):
     return re.sub(r"^the\s+", "", n, flags=re.I)
 
 
+def campus(name):
+    """The whole name of a campus ("University of California, Irvine"), or
+    "": one comma after a name of its own, then one to three capitalised
+    words (no "of", "and": "University of California, Office of the
+    President" is no campus)."""
+    n = re.sub(r"\s+", " ", name).strip()
+    n = re.sub(r"^the\s+", "", n, flags=re.I)
+    parts = n.split(", ")
+    if len(parts) != 2 or re.search(r" [-\u2013\u2014] |\(", n):
+        return ""
+    after = parts[1].split()
+    if not 1 <= len(after) <= 3 or not all(w[:1].isupper() for w in after):
+        return ""
+    return n
+
+
 def kept(name):
     """Whether the name is one the extractor can read whole."""
     words = name.split()
@@ -70,9 +89,9 @@ def main():
             sys.exit(f"{args.json}: want a list of {{\"name\": NAME, ...}}: {e}")
     keep = {}
     for name in names:
-        n = as_written(str(name))
-        if kept(n):
-            keep.setdefault(n.lower(), n)
+        for n in (as_written(str(name)), campus(str(name))):
+            if n and kept(n):
+                keep.setdefault(n.lower(), n)
     with open(args.out, "w", encoding="utf-8") as out:
         out.write("# Universities and colleges: the name extractor reads each name whole; being listed says nothing of "
                   "who developed a technology.\n")
@@ -82,7 +101,7 @@ def main():
         out.write("# licence: MIT (Copyright (c) 2014-2025 Hipo)\n")
         out.write(f"# date: {args.date}\n")
         out.write("# generator: rules/names/universities.py world_universities_and_domains.json "
-                  "(names of one word, or longer than 8 words or 80 characters, left out)\n")
+                  "(names of one word, or longer than 8 words or 80 characters, left out; campuses whole too)\n")
         for k in sorted(keep):
             out.write(keep[k] + "\n")
     print(f"{args.out}: {len(keep)} names", file=sys.stderr)
