@@ -2285,6 +2285,7 @@ func (d *doc) choose() Found {
 		}
 		kept = append(kept, v)
 	}
+	kept = d.besideFirm(kept)
 	for _, v := range kept {
 		if slices.ContainsFunc(kept, func(w *candidate) bool { return wordPrefix(v.text, w.text) }) {
 			continue // "Mayo" beside "Mayo Clinic": one developer, named in full
@@ -2345,6 +2346,49 @@ func (d *doc) locatedAfter(f *field, sp span) bool {
 // supplier reports whether the text says the name made or sold the
 // technology to someone else: the company bought, the partner, the one a
 // contract went to, the one a firm word names.
+// providerWords end the names of hospitals and health systems, which
+// buy and use what firms make.
+var providerWords = map[string]bool{"hospital": true, "hospitals": true, "clinic": true, "medicine": true,
+	"health": true, "system": true, "center": true, "centre": true, "trust": true, "network": true}
+
+// partnerPatterns are the only evidence a provider beside a firm may
+// have to be left out: it announces, partners, uses or is named.
+var partnerPatterns = map[string]bool{"names." + patAnnounces.String(): true, "names." + patAnnounceTogether.String(): true,
+	"names." + patPartnership.String(): true, "names." + patDeployed.String(): true, "names." + patUses.String(): true,
+	"names." + patInTitle.String(): true, "names." + patOrganisationShape.String(): true}
+
+// besideFirm leaves out of the developers a hospital or health system
+// named beside a firm ("Adventist Health is partnering with artificial
+// intelligence company Mednition", "Mayo Clinic partnered with
+// hellocare.ai"): the provider uses what the firm makes. A firm is one the
+// text calls a company or startup, or whose name is a web address or
+// ends in a legal form; a provider keeps its place where anything says it
+// made something ("developed by", "researchers at", its product).
+func (d *doc) besideFirm(kept []*candidate) []*candidate {
+	if len(kept) < 2 || !slices.ContainsFunc(kept, d.firm) {
+		return kept
+	}
+	return slices.DeleteFunc(kept, func(c *candidate) bool {
+		words := strings.Fields(strings.ToLower(c.text))
+		if d.firm(c) || len(words) < 2 || !providerWords[words[len(words)-1]] {
+			return false
+		}
+		return !slices.ContainsFunc(c.evidence, func(e message.Evidence) bool { return !partnerPatterns[e.RuleID] })
+	})
+}
+
+// firm reports whether the candidate is a company by what the text calls
+// it or by its name's shape.
+func (d *doc) firm(c *candidate) bool {
+	if c.sighting(patFirm) >= 0 {
+		return true
+	}
+	words := strings.Fields(c.text)
+	last := strings.ToLower(words[len(words)-1])
+	dot := strings.LastIndexByte(last, '.')
+	return d.x.cues.Words["legal_forms"][last] || (dot > 0 && d.x.cues.Words["domains"][last[dot:]])
+}
+
 func (c *candidate) supplier() bool {
 	for _, p := range []pattern{patAcquires, patAwardedTo, patPartnership, patFirm, patDevelopedBy} {
 		if i := c.sighting(p); i >= 0 {

@@ -45,6 +45,14 @@ func TestExtract(t *testing.T) {
 		vendors           []string
 	}{
 		{"called", "", "Researchers built a tool called Eye2Gene that reads retinal scans.", "Eye2Gene", nil},
+		{"a health system partnering with a firm uses what the firm makes", "Adventist Health partners with Zednition on a tool for nurses",
+			"Adventist Health is partnering with artificial intelligence company Zednition to use a machine learning tool to guide nurses.",
+			"", []string{"Zednition"}},
+		{"a clinic partnering with a firm named by its web address", "Mayo Clinic partners with quellcare.ai",
+			"Mayo Clinic partnered with quellcare.ai, an AI-assisted virtual care platform, to support early detection.",
+			"", []string{"quellcare.ai"}},
+		{"two firms partnering are both developers", "", "Therapixel and Ferrum Health announce a collaboration on breast imaging AI.",
+			"", []string{"Ferrum Health", "Therapixel"}},
 		{"a campus of a university of many", "", "Researchers at the University of California, Irvine, built a model that reads heart scans.",
 			"", []string{"University of California, Irvine"}},
 		{"a version goes with the product's name", "", "Quorvex Imaging's Sono Platform 2.0 measures the heart on ultrasound.",
