@@ -480,7 +480,7 @@ func (d *doc) money(f *field, i int) bool {
 func (d *doc) nameLike(f *field, i int) bool {
 	t := f.toks[i]
 	switch {
-	case !t.word, t.is(listBreaks), d.pairOfTerms(t):
+	case !t.word, t.is(listBreaks), d.pairOfTerms(t), ordinal(t.low):
 		return false
 	case d.money(f, i):
 		return false // "$1.29B"
@@ -636,6 +636,12 @@ func (d *doc) findSpans(f *field) {
 				!f.toks[j].is(listLegalForms) && (ownSuffix(k.Name, f.toks[j].low) || !strings.Contains(k.Name, " ")) {
 				j++
 			}
+			// A known product's name goes on in a capitalised product
+			// word: "Dragon Ambient eXperience Copilot" is a product of
+			// its own.
+			if k.Kind == "product" && j < n && f.toks[j].capital && f.toks[j].is(listProduct) {
+				j++
+			}
 			// An organisation's name goes on in a longer name that starts
 			// with it ("National University Cancer Institute", "University
 			// of Utah Health"); a product's or a vendor's is read as known.
@@ -709,6 +715,33 @@ func (d *doc) findSpans(f *field) {
 		}
 		i = j
 	}
+}
+
+// ordinal reports whether w is a number in order: "1st", "22nd", "3rd",
+// "4th".
+func ordinal(w string) bool {
+	i := 0
+	for i < len(w) && w[i] >= '0' && w[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	switch w[i:] {
+	case "st", "nd", "rd", "th":
+		return true
+	}
+	return false
+}
+
+// shortFormCut returns the name without the short form in brackets
+// that ends it: "Eko Low Ejection Fraction Tool (ELEFT)" is written
+// "Eko Low Ejection Fraction Tool".
+func shortFormCut(f *field, sp span) span {
+	if n := sp.to - sp.from; n >= 5 && f.toks[sp.to-1].text == ")" && f.toks[sp.to-3].text == "(" {
+		return span{sp.from, sp.to - 3}
+	}
+	return sp
 }
 
 // versionNumber reports whether w is a version: digits with dots
@@ -931,7 +964,7 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 		c = &candidate{key: key, first: d.order, counted: map[string]bool{}}
 		d.cands[key] = c
 	}
-	text := f.text(sp)
+	text := f.text(shortFormCut(f, sp))
 	if weight > c.textWeight || (weight == c.textWeight && len(text) > len(c.text)) {
 		c.text, c.textWeight = text, weight
 	}
@@ -2144,6 +2177,12 @@ func (d *doc) knownVendor(f *field, sp span) bool {
 func (d *doc) knownOf(f *field, sp span) *Known {
 	if k, ok := d.x.known.exactly(f.toks[sp.from:sp.to]); ok {
 		return &k.Known
+	}
+	// A known product with a product word after it (findSpans).
+	if sp.to-sp.from >= 2 && f.toks[sp.to-1].is(listProduct) {
+		if k, ok := d.x.known.exactly(f.toks[sp.from : sp.to-1]); ok && k.Kind == "product" {
+			return &k.Known
+		}
 	}
 	return nil
 }
