@@ -1766,7 +1766,10 @@ func (d *doc) productAfter(f *field, sp span) (int, bool) {
 			i = k + 1
 		}
 	}
-	if i+1 < len(f.toks) && f.toks[i].low == "ai" && d.madeName(f, sp) {
+	// "the RapidAI AI platform", "the Centaur Chemist AI platform": a made
+	// name or a name of several words before "AI" and a product word; one
+	// common word is more often its maker's ("the Acme AI platform").
+	if i+1 < len(f.toks) && f.toks[i].low == "ai" && (d.madeName(f, sp) || (sp.to-sp.from >= 2 && d.knownOf(f, sp) == nil)) {
 		i++
 	}
 	if i < len(f.toks) && d.productWord(f, i) {

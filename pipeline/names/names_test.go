@@ -55,6 +55,8 @@ func TestExtract(t *testing.T) {
 			"", []string{"Ferrum Health", "Therapixel"}},
 		{"a known product's name goes on in a product word", "",
 			"The technology, called the GI Genius Copilot, writes reports of colonoscopies.", "GI Genius Copilot", nil},
+		{"a name of several words before AI and a product word", "",
+			"The drug was found with the Centaur Chemist AI platform for discovery.", "Centaur Chemist", nil},
 		{"an ordinal is no name", "FDA clears 1st AI to detect heart failure",
 			"The FDA has approved an algorithm for Zeko Health's digital stethoscope.", "", []string{"Zeko Health"}},
 		{"a short form in brackets ends no name", "",
