@@ -63,6 +63,11 @@ func tokenize(s string, hyphenCues map[string]bool) []token {
 				// "Ultromics' EchoGo": the possessive of a name ending in s.
 				toks = append(toks, token{text: s[end : end+n], low: "'s", start: end, end: end + n})
 				i += n
+			} else if n := abbreviatedPossessive(s, end); n > 0 {
+				// "Prenosis Inc.'s Sepsis ImmunoScore": the possessive of a
+				// name ending in an abbreviation's full stop.
+				toks = append(toks, token{text: s[end : end+n], low: "'s", start: end, end: end + n})
+				i += n
 			}
 		case strings.ContainsRune(marks, r):
 			toks = append(toks, token{text: s[i : i+n], low: s[i : i+n], start: i, end: i + n})
@@ -159,6 +164,24 @@ func bareApostrophe(s string, start, end int) int {
 		}
 	}
 	return n
+}
+
+// abbreviatedPossessive returns the length of a full stop and a
+// possessive ending at s[end:] (".'s", ".’s") before a word's end, or 0.
+func abbreviatedPossessive(s string, end int) int {
+	if !strings.HasPrefix(s[end:], ".") {
+		return 0
+	}
+	for _, p := range possessives {
+		if strings.HasPrefix(s[end+1:], p) {
+			n := 1 + len(p)
+			if next, _ := utf8.DecodeRuneInString(s[end+n:]); end+n < len(s) && (unicode.IsLetter(next) || unicode.IsDigit(next)) {
+				return 0
+			}
+			return n
+		}
+	}
+	return 0
 }
 
 // possessives are the endings appendWord splits off.
