@@ -1140,6 +1140,13 @@ func (d *doc) spanBefore(f *field, i int) (span, bool) {
 			}
 		}
 	}
+	// "Prenosis Inc.'s Sepsis ImmunoScore": a known name before its legal
+	// form, which is no part of it.
+	if i > 1 && f.toks[i-1].word && f.toks[i-1].is(listLegalForms) {
+		if s, ok := f.endingAt(i - 1); ok {
+			return f.spans[s], true
+		}
+	}
 	if i > 0 && f.toks[i-1].text == ")" {
 		j := i - 1
 		for j > 0 && f.toks[j].text != "(" && i-j < 8 {

@@ -60,6 +60,8 @@ func TestExtract(t *testing.T) {
 		{"the possessive of a name ending in an abbreviation", "",
 			"The study underscores the potential of Zenosis Inc.'s Sepsis ImmunoScore to change sepsis care.", "Sepsis ImmunoScore",
 			[]string{"Zenosis Inc"}},
+		{"the possessive of a known developer after its legal form", "",
+			"The study shows the promise of Epic Inc.'s sepsis model for hospitals.", "", []string{"Epic"}},
 		{"an ordinal is no name", "FDA clears 1st AI to detect heart failure",
 			"The FDA has approved an algorithm for Zeko Health's digital stethoscope.", "", []string{"Zeko Health"}},
 		{"a short form in brackets ends no name", "",
