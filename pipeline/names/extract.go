@@ -2389,6 +2389,12 @@ func (d *doc) locatedAfter(f *field, sp span) bool {
 			j = k
 		}
 	}
+	// "Renton, Wash.-based": after an abbreviation's full stop the hyphen
+	// is no token of its own.
+	if j+1 < len(f.toks) && f.toks[j].text == "." && f.toks[j+1].is(listLocated) &&
+		f.toks[j+1].start == f.toks[j].end+1 && f.s[f.toks[j].end] == '-' {
+		return true
+	}
 	return j+1 < len(f.toks) && f.toks[j].text == "-" && f.toks[j+1].is(listLocated)
 }
 
@@ -2398,7 +2404,7 @@ func (d *doc) locatedAfter(f *field, sp span) bool {
 // providerWords end the names of hospitals and health systems, which
 // buy and use what firms make.
 var providerWords = map[string]bool{"hospital": true, "hospitals": true, "clinic": true, "medicine": true,
-	"health": true, "system": true, "center": true, "centre": true, "trust": true, "network": true}
+	"health": true, "care": true, "system": true, "center": true, "centre": true, "trust": true, "network": true}
 
 // partnerPatterns are the only evidence a provider beside a firm may
 // have to be left out: it announces, partners, uses or is named.
@@ -2410,9 +2416,10 @@ var partnerPatterns = map[string]bool{"names." + patAnnounces.String(): true, "n
 // named beside a firm ("Adventist Health is partnering with artificial
 // intelligence company Mednition", "Mayo Clinic partnered with
 // hellocare.ai"): the provider uses what the firm makes. A firm is one the
-// text calls a company or startup, or whose name is a web address or
-// ends in a legal form; a provider keeps its place where anything says it
-// made something ("developed by", "researchers at", its product).
+// text calls a company or startup, one the gazetteer knows as a developer,
+// or one whose name is a web address or ends in a legal form; a provider
+// keeps its place where anything says it made something ("developed by",
+// "researchers at", its product).
 func (d *doc) besideFirm(kept []*candidate) []*candidate {
 	if len(kept) < 2 || !slices.ContainsFunc(kept, d.firm) {
 		return kept
@@ -2427,9 +2434,9 @@ func (d *doc) besideFirm(kept []*candidate) []*candidate {
 }
 
 // firm reports whether the candidate is a company by what the text calls
-// it or by its name's shape.
+// it, by the gazetteer of developers or by its name's shape.
 func (d *doc) firm(c *candidate) bool {
-	if c.sighting(patFirm) >= 0 {
+	if c.sighting(patFirm) >= 0 || c.sighting(patKnownVendor) >= 0 {
 		return true
 	}
 	words := strings.Fields(c.text)
