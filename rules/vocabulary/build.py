@@ -62,7 +62,8 @@ How terms are chosen (the same for every vocabulary):
     ("Sarcoma 180"), terms longer than six words, and terms that would
     signal more than three codes;
   * a plural whose singular is listed is dropped (the engine matches
-    plurals by itself); a term listed by two vocabularies of one dimension
+    plurals by itself), and so is one whose singular term_overrides.csv
+    drops for its everyday sense ("suggestions" with "suggestion"); a term listed by two vocabularies of one dimension
     stays in the first (specialties, diseases, procedures, anatomy);
   * a one-word specialty name brings its adjective, derived by rule
     ("neurology": "neurological", "neurologic"; "paediatrics":
@@ -497,6 +498,20 @@ def drop_plurals(terms):
             del terms[key]
 
 
+def drop_plurals_of_overridden(name, terms, excluded):
+    """Leaves out the plural of a term term_overrides.csv drops
+    ("suggestions" where "suggestion" is dropped for its everyday sense):
+    the plural has the same everyday sense. (Terms left out only for being
+    common words keep their plurals: "strokes", "infections" and "nurses"
+    are the medical thing far more often than "stroke" and "nurse" alone.)"""
+    gone = {term_key(form) for vocab, form, why, _ in excluded if vocab == name and why.startswith("overridden:")}
+    for key in list(terms):
+        if key not in gone and plural_of_listed(key, gone):
+            form, _, uis = terms[key]
+            excluded.append((name, form, "overridden: the plural of a term dropped", " ".join(sorted(uis))))
+            del terms[key]
+
+
 def build(mesh, crosswalk, overrides, common, english):
     """Returns {vocabulary: {key: [display, codes, source ids]}} and the
     excluded terms."""
@@ -509,6 +524,7 @@ def build(mesh, crosswalk, overrides, common, english):
         if name == "specialties":
             adjectives(terms, excluded)
         apply_overrides(name, terms, overrides, excluded)
+        drop_plurals_of_overridden(name, terms, excluded)
         for key in list(terms):
             form, codes, uis = terms[key]
             if len(codes) > MAX_CODES:
