@@ -655,6 +655,13 @@ func (d *doc) findSpans(f *field) {
 			continue
 		}
 		for j < n {
+			// "US Food and Drug Administration": a regulator or a national
+			// body the gazetteers know starts a span of its own (an
+			// institution's name may go on: "University College London
+			// Moorfields Ophthalmic Reading Centre").
+			if k, ok := known[j]; ok && k.Kind == KindAuthority {
+				break
+			}
 			if d.nameLike(f, j) {
 				j++
 				continue

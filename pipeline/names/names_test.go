@@ -36,6 +36,7 @@ func TestExtract(t *testing.T) {
 		names.Known{Name: "Leeds Teaching Hospitals NHS Trust", Kind: names.KindOrganisation},
 		names.Known{Name: "Owen Mumford", Kind: "vendor"},
 		names.Known{Name: "NHS England", Kind: names.KindAuthority},
+		names.Known{Name: "Food and Drug Administration", Kind: names.KindAuthority},
 		names.Known{Name: "Imagen Technologies", Kind: "vendor"},
 		names.Known{Name: "ChatGPT", Kind: "product", Vendor: "OpenAI"},
 		names.Known{Name: "DeepMind", Kind: "vendor"})
@@ -55,6 +56,8 @@ func TestExtract(t *testing.T) {
 			"", []string{"Epic"}},
 		{"a place with its state's abbreviation before -based", "", "Epic is working with Renton, Wash.-based Providence to use AI on patient data.",
 			"", []string{"Epic"}},
+		{"a known regulator starts a span of its own", "", "The US Food and Drug Administration released new guidance on AI tools for clinicians.",
+			"", nil},
 		{"two firms partnering are both developers", "", "Therapixel and Ferrum Health announce a collaboration on breast imaging AI.",
 			"", []string{"Ferrum Health", "Therapixel"}},
 		{"a known product's name goes on in a product word", "",
