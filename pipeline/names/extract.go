@@ -724,6 +724,13 @@ func (d *doc) findSpans(f *field) {
 	}
 }
 
+// accordingTo reports whether the name is a source the text cites
+// ("According to Forbes, the National Cancer Institute …"), which the
+// comma after it does not describe.
+func accordingTo(f *field, sp span) bool {
+	return sp.from >= 2 && f.toks[sp.from-2].low == "according" && f.toks[sp.from-1].low == "to"
+}
+
 // ordinal reports whether w is a number in order: "1st", "22nd", "3rd",
 // "4th".
 func ordinal(w string) bool {
@@ -1525,7 +1532,7 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	if end, ok := d.cueAt(f, patApposition, i); ok {
-		if sp, ok := d.spanBefore(f, i); ok {
+		if sp, ok := d.spanBefore(f, i); ok && !accordingTo(f, sp) {
 			// "PDMonitor, a monitoring device" is a product; "Nines, a
 			// teleradiology startup" and "Therapixel, a company leading
 			// AI-based products" are organisations: the first word decides.

@@ -56,6 +56,8 @@ func TestExtract(t *testing.T) {
 			"", []string{"Epic"}},
 		{"a place with its state's abbreviation before -based", "", "Epic is working with Renton, Wash.-based Providence to use AI on patient data.",
 			"", []string{"Epic"}},
+		{"a source cited is no developer", "", "According to Forbes, the company Zorbax Health has launched a screening tool.",
+			"", []string{"Zorbax Health"}},
 		{"a known regulator starts a span of its own", "", "The US Food and Drug Administration released new guidance on AI tools for clinicians.",
 			"", nil},
 		{"two firms partnering are both developers", "", "Therapixel and Ferrum Health announce a collaboration on breast imaging AI.",
