@@ -37,6 +37,7 @@ func TestExtract(t *testing.T) {
 		names.Known{Name: "Owen Mumford", Kind: "vendor"},
 		names.Known{Name: "NHS England", Kind: names.KindAuthority},
 		names.Known{Name: "Food and Drug Administration", Kind: names.KindAuthority},
+		names.Known{Name: "Zeko Ejection Fraction Tool (ZEFT)", Kind: "product"},
 		names.Known{Name: "Imagen Technologies", Kind: "vendor"},
 		names.Known{Name: "ChatGPT", Kind: "product", Vendor: "OpenAI"},
 		names.Known{Name: "DeepMind", Kind: "vendor"})
@@ -73,7 +74,7 @@ func TestExtract(t *testing.T) {
 			"The study shows the promise of Epic Inc.'s sepsis model for hospitals.", "", []string{"Epic"}},
 		{"an ordinal is no name", "FDA clears 1st AI to detect heart failure",
 			"The FDA has approved an algorithm for Zeko Health's digital stethoscope.", "", []string{"Zeko Health"}},
-		{"a short form in brackets ends no name", "",
+		{"a short form in brackets ends no known product's name", "",
 			"The FDA has cleared the Zeko Ejection Fraction Tool (ZEFT), an algorithm for clinicians.", "Zeko Ejection Fraction Tool", nil},
 		{"a campus of a university of many", "", "Researchers at the University of California, Irvine, built a model that reads heart scans.",
 			"", []string{"University of California, Irvine"}},
