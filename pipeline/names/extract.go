@@ -2412,9 +2412,6 @@ func (d *doc) locatedAfter(f *field, sp span) bool {
 	return j+1 < len(f.toks) && f.toks[j].text == "-" && f.toks[j+1].is(listLocated)
 }
 
-// supplier reports whether the text says the name made or sold the
-// technology to someone else: the company bought, the partner, the one a
-// contract went to, the one a firm word names.
 // providerWords end the names of hospitals and health systems, which
 // buy and use what firms make.
 var providerWords = map[string]bool{"hospital": true, "hospitals": true, "clinic": true, "medicine": true,
@@ -2459,6 +2456,9 @@ func (d *doc) firm(c *candidate) bool {
 	return d.x.cues.Words["legal_forms"][last] || (dot > 0 && d.x.cues.Words["domains"][last[dot:]])
 }
 
+// supplier reports whether the text says the name made or sold the
+// technology to someone else: the company bought, the partner, the one a
+// contract went to, the one a firm word names.
 func (c *candidate) supplier() bool {
 	for _, p := range []pattern{patAcquires, patAwardedTo, patPartnership, patFirm, patDevelopedBy} {
 		if i := c.sighting(p); i >= 0 {

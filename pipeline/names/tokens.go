@@ -59,13 +59,14 @@ func tokenize(s string, hyphenCues map[string]bool) []token {
 			}
 			toks = appendWord(toks, s, i, end, hyphenCues)
 			i = end
-			if n := bareApostrophe(s, toks[len(toks)-1].start, end); n > 0 {
-				// "Ultromics' EchoGo": the possessive of a name ending in s.
-				toks = append(toks, token{text: s[end : end+n], low: "'s", start: end, end: end + n})
-				i += n
-			} else if n := abbreviatedPossessive(s, end); n > 0 {
-				// "Prenosis Inc.'s Sepsis ImmunoScore": the possessive of a
-				// name ending in an abbreviation's full stop.
+			// "Ultromics' EchoGo": the possessive of a name ending in s;
+			// "Prenosis Inc.'s Sepsis ImmunoScore": of a name ending in an
+			// abbreviation's full stop.
+			n := bareApostrophe(s, toks[len(toks)-1].start, end)
+			if n == 0 {
+				n = abbreviatedPossessive(s, end)
+			}
+			if n > 0 {
 				toks = append(toks, token{text: s[end : end+n], low: "'s", start: end, end: end + n})
 				i += n
 			}
@@ -147,7 +148,7 @@ func bareApostrophe(s string, start, end int) int {
 	default:
 		return 0
 	}
-	if next, _ := utf8.DecodeRuneInString(s[end+n:]); end+n < len(s) && (unicode.IsLetter(next) || unicode.IsDigit(next)) {
+	if wordGoesOn(s, end+n) {
 		return 0
 	}
 	for k := start - 1; k >= 0 && k >= start-120; k-- {
@@ -174,14 +175,20 @@ func abbreviatedPossessive(s string, end int) int {
 	}
 	for _, p := range possessives {
 		if strings.HasPrefix(s[end+1:], p) {
-			n := 1 + len(p)
-			if next, _ := utf8.DecodeRuneInString(s[end+n:]); end+n < len(s) && (unicode.IsLetter(next) || unicode.IsDigit(next)) {
-				return 0
+			if n := 1 + len(p); !wordGoesOn(s, end+n) {
+				return n
 			}
-			return n
+			return 0
 		}
 	}
 	return 0
+}
+
+// wordGoesOn reports whether a letter or a digit is at s[at:]: the mark
+// before it is inside a word.
+func wordGoesOn(s string, at int) bool {
+	next, _ := utf8.DecodeRuneInString(s[at:])
+	return at < len(s) && (unicode.IsLetter(next) || unicode.IsDigit(next))
 }
 
 // possessives are the endings appendWord splits off.
