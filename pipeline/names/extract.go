@@ -458,11 +458,11 @@ func (d *doc) pairOfTerms(t token) bool {
 	return term
 }
 
-// domainName reports whether a word is a web address a company takes as
-// its name ("care.ai"): a name even in lower case.
-func (d *doc) domainName(t token) bool {
-	dot := strings.LastIndexByte(t.low, '.')
-	return dot > 0 && d.x.cues.Words["domains"][t.low[dot:]]
+// webAddress reports whether a word, in lower case, is a web address a
+// company takes as its name ("care.ai"): a name even in lower case.
+func (d *doc) webAddress(low string) bool {
+	dot := strings.LastIndexByte(low, '.')
+	return dot > 0 && d.x.cues.Words["domains"][low[dot:]]
 }
 
 // money reports whether token i is an amount after a currency sign
@@ -487,7 +487,7 @@ func (d *doc) nameLike(f *field, i int) bool {
 	case t.shaped && !(f.titleCase && hyphenCaps(t.text)):
 		return true
 	case !t.capital:
-		return d.domainName(t) // "care.ai", "lauretta.io"
+		return d.webAddress(t.low) // "care.ai", "lauretta.io"
 	case f.titleCase || f.allCaps:
 		// Every word is capitalised in such a headline (or written in
 		// capitals): a name only if the text writes it as one.
@@ -1678,7 +1678,7 @@ func (d *doc) orgShaped(f *field, sp span) bool {
 	if _, ok := d.legalFormAfter(f, sp); ok {
 		return true
 	}
-	return d.domainName(f.toks[sp.to-1])
+	return d.webAddress(f.toks[sp.to-1].low)
 }
 
 // legalFormAfter reports whether a comma and a company's legal form
@@ -2436,8 +2436,7 @@ func (d *doc) besideFirm(kept []*candidate) []*candidate {
 		return kept
 	}
 	return slices.DeleteFunc(kept, func(c *candidate) bool {
-		words := strings.Fields(strings.ToLower(c.text))
-		if d.firm(c) || len(words) < 2 || !providerWords[words[len(words)-1]] {
+		if d.firm(c) || len(strings.Fields(c.text)) < 2 || !providerWords[lastWord(c.text)] {
 			return false
 		}
 		return !slices.ContainsFunc(c.evidence, func(e message.Evidence) bool { return !partnerPatterns[e.RuleID] })
@@ -2450,10 +2449,17 @@ func (d *doc) firm(c *candidate) bool {
 	if c.sighting(patFirm) >= 0 || c.sighting(patKnownVendor) >= 0 {
 		return true
 	}
-	words := strings.Fields(c.text)
-	last := strings.ToLower(words[len(words)-1])
-	dot := strings.LastIndexByte(last, '.')
-	return d.x.cues.Words["legal_forms"][last] || (dot > 0 && d.x.cues.Words["domains"][last[dot:]])
+	last := lastWord(c.text)
+	return d.x.cues.Words["legal_forms"][last] || d.webAddress(last)
+}
+
+// lastWord returns the last word of a name, in lower case.
+func lastWord(name string) string {
+	words := strings.Fields(strings.ToLower(name))
+	if len(words) == 0 {
+		return ""
+	}
+	return words[len(words)-1]
 }
 
 // supplier reports whether the text says the name made or sold the

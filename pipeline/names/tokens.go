@@ -90,12 +90,9 @@ func wordEnd(s string, i int) int {
 			i += n
 			continue
 		}
-		if strings.ContainsRune(joiners, r) && i+n < len(s) {
-			next, _ := utf8.DecodeRuneInString(s[i+n:])
-			if unicode.IsLetter(next) || unicode.IsDigit(next) {
-				i += n
-				continue
-			}
+		if strings.ContainsRune(joiners, r) && wordGoesOn(s, i+n) {
+			i += n
+			continue
 		}
 		break
 	}
