@@ -287,6 +287,10 @@ type field struct {
 	// so capitals say nothing of a name.
 	allCaps bool
 	spans   []span
+	// subject is the subject the headline and a sentence of the text both
+	// give a verb of announcing or of raising money (subjectTwice); empty
+	// for none.
+	subject span
 	// startsAt and endsAt index spans by their first token and by the
 	// token after their last (startingAt, endingAt): span number + 1, 0
 	// for none.
@@ -397,6 +401,7 @@ func (x *Extractor) Extract(title, text string) Found {
 			d.written[t.low] = w
 		}
 	}
+	d.subjectTwice()
 	for _, f := range d.fields {
 		d.findSpans(f)
 	}
@@ -484,6 +489,8 @@ func (d *doc) nameLike(f *field, i int) bool {
 		return false
 	case d.money(f, i):
 		return false // "$1.29B"
+	case i >= f.subject.from && i < f.subject.to:
+		return true
 	case t.shaped && !(f.titleCase && hyphenCaps(t.text)):
 		return true
 	case !t.capital:
@@ -555,6 +562,52 @@ func (d *doc) headlineSubject(f *field, i int) bool {
 		}
 	}
 	return false
+}
+
+// subjectTwice finds a subject of common words that the headline and the
+// text both give a verb of announcing or of raising money: "Health
+// Universe Raises $6M …" over "Health Universe raised $6M in seed
+// funding …". The text writes every word with a capital though it opens a
+// sentence with them, so together they are a name where neither word
+// alone would be one. Two words at least: one ("Researchers develop …")
+// says nothing.
+func (d *doc) subjectTwice() {
+	title, text := d.fields[0], d.fields[1]
+	e, ok := d.subjectEnd(title, 0)
+	if !ok || e < 2 {
+		return
+	}
+	for i := range text.toks {
+		if !text.toks[i].opens || i+e > len(text.toks) {
+			continue
+		}
+		same := true
+		for k := 0; k < e && same; k++ {
+			a, b := title.toks[k], text.toks[i+k]
+			same = a.text == b.text && b.word && b.capital && !b.is(listNotNames|listBreaks) && !personTitles[b.low]
+		}
+		if e2, ok := d.subjectEnd(text, i); same && ok && e2 == e {
+			title.subject, text.subject = span{0, e}, span{i, i + e}
+			return
+		}
+	}
+}
+
+// subjectEnd reports where a verb of announcing or of raising money
+// follows one to three words from token i, and so where their subject
+// ends.
+func (d *doc) subjectEnd(f *field, i int) (int, bool) {
+	for e := 1; e <= 3 && i+e < len(f.toks); e++ {
+		if !f.toks[i+e-1].word {
+			return 0, false
+		}
+		_, announce := d.cueAt(f, patAnnounces, i+e)
+		_, funding := d.cueAt(f, patFunding, i+e)
+		if announce || funding {
+			return e, true
+		}
+	}
+	return 0, false
 }
 
 // headlineObject reports whether token i is in the words a headline in
@@ -717,11 +770,28 @@ func (d *doc) findSpans(f *field) {
 		if e, ok := d.cueAt(f, patFirm, i); ok && e < end && !f.toks[i].shaped {
 			i = e
 		}
+		i = coinedAfterDescription(f, span{i, end})
 		if end > i {
 			d.addSpan(f, span{i, end})
 		}
 		i = j
 	}
+}
+
+// coinedAfterDescription gives where a name starts when capitalised words
+// describe it first: "AI Imaging Analytics Device HealthMammo" names
+// HealthMammo, a coined word (a capital inside a word in lower case)
+// after a product word. A coined word after no product word stays part of
+// the name ("Exo AI Platform 2.0" has none).
+func coinedAfterDescription(f *field, sp span) int {
+	for p := sp.to - 2; p > sp.from; p-- {
+		next := f.toks[p+1]
+		if f.toks[p].is(listProduct) && next.shaped && !allUpper(next.text) && strings.ToLower(next.text[1:]) != next.text[1:] &&
+			strings.ToUpper(next.text[1:]) != next.text[1:] {
+			return p + 1
+		}
+	}
+	return sp.from
 }
 
 // accordingTo reports whether the name is a source the text cites

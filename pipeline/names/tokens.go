@@ -253,9 +253,12 @@ var abbreviations = map[string]bool{
 	"sept": true, "oct": true, "nov": true, "dec": true,
 }
 
-// markOpenings marks the first word of every sentence.
+// markOpenings marks the first word of every sentence, and the first word
+// after a bracket that opens the field (a dateline or a source:
+// "(Children's Hospital of Philadelphia) Automated programs can …").
 func markOpenings(toks []token) {
 	open := true
+	leading := len(toks) > 0 && (toks[0].text == "(" || toks[0].text == "[")
 	for i := range toks {
 		t := &toks[i]
 		if t.word {
@@ -264,6 +267,10 @@ func markOpenings(toks []token) {
 			continue
 		}
 		switch t.text {
+		case ")", "]":
+			if leading {
+				open, leading = true, false
+			}
 		case ".":
 			if i == 0 || !abbreviations[toks[i-1].low] {
 				open = true
