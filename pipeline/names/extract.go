@@ -1998,7 +1998,9 @@ func describingWord(t token) bool {
 	if r, _ := utf8.DecodeRuneInString(last); !unicode.IsLower(r) {
 		return false
 	}
-	return strings.HasSuffix(last, "ed") || describingEndings[last]
+	// "AI-physiotherapy", "AI-enabled": what AI is used for or how, not
+	// a name ("AI-Rad Companion" is one).
+	return strings.HasSuffix(last, "ed") || describingEndings[last] || strings.HasPrefix(t.text, "AI-")
 }
 
 // describingEndings are the last words of hyphenated describing words that

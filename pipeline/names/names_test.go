@@ -79,6 +79,8 @@ func TestExtract(t *testing.T) {
 			"(Royal Hospital) Automated tools can flag which infants in intensive care have sepsis.", "", nil},
 		{"a subject of common words the headline and the text both give a verb", "Green Harbor Raises $4M for Clinical AI Agents",
 			"Green Harbor raised $4M in seed funding to build AI agents for hospitals.", "", []string{"Green Harbor"}},
+		{"a word of AI and what it is for is no name", "",
+			"The makers of an AI-physiotherapy clinic said the app will be rolled out in hospitals this year.", "", nil},
 		{"an ordinal is no name", "FDA clears 1st AI to detect heart failure",
 			"The FDA has approved an algorithm for Zeko Health's digital stethoscope.", "", []string{"Zeko Health"}},
 		{"a short form in brackets ends no known product's name", "",
