@@ -612,8 +612,11 @@ func (d *doc) subjectEnd(f *field, i int) (int, bool) {
 
 // headlineObject reports whether token i is in the words a headline in
 // title case says were launched, between the verb and an appositive that
-// says what they are ("Acme Launches Zorby, a Generative AI Companion"),
-// when none of them is a common word, a term or a word never a name.
+// says what they are ("Acme Launches Zorby Care Hub, a Generative AI
+// Companion", "AWS Launches Amazon Connect Health — A … Platform"): a name
+// when its first word is no common word, term or word never a name, or
+// starts a name the gazetteers know; the words after it only need their
+// capitals.
 func (d *doc) headlineObject(f *field, i int) bool {
 	if f.name != "title" {
 		return false
@@ -633,16 +636,23 @@ func (d *doc) headlineObject(f *field, i int) bool {
 	for to < len(f.toks) && to-from < 3 && f.toks[to].word {
 		to++
 	}
-	if to+1 >= len(f.toks) || f.toks[to].text != "," || (f.toks[to+1].low != "a" && f.toks[to+1].low != "an") {
+	if to+1 >= len(f.toks) || !appositiveMark(f.toks[to].text) || (f.toks[to+1].low != "a" && f.toks[to+1].low != "an") {
 		return false
 	}
-	for k := from; k < to; k++ {
-		if !d.headlineNameWord(f.toks[k]) {
+	if _, known := d.x.known.at(f.toks[from:to]); !known && !d.headlineNameWord(f.toks[from]) {
+		return false
+	}
+	for k := from + 1; k < to; k++ {
+		if t := f.toks[k]; !t.capital || t.is(listNotNames|listBreaks) {
 			return false
 		}
 	}
 	return true
 }
+
+// appositiveMark reports whether a mark can open what a headline says a
+// name is: a comma or a dash.
+func appositiveMark(s string) bool { return s == "," || s == "—" || s == "–" }
 
 // headlineNameWord reports whether a word of a headline in title case may
 // be part of a name where a cue says one stands: capitalised, not a common
@@ -694,6 +704,16 @@ func (d *doc) findSpans(f *field) {
 			// its own.
 			if k.Kind == "product" && j < n && f.toks[j].capital && f.toks[j].is(listProduct) {
 				j++
+			}
+			// A developer's name starts the name of what a headline says
+			// it launched ("AWS Launches Amazon Connect Health — A …").
+			if k.Kind == "vendor" && j < n && d.headlineObject(f, j) {
+				for j < n && d.headlineObject(f, j) {
+					j++
+				}
+				d.addSpan(f, span{i, j})
+				i = j
+				continue
 			}
 			// An organisation's name goes on in a longer name that starts
 			// with it ("National University Cancer Institute", "University
