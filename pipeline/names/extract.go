@@ -778,6 +778,11 @@ func (d *doc) findSpans(f *field) {
 			continue
 		}
 		for end > i && (f.toks[end-1].is(listNotNames) || describingWord(f.toks[end-1])) {
+			// "Institute of Cancer Research": what an institution studies
+			// ends its name.
+			if f.toks[end-1].low == "research" && end-i > 2 && d.hasInstitution(f, span{i, end - 1}) {
+				break
+			}
 			end--
 		}
 		// "FDA-cleared Lunit INSIGHT": a describing word says what the
