@@ -504,6 +504,7 @@ func (d *doc) nameLike(f *field, i int) bool {
 			// no term) is a name whatever the case of the rest, and a
 			// company's suffix after it goes with it.
 			(f.titleCase && d.acronymName(t)) || d.headlineSubject(f, i) || d.headlineObject(f, i) ||
+			d.headlineLaunched(f, i) ||
 			// "Massive Bio Has Been Awarded …" where the text opens a
 			// sentence with "Massive Bio".
 			(w&capitalised != 0 && w&lowered == 0 && d.beforeSuffix(f, i)) ||
@@ -648,6 +649,53 @@ func (d *doc) headlineObject(f *field, i int) bool {
 		}
 	}
 	return true
+}
+
+// headlineLaunched reports whether token i is in the words a headline in
+// title case says were launched or made available, when they hold a
+// coined word or a version ("Announces Availability of Healthcare ChatBot
+// 2.0"): the coined word makes the words before it part of one name.
+func (d *doc) headlineLaunched(f *field, i int) bool {
+	if f.name != "title" || !f.titleCase {
+		return false
+	}
+	for from := i; from >= 1 && i-from < 4; from-- {
+		if !d.launchCueEndsAt(f, from) {
+			if t := f.toks[from-1]; !t.word || !t.capital || t.is(listBreaks) {
+				return false
+			}
+			continue
+		}
+		if f.toks[from].is(listNotNames) {
+			return false
+		}
+		coined := false
+		for k := from; k < len(f.toks) && k-from < 5; k++ {
+			t := f.toks[k]
+			if versionNumber(t.text) || coinedWord(t) {
+				coined = true
+			}
+			if k >= i && coined {
+				return true
+			}
+			if !(t.word && t.capital && !t.is(listBreaks)) && !versionNumber(t.text) {
+				return false
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// launchCueEndsAt reports whether a cue of launching ends just before
+// token i.
+func (d *doc) launchCueEndsAt(f *field, i int) bool {
+	for q := i - 1; q >= 0 && i-q <= 4; q-- {
+		if end, ok := d.cueAt(f, patLaunches, q); ok && end == i {
+			return true
+		}
+	}
+	return false
 }
 
 // appositiveMark reports whether a mark can open what a headline says a
@@ -2026,6 +2074,18 @@ func describingWord(t token) bool {
 	// "AI-physiotherapy", "AI-enabled": what AI is used for or how, not
 	// a name ("AI-Rad Companion" is one).
 	return strings.HasSuffix(last, "ed") || describingEndings[last] || strings.HasPrefix(t.text, "AI-")
+}
+
+// coinedWord reports whether a word is made up, as names are: a capital or
+// a digit inside it ("ChatBot", "Eye2Gene"), not only after hyphens
+// ("Blind-Sweep") nor a describing word in title case ("AI-Driven").
+func coinedWord(t token) bool {
+	if !t.word || !t.shaped || hyphenCaps(t.text) {
+		return false
+	}
+	lowered := t
+	lowered.text = t.text[:1] + strings.ToLower(t.text[1:])
+	return !strings.HasPrefix(t.text, "AI-") && !describingWord(lowered)
 }
 
 // describingEndings are the last words of hyphenated describing words that
