@@ -831,6 +831,11 @@ func (d *doc) findSpans(f *field) {
 			if f.toks[end-1].low == "research" && end-i > 2 && d.hasInstitution(f, span{i, end - 1}) {
 				break
 			}
+			// "Greater Manchester Imaging Network" is one; a neural
+			// network is none.
+			if f.toks[end-1].low == "network" && end-i > 2 && f.toks[end-2].low != "neural" {
+				break
+			}
 			end--
 		}
 		// "FDA-cleared Lunit INSIGHT": a describing word says what the
@@ -1101,6 +1106,9 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	}
 	if kind == "vendor" && d.unitOfAnother(f, sp) {
 		return // "the AI Laboratory (AIL) at MIT": MIT is the developer
+	}
+	if kind == "vendor" && sp.to < len(f.toks) && studyWords[f.toks[sp.to].low] && d.trialName(f, sp) {
+		return // "the LungIMPACT study is using …": a study, not who ran it
 	}
 	maker := kind == "vendor" && makerPatterns[pattern]
 	if d.x.places[low] && !maker {
@@ -2034,12 +2042,22 @@ func (d *doc) describing(f *field, sp span) bool {
 	return sp.to-sp.from == 1 && t.opens && !t.shaped
 }
 
+// studyWords name a study after its own name ("the HEART trial").
+var studyWords = map[string]bool{"study": true, "trial": true, "studies": true, "trials": true}
+
 // trialName reports whether a name before "study" or "trial" is the
-// study's own name, an acronym written as a word in capitals ("the ARTERY
-// Outcomes study", "the HEART trial"), not who ran it: its first word,
-// in capitals, is an English word or a term of the vocabularies.
+// study's own name, not who ran it: an acronym written as a word in
+// capitals ("the ARTERY Outcomes study", "the HEART trial") whose first
+// word, in capitals, is an English word or a term of the vocabularies, or
+// a made-up word after "the" ("the LungIMPACT study").
 func (d *doc) trialName(f *field, sp span) bool {
 	t := f.toks[sp.from]
+	// "the collaborative LungIMPACT study": a made-up word the text gives
+	// a study, after "the" (a headline drops it), names the study.
+	if sp.to-sp.from == 1 && coinedWord(t) && d.knownOf(f, sp) == nil && (f.name == "title" ||
+		sp.from > 0 && f.toks[sp.from-1].low == "the" || sp.from > 1 && f.toks[sp.from-2].low == "the") {
+		return true
+	}
 	if !t.word || utf8.RuneCountInString(t.text) < 4 || !allUpper(t.text) || f.allCaps || d.knownOf(f, sp) != nil {
 		return false
 	}
@@ -2572,7 +2590,8 @@ func (d *doc) locatedAfter(f *field, sp span) bool {
 // providerWords end the names of hospitals and health systems, which
 // buy and use what firms make.
 var providerWords = map[string]bool{"hospital": true, "hospitals": true, "clinic": true, "medicine": true,
-	"health": true, "care": true, "system": true, "center": true, "centre": true, "trust": true, "network": true}
+	"health": true, "care": true, "system": true, "center": true, "centre": true, "trust": true, "network": true,
+	"alliance": true}
 
 // partnerPatterns are the only evidence a provider beside a firm may
 // have to be left out: it announces, partners, uses or is named.
