@@ -747,6 +747,10 @@ func (d *doc) findSpans(f *field) {
 				!f.toks[j].is(listLegalForms) && (ownSuffix(k.Name, f.toks[j].low) || !strings.Contains(k.Name, " ")) {
 				j++
 			}
+			// "Google Cloud", "Nuance Precision Imaging Network": a
+			// developer of one word goes on in the name of its business or
+			// its product, as far as that name goes.
+			unit := k.Kind == "vendor" && !strings.Contains(k.Name, " ") && d.unitWord(f, j)
 			// A known product's name goes on in a capitalised product
 			// word: "Dragon Ambient eXperience Copilot" is a product of
 			// its own.
@@ -765,8 +769,9 @@ func (d *doc) findSpans(f *field) {
 			}
 			// An organisation's name goes on in a longer name that starts
 			// with it ("National University Cancer Institute", "University
-			// of Utah Health"); a product's or a vendor's is read as known.
-			if (k.Kind != KindOrganisation && k.Kind != KindUniversity) || j >= n || !d.nameLike(f, j) {
+			// of Utah Health"), and a developer's in its unit's (above); a
+			// product's or another vendor's is read as known.
+			if !unit && ((k.Kind != KindOrganisation && k.Kind != KindUniversity) || j >= n || !d.nameLike(f, j)) {
 				d.addSpan(f, span{i, j})
 				i = j
 				continue
@@ -870,6 +875,21 @@ func coinedAfterDescription(f *field, sp span) int {
 		}
 	}
 	return sp.from
+}
+
+// unitWord reports whether token i, after a developer's name of one word,
+// names one of its businesses or products: a word with a capital that the
+// text writes so inside a sentence, and no word never a name, person's
+// title, first name, short form in capitals or common word in lower case
+// ("Google Cloud", not "Google CEO", "Google Chief" or "Google Tuesday").
+func (d *doc) unitWord(f *field, i int) bool {
+	if i >= len(f.toks) {
+		return false
+	}
+	t := f.toks[i]
+	return t.word && t.capital && !t.opens && !allUpper(t.text) && !personTitles[t.low] &&
+		!t.is(listNotNames|listBreaks|listConnectors|kindFirstName|listInstitution|listCompany|listLegalForms) &&
+		d.written[t.low]&lowered == 0 && d.nameLike(f, i)
 }
 
 // accordingTo reports whether the name is a source the text cites
