@@ -2535,10 +2535,20 @@ func (d *doc) choose() Found {
 	}
 	var kept []*candidate
 	for _, v := range vendors {
-		if len(kept) == maxVendors || score(v) < score(vendors[0])/2 {
+		if len(kept) == maxVendors {
 			break
 		}
-		if !v.inTitle() && score(v) <= inTitle && !v.supplier() {
+		// A developer with half the evidence of the best, or one only
+		// the text names with less than the headline's, is left out,
+		// unless the text says it made the technology: "developed by …
+		// researchers from Google Health and Imperial College London"
+		// names both, however often the first is named ("researchers in
+		// Britain" name a place, not a developer).
+		maker := v.madeIt() && !d.x.places[strings.ToLower(v.text)]
+		if score(v) < score(vendors[0])/2 && !maker {
+			continue
+		}
+		if !v.inTitle() && score(v) <= inTitle && !v.supplier() && !maker {
 			continue
 		}
 		kept = append(kept, v)
@@ -2661,6 +2671,12 @@ func lastWord(name string) string {
 // supplier reports whether the text says the name made or sold the
 // technology to someone else: the company bought, the partner, the one a
 // contract went to, the one a firm word names.
+// madeIt reports whether the text says the candidate made the
+// technology: developed by it, by its researchers.
+func (c *candidate) madeIt() bool {
+	return c.sighting(patDevelopedBy) >= 0 || c.sighting(patResearchersAt) >= 0
+}
+
 func (c *candidate) supplier() bool {
 	for _, p := range []pattern{patAcquires, patAwardedTo, patPartnership, patFirm, patDevelopedBy} {
 		if i := c.sighting(p); i >= 0 {
