@@ -672,7 +672,7 @@ func (d *doc) headlineLaunched(f *field, i int) bool {
 		coined := false
 		for k := from; k < len(f.toks) && k-from < 5; k++ {
 			t := f.toks[k]
-			if versionNumber(t.text) || coinedWord(t) {
+			if versionNumber(t.text) || coinedWord(t) && !t.is(listNotNames) && !d.x.isTerm(t.low) {
 				coined = true
 			}
 			if k >= i && coined {

@@ -108,6 +108,8 @@ func TestExtract(t *testing.T) {
 		{"a developer the text says made it counts beside one named more often", "DeepMind AI beats radiologists at finding breast cancer",
 			"An AI program designed by DeepMind found more breast cancers in mammograms than radiologists did, DeepMind said. DeepMind built the algorithm with researchers from the University of Rivermouth.",
 			"", []string{"DeepMind", "University of Rivermouth"}},
+		{"a word never a name makes no made-up word of a launched name", "Acme Launches Free COVID-19 Screening App",
+			"Acme, a healthcare company, has launched a tool for patients in hospital using AI.", "", []string{"Acme"}},
 		{"an ordinal is no name", "FDA clears 1st AI to detect heart failure",
 			"The FDA has approved an algorithm for Zeko Health's digital stethoscope.", "", []string{"Zeko Health"}},
 		{"a short form in brackets ends no known product's name", "",
