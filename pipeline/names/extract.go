@@ -863,14 +863,12 @@ func (d *doc) findSpans(f *field) {
 
 // coinedAfterDescription gives where a name starts when capitalised words
 // describe it first: "AI Imaging Analytics Device HealthMammo" names
-// HealthMammo, a coined word (a capital inside a word in lower case)
-// after a product word. A coined word after no product word stays part of
-// the name ("Exo AI Platform 2.0" has none).
+// HealthMammo, a made-up word (not in capitals) after a product word. A
+// made-up word after no product word stays part of the name ("Exo AI
+// Platform 2.0" has none).
 func coinedAfterDescription(f *field, sp span) int {
 	for p := sp.to - 2; p > sp.from; p-- {
-		next := f.toks[p+1]
-		if f.toks[p].is(listProduct) && next.shaped && !allUpper(next.text) && strings.ToLower(next.text[1:]) != next.text[1:] &&
-			strings.ToUpper(next.text[1:]) != next.text[1:] {
+		if next := f.toks[p+1]; f.toks[p].is(listProduct) && coinedWord(next) && !allUpper(next.text) {
 			return p + 1
 		}
 	}
@@ -2668,15 +2666,15 @@ func lastWord(name string) string {
 	return words[len(words)-1]
 }
 
-// supplier reports whether the text says the name made or sold the
-// technology to someone else: the company bought, the partner, the one a
-// contract went to, the one a firm word names.
 // madeIt reports whether the text says the candidate made the
 // technology: developed by it, by its researchers.
 func (c *candidate) madeIt() bool {
 	return c.sighting(patDevelopedBy) >= 0 || c.sighting(patResearchersAt) >= 0
 }
 
+// supplier reports whether the text says the name made or sold the
+// technology to someone else: the company bought, the partner, the one a
+// contract went to, the one a firm word names.
 func (c *candidate) supplier() bool {
 	for _, p := range []pattern{patAcquires, patAwardedTo, patPartnership, patFirm, patDevelopedBy} {
 		if i := c.sighting(p); i >= 0 {
