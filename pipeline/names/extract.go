@@ -1005,9 +1005,11 @@ func (d *doc) institutionAnd(f *field, before span) (int, bool) {
 // name that follows it lists two developers rather than joining one name:
 // "Fabric Genomics & Rady Children's Institute" are two, for the first
 // ends in a company suffix and the second has an organisation's word;
-// "Johnson & Johnson" and "Guy's & St Thomas'" are one.
+// "Johnson & Johnson" and "Guy's & St Thomas'" are one, and so is "Oregon
+// Health & Science University", whose second part opens with a common
+// word and names nothing alone.
 func (d *doc) twoOrganisations(f *field, before span, next int) bool {
-	if f.toks[before.to].low != "&" || before.to-before.from < 2 {
+	if f.toks[before.to].low != "&" || before.to-before.from < 2 || f.toks[next].is(kindCommon) {
 		return false
 	}
 	if _, ok := d.inList(f, listCompany, before.to-1); !ok {
