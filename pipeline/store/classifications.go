@@ -596,10 +596,11 @@ func runSteps(ctx context.Context, tx pgx.Tx, steps []mergeStep) error {
 // uses a large language model") may come before the one naming the
 // product. After each batch commits, the technologies of its documents are
 // folded: a developer's technology into the product spelt as the
-// developer, and a product into an older one whose name is alike enough to
-// join (as in the batch), its documents and open review items with it. Run after the commit, it sees what
-// batches committed meanwhile, so the later of two racing batches always
-// finds both. A technology an analyst renamed, excluded or linked by hand
+// developer, and the newer of two products whose names are alike enough to
+// join (as in the batch) into the older, its documents and open review
+// items with it. Run after the commit, it sees what batches committed
+// meanwhile, so the later of two racing batches always finds both, whether
+// it created the older or the newer. A technology an analyst renamed, excluded or linked by hand
 // stays as it is.
 func (s *Store) foldDevelopersIntoProducts(ctx context.Context, documentIDs []string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -620,9 +621,11 @@ with touched as (
       and v.merged_into is null and p.merged_into is null and p.name_key is not null
       and (v.id in (select id from touched) or p.id in (select id from touched))
     union all
-    -- a product and an older one of a name alike enough to join (one index
-    -- probe per product of the batch)
-    select a.id, b.id
+    -- a product and the most alike other one, of a name alike enough to
+    -- join (one index probe per product of the batch): the newer folds
+    -- into the older, whichever of the two the batch touched, for a
+    -- racing batch may have created the newer one and committed first
+    select greatest(a.id, b.id), least(a.id, b.id)
     from touched a
     cross join lateral (
         select b.id from technologies b
@@ -631,7 +634,7 @@ with touched as (
           and (a.vendor_key is null or b.vendor_key is null or a.vendor_key = b.vendor_key)
         order by similarity(b.name_key, a.name_key) desc, b.id limit 1
     ) b
-    where split_part(a.key, ':', 1) = 'product' and a.name_key is not null and b.id < a.id
+    where split_part(a.key, ':', 1) = 'product' and a.name_key is not null
 )
 select distinct on (f.from_id) f.from_id, f.into_id
 from pairs f join technologies v on v.id = f.from_id

@@ -226,6 +226,48 @@ func TestATechnologyCreatedMeanwhileByAnotherWriterIsJoined(t *testing.T) {
 	}
 }
 
+// Two racing batches: one creates a product and commits last, the other
+// creates a product of a name alike enough to join it (a newer id) and
+// commits first, when it cannot see the older one. Whichever of the two a
+// later fold touches, the newer joins the older: one technology.
+func TestAProductAlikeCreatedByARacingBatchIsFolded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testenv.Store(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	older := named("older", "Alphascan", "", at)
+	other, err := st.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx)
+	var olderID int64
+	if err := other.QueryRow(ctx, `insert into technologies (key, name) values ($1, 'Alphascan') returning id`,
+		store.MatchTechnology(older, nil).Key).Scan(&olderID); err != nil {
+		t.Fatal(err)
+	}
+	// The newer product's batch commits (and folds) while the older one is
+	// not yet there to be seen.
+	saver(t, st)(named("newer", "Alphascan CXR", "", at))
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A later batch names the older product, and its fold touches only that.
+	saver(t, st)(older)
+	var newerTech, olderTech int64
+	var live int
+	if err := st.Pool().QueryRow(ctx, `select
+		(select technology_id from document_technologies where document_id = 'newer'),
+		(select technology_id from document_technologies where document_id = 'older'),
+		(select count(*) from technologies where merged_into is null)`).Scan(&newerTech, &olderTech, &live); err != nil {
+		t.Fatal(err)
+	}
+	if newerTech != olderID || olderTech != olderID || live != 1 {
+		t.Errorf("newer on %d, older on %d (the older technology is %d), %d technologies not merged; want both on the older, 1",
+			newerTech, olderTech, olderID, live)
+	}
+}
+
 // A new document named by neither product nor developer has a technology
 // of its own, keyed by the document, which the loader creates without
 // resolving it. Should that key exist all the same (written by an older
