@@ -199,16 +199,7 @@ func TestATechnologyCreatedMeanwhileByAnotherWriterIsJoined(t *testing.T) {
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	racer := named("racer", "Racewise", "", at)
 	key := store.MatchTechnology(racer, nil).Key
-	other, err := st.Pool().Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback(ctx)
-	var otherID int64
-	if err := other.QueryRow(ctx, `insert into technologies (key, name) values ($1, 'Racewise') returning id`, key).
-		Scan(&otherID); err != nil {
-		t.Fatal(err)
-	}
+	other, otherID := otherWriterCreates(t, st, racer)
 	// The batch waits on the other writer's technology.
 	saveAfterOtherCommits(t, st, other, racer, named("calm", "", "", at))
 	var techs, docs, newItems int
@@ -226,6 +217,25 @@ func TestATechnologyCreatedMeanwhileByAnotherWriterIsJoined(t *testing.T) {
 	}
 }
 
+// otherWriterCreates begins another writer's transaction that creates the
+// technology c names, and returns it uncommitted with the new id (rolled
+// back at the end of the test unless committed).
+func otherWriterCreates(t *testing.T, st *store.Store, c message.Classification) (pgx.Tx, int64) {
+	t.Helper()
+	ctx := context.Background()
+	other, err := st.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Rollback(context.Background()) })
+	var id int64
+	if err := other.QueryRow(ctx, `insert into technologies (key, name) values ($1, $2) returning id`,
+		store.MatchTechnology(c, nil).Key, c.Technology.Name).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return other, id
+}
+
 // Two racing batches: one creates a product and commits last, the other
 // creates a product of a name alike enough to join it (a newer id) and
 // commits first, when it cannot see the older one. Whichever of the two a
@@ -236,16 +246,7 @@ func TestAProductAlikeCreatedByARacingBatchIsFolded(t *testing.T) {
 	st := testenv.Store(t)
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	older := named("older", "Alphascan", "", at)
-	other, err := st.Pool().Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback(ctx)
-	var olderID int64
-	if err := other.QueryRow(ctx, `insert into technologies (key, name) values ($1, 'Alphascan') returning id`,
-		store.MatchTechnology(older, nil).Key).Scan(&olderID); err != nil {
-		t.Fatal(err)
-	}
+	other, olderID := otherWriterCreates(t, st, older)
 	// The newer product's batch commits (and folds) while the older one is
 	// not yet there to be seen.
 	saver(t, st)(named("newer", "Alphascan CXR", "", at))
