@@ -1681,7 +1681,7 @@ func (d *doc) readAt(f *field, i int) {
 			d.add(f, sp, "vendor", "hyphen", wt["hyphen"])
 		}
 	}
-	if end, ok := d.cueAt(f, patCalled, i); ok && (i == 0 || !formerly[f.toks[i-1].low] && !undertakings[f.toks[i-1].low]) {
+	if end, ok := d.cueAt(f, patCalled, i); ok && (i == 0 || !formerly[f.toks[i-1].low] && !undertakingBefore(f, i)) {
 		for end < len(f.toks) && strings.ContainsAny(f.toks[end].text, "\"“") {
 			end++
 		}
@@ -1707,16 +1707,27 @@ func (d *doc) readAt(f *field, i int) {
 			// "PDMonitor, a monitoring device" is a product; "Nines, a
 			// teleradiology startup" and "Therapixel, a company leading
 			// AI-based products" are organisations: the first word decides.
-			if j, ok := d.headFind(f, end, 8); ok {
+			if j, ok := d.headFind(f, end, 12); ok {
 				switch {
 				case f.toks[j].is(listOrganisation) || d.organisationWord(f, j+1) || d.orgShaped(f, sp):
 					d.add(f, sp, "vendor", "apposition", wt["apposition"])
 				case d.personWord(f, j+1):
 					// "Nadia Thalmann, a robot expert": a person.
 				default:
+					// "Medios AI (Remidio), an automated system": "AI"
+					// after the name is the product's last word, and its
+					// maker stands in brackets before the comma.
+					next := sp.to
+					if next < i && f.toks[next].text == "AI" {
+						sp.to++
+						next++
+					}
 					d.add(f, sp, "tech", "apposition", wt["apposition"])
 					// "HeartNote, an AI-enabled stethoscope from Auscura".
 					d.readMakerAfter(f, end, 8)
+					if m, ok := d.bracketed(f, next); ok && m.to+1 == i && !allUpper(f.toks[m.from].text) {
+						d.add(f, m, "vendor", "apposition", wt["apposition"])
+					}
 				}
 			}
 		}
@@ -1912,6 +1923,12 @@ func (d *doc) productAppositive(f *field, sp span) bool {
 func (d *doc) headFind(f *field, i, within int) (int, bool) {
 	for j := i; j < len(f.toks) && j < i+within; j++ {
 		t := f.toks[j]
+		// "a proprietary, offline, smartphone-based system": commas
+		// between the words that describe it, not between clauses.
+		if t.text == "," && j > i && j+1 < len(f.toks) && f.toks[j+1].word && !f.toks[j+1].capital &&
+			!f.toks[j+1].is(listBreaks) && !clauseWord(f.toks[j+1].low) {
+			continue
+		}
 		if !t.word && strings.ContainsAny(t.text, ".;:!?,()") {
 			return 0, false
 		}
@@ -1923,6 +1940,16 @@ func (d *doc) headFind(f *field, i, within int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// clauseWord reports whether a word after a comma opens another clause
+// or joins a list: "and", "which", "who".
+func clauseWord(low string) bool {
+	switch low {
+	case "and", "or", "but", "which", "who", "whose", "that", "while", "where", "when", "as", "with", "said", "says":
+		return true
+	}
+	return false
 }
 
 // describedAfter reports whether the words from token i say what a thing
@@ -2230,6 +2257,16 @@ func (d *doc) aiWord(f *field, i int) bool {
 // technology: "a project called TRICORDER".
 var undertakings = map[string]bool{"project": true, "programme": true, "program": true, "study": true, "trial": true,
 	"initiative": true, "campaign": true, "scheme": true, "consortium": true, "partnership": true, "collaboration": true}
+
+// undertakingBefore reports whether an undertaking's word comes just
+// before token i, or before a comma there: "the clinical trial, called
+// TRICORDER" names the trial, not a technology.
+func undertakingBefore(f *field, i int) bool {
+	if i > 0 && undertakings[f.toks[i-1].low] {
+		return true
+	}
+	return i > 1 && f.toks[i-1].text == "," && undertakings[f.toks[i-2].low]
+}
 
 // formerly says that a name "formerly known as" is an old name.
 var formerly = map[string]bool{"formerly": true, "previously": true, "once": true}
