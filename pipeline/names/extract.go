@@ -1566,6 +1566,9 @@ func (d *doc) readAt(f *field, i int) {
 			}
 		}
 		for _, s := range list {
+			if d.describedPerson(f, s) {
+				continue
+			}
 			d.add(f, s, "vendor", p.String(), wt[p.String()])
 		}
 	}
@@ -2060,6 +2063,19 @@ func (d *doc) person(f *field, sp span) bool {
 		}
 	}
 	return true
+}
+
+// describedPerson reports whether a name is said between commas to be a
+// person: "research led by Avipsa Roy, a graduate student in …".
+func (d *doc) describedPerson(f *field, sp span) bool {
+	if sp.to+1 >= len(f.toks) || f.toks[sp.to].text != "," {
+		return false
+	}
+	if a := f.toks[sp.to+1].low; a != "a" && a != "an" && a != "the" {
+		return false
+	}
+	_, ok := clauseFind(f, sp.to+2, 4, func(j int) bool { return d.personWord(f, j) })
+	return ok
 }
 
 // describing reports whether a name may be words that describe rather

@@ -384,6 +384,9 @@ func TestExtract(t *testing.T) {
 		{"a trial's name after a comma is no technology", "",
 			"The clinical trial, called TRICORDER, was led by researchers at Imperial College Healthcare NHS Trust.",
 			"", []string{"Imperial College Healthcare NHS Trust"}},
+		{"a name said to be a person is no developer", "",
+			"New research led by Avipsa Roy, a graduate student in the university's school of geography, maps COVID-19 risk.",
+			"", nil},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
