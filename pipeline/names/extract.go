@@ -1641,10 +1641,19 @@ func (d *doc) readAt(f *field, i int) {
 			}
 		}
 	}
-	if _, ok := d.cueAt(f, patReceives, i); ok {
+	if end, ok := d.cueAt(f, patReceives, i); ok {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "tech", "receives", wt["receives"])
 			d.add(f, sp, "vendor", "receives", wt["receives"])
+			// "Cerevia has received FDA clearance for NeuroScan": what
+			// the clearance is for is the product, so who received it is
+			// its developer.
+			if j, ok := clauseFind(f, end, 6, func(j int) bool { _, ok := d.cueAt(f, patClearance, j); return ok }); ok {
+				after, _ := d.cueAt(f, patClearance, j)
+				if _, ok := d.spanAfter(f, after, true); ok && f.toks[j].low != "clears" && f.toks[j].low != "approves" {
+					d.add(f, sp, "vendor", "clearance", wt["clearance"])
+				}
+			}
 		}
 	}
 	if end, ok := d.cueAt(f, patPartnership, i); ok {
@@ -2364,7 +2373,13 @@ func (d *doc) readSaysIts(f *field, i, end int) {
 // a product word or its people make the owner a developer.
 func (d *doc) readOwned(f *field, owner span, i int, p pattern) {
 	wt := d.x.cues.Weights[p.String()]
-	if sp, ok := d.spanAfter(f, i+1, false); ok {
+	// "Cerevia's AI-powered NeuroScan": a word that says how it works
+	// may stand between the owner and the name.
+	next := i + 1
+	if next+1 < len(f.toks) && strings.Contains(f.toks[next].text, "-") && d.aiWord(f, next) {
+		next++
+	}
+	if sp, ok := d.spanAfter(f, next, false); ok {
 		if low := strings.ToLower(f.text(sp)); d.x.places[low] || d.x.isTerm(low) {
 			return // "Ardent's Albuquerque affiliate": a place is owned, not made
 		}

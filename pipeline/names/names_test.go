@@ -387,6 +387,11 @@ func TestExtract(t *testing.T) {
 		{"a name said to be a person is no developer", "",
 			"New research led by Avipsa Roy, a graduate student in the university's school of geography, maps COVID-19 risk.",
 			"", nil},
+		{"who received clearance for a named product made it", "",
+			"Cerevia has received FDA 510(k) clearance for NeuroScan, which reads brain scans of stroke patients.",
+			"NeuroScan", []string{"Cerevia"}},
+		{"a describing word between the owner and the product", "",
+			"Cerevia's AI-powered NeuroScan reads brain scans of stroke patients.", "NeuroScan", []string{"Cerevia"}},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
