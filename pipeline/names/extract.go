@@ -1097,6 +1097,34 @@ func (f *field) text(sp span) string { return f.s[f.toks[sp.from].start:f.toks[s
 
 // key is a name's normal form: lower case, company suffixes dropped
 // ("Massive Bio Inc" and "Massive Bio" are one name).
+// withAI returns a name with the "AI" after it when the text writes "AI"
+// after every sighting of the name ("Hippocratic AI, a startup …",
+// "tech firm Red Star AI"): the word is then part of the company's name.
+// A name the gazetteers know keeps its own form ("Google AI" is Google's),
+// and "AI" before a product word describes the product.
+func (d *doc) withAI(f *field, sp span) span {
+	if sp.to >= len(f.toks) || f.toks[sp.to].text != "AI" || d.knownOf(f, sp) != nil ||
+		sp.to+1 < len(f.toks) && d.productWord(f, sp.to+1) {
+		return sp // "the EchoNet AI algorithm": "AI" says what the product is
+	}
+	want := f.toks[sp.from:sp.to]
+	for _, g := range d.fields {
+		for i := 0; i+len(want) <= len(g.toks); i++ {
+			match := true
+			for k, t := range want {
+				if g.toks[i+k].low != t.low {
+					match = false
+					break
+				}
+			}
+			if match && (i+len(want) >= len(g.toks) || g.toks[i+len(want)].text != "AI") {
+				return sp
+			}
+		}
+	}
+	return span{from: sp.from, to: sp.to + 1}
+}
+
 func (d *doc) key(f *field, sp span) string {
 	var words []string
 	for _, t := range f.toks[sp.from:sp.to] {
@@ -1111,6 +1139,7 @@ func (d *doc) key(f *field, sp span) string {
 // add records one sighting of a span as evidence that it is a technology
 // ("tech") or a developer ("vendor").
 func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
+	sp = d.withAI(f, sp)
 	low := strings.ToLower(f.text(sp))
 	if d.x.isTerm(low) && !d.capitalisedWord(f, sp) {
 		return // a place, a nationality, a disease: no name of a product or a developer

@@ -392,6 +392,12 @@ func TestExtract(t *testing.T) {
 			"NeuroScan", []string{"Cerevia"}},
 		{"a describing word between the owner and the product", "",
 			"Cerevia's AI-powered NeuroScan reads brain scans of stroke patients.", "NeuroScan", []string{"Cerevia"}},
+		{"AI after every sighting of a company's name is part of it", "Quillon AI raises $50 mln seed funding to build models for healthcare",
+			"Quillon AI, a startup building artificial intelligence models for healthcare, has raised $50 million.",
+			"", []string{"Quillon AI"}},
+		{"a company written once with AI and once without keeps its name", "",
+			"Quillon AI has raised $50 million to build models for hospitals; Quillon sells them to health systems.",
+			"", []string{"Quillon"}},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
