@@ -1098,7 +1098,7 @@ func (f *field) text(sp span) string { return f.s[f.toks[sp.from].start:f.toks[s
 // key is a name's normal form: lower case, company suffixes dropped
 // ("Massive Bio Inc" and "Massive Bio" are one name).
 // withAI returns a name with the "AI" after it when the text writes "AI"
-// after every sighting of the name ("Hippocratic AI, a startup …",
+// after every sighting of the name, as written ("Hippocratic AI, a startup …",
 // "tech firm Red Star AI"): the word is then part of the company's name.
 // A name the gazetteers know keeps its own form ("Google AI" is Google's),
 // and "AI" before a product word describes the product.
@@ -1112,7 +1112,7 @@ func (d *doc) withAI(f *field, sp span) span {
 		for i := 0; i+len(want) <= len(g.toks); i++ {
 			match := true
 			for k, t := range want {
-				if g.toks[i+k].low != t.low {
+				if g.toks[i+k].text != t.text {
 					match = false
 					break
 				}
@@ -1606,7 +1606,7 @@ func (d *doc) readAt(f *field, i int) {
 	// a study by the name before.
 	if _, ok := d.cueAt(f, patResearchers, i); ok && !(f.toks[i].capital && !f.toks[i].opens && !f.titleCase) {
 		for _, sp := range d.listBefore(f, i) {
-			if d.trialName(f, sp) {
+			if d.trialName(f, sp) || d.leadOfTeam(f, sp, i) {
 				continue
 			}
 			d.add(f, sp, "vendor", "researchers", wt["researchers"])
@@ -1797,11 +1797,15 @@ func (d *doc) readAt(f *field, i int) {
 	}
 	if end, ok := d.cueAt(f, patProductName, i); ok && !d.organisationWord(f, end) && !d.personWord(f, end) {
 		next := d.pastAbbreviation(f, end)
-		if next < len(f.toks) && f.toks[next].text == "," {
+		comma := next < len(f.toks) && f.toks[next].text == ","
+		if comma {
 			next++
 		}
+		// After a comma the name stands between commas ("the platform,
+		// Smart Center, is"); "To train the system, Zhang and a team"
+		// starts another clause.
 		if sp, ok := d.spanAfter(f, next, false); ok && !d.possessed(f, sp) &&
-			(d.productWord(f, end-1) || !d.hasInstitution(f, sp)) {
+			(d.productWord(f, end-1) || !d.hasInstitution(f, sp)) && (!comma || enclosed(f, sp)) {
 			// After an owner, "its Skin Centre at Amersham Hospital"
 			// names a place of the owner's, not a product (after a
 			// product word, "the platform, Smart Center," is one).
@@ -2097,6 +2101,36 @@ func (d *doc) person(f *field, sp span) bool {
 		shouted := k == 0 && t.opens && !allUpper(f.toks[sp.from+1].text)
 		if !t.word || !t.capital || t.shaped || (allUpper(t.text) && !shouted) ||
 			t.is(listCompany|listInstitution|listOrganisation|listProduct) {
+			return false
+		}
+	}
+	return true
+}
+
+// enclosed reports whether a name ends where its clause does: at a comma,
+// a bracket or the end of a sentence, after "AI" perhaps ("its software,
+// Preterm AI, can compare").
+func enclosed(f *field, sp span) bool {
+	end := sp.to
+	if end < len(f.toks) && f.toks[end].text == "AI" {
+		end++
+	}
+	return end >= len(f.toks) || strings.ContainsAny(f.toks[end].text, ",.;:)!?")
+}
+
+// leadOfTeam reports whether one word before "and" a team (the cue at
+// token i) is the team's leader: "Zhang and a team of 70 scientists",
+// "Smith and his team" name a person, not an institution (which the
+// gazetteers or its shape would tell).
+func (d *doc) leadOfTeam(f *field, sp span, i int) bool {
+	if sp.to-sp.from != 1 || sp.to >= i || f.toks[sp.to].low != "and" || d.knownOf(f, sp) != nil ||
+		d.orgShaped(f, sp) || d.hasInstitution(f, sp) {
+		return false
+	}
+	for j := sp.to + 1; j < i; j++ {
+		switch f.toks[j].low {
+		case "a", "his", "her", "their", "the":
+		default:
 			return false
 		}
 	}
