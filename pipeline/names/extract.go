@@ -2108,12 +2108,19 @@ func (d *doc) person(f *field, sp span) bool {
 }
 
 // enclosed reports whether a name ends where its clause does: at a comma,
-// a bracket or the end of a sentence, after "AI" perhaps ("its software,
-// Preterm AI, can compare").
+// a bracket or the end of a sentence, after "AI" or what it stands for
+// perhaps ("its software, Preterm AI, can compare").
 func enclosed(f *field, sp span) bool {
 	end := sp.to
 	if end < len(f.toks) && f.toks[end].text == "AI" {
 		end++
+	}
+	// "the tool, DERM (Deep Ensemble for Recognition of Malignancy), works":
+	// what the name stands for, in brackets, is part of it.
+	if end < len(f.toks) && f.toks[end].text == "(" {
+		if k, ok := clauseFind(f, end+1, 12, func(k int) bool { return f.toks[k].text == ")" }); ok {
+			end = k + 1
+		}
 	}
 	return end >= len(f.toks) || strings.ContainsAny(f.toks[end].text, ",.;:)!?")
 }

@@ -406,6 +406,9 @@ func TestExtract(t *testing.T) {
 			"", []string{"DeepMind"}},
 		{"a product's name between commas after a product word", "",
 			"Sonavia's software, Preterm AI, compares ultrasound images to find signs of preterm birth.", "Preterm AI", []string{"Sonavia"}},
+		{"a product's name and what it stands for between commas", "",
+			"The new AI tool, MELA (Machine Evaluation of Lesions for Adults), reads images of moles to see whether they are cancerous.",
+			"MELA", nil},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
