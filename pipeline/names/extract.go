@@ -1717,6 +1717,9 @@ func (d *doc) readAt(f *field, i int) {
 	if end, ok := d.cueAt(f, patSaysIts, i); ok && i > 0 {
 		d.readSaysIts(f, i, end)
 	}
+	if f.toks[i].low == "its" {
+		d.readSubjectIts(f, i)
+	}
 	if end, ok := d.cueAt(f, patHyphen, i+1); ok && f.toks[i].text == "-" && end > i {
 		if sp, ok := d.spanBefore(f, i); ok {
 			d.add(f, sp, "vendor", "hyphen", wt["hyphen"])
@@ -2437,6 +2440,45 @@ func (d *doc) readSaysIts(f *field, i, end int) {
 		d.readOwned(f, f.spans[owner], end-1, patSaysIts)
 	}
 }
+
+// readSubjectIts reads "Neuralink has implanted its brain-computer
+// interface", "Acme updated its AI software": the name that opens the
+// clause, a verb or two before "its" (token i) and a product, owns the
+// product, as the speaker of "said its" does.
+func (d *doc) readSubjectIts(f *field, i int) {
+	if _, ok := clauseFind(f, i+1, 4, func(j int) bool { return d.productWord(f, j) }); !ok {
+		return
+	}
+	j := i
+	for j > 0 && i-j < 3 && f.toks[j-1].word && !f.toks[j-1].capital && f.toks[j-1].low != "to" {
+		j--
+	}
+	if j == i {
+		return
+	}
+	owner, ok := f.endingAt(j)
+	if !ok {
+		return
+	}
+	sp := f.spans[owner]
+	// The name opens its clause: "a round led by Harbour Ventures to sell
+	// its tool" says nothing of whose tool.
+	if sp.from > 0 {
+		switch prev := f.toks[sp.from-1]; {
+		case !prev.word, clauseOpeners[prev.low]:
+		default:
+			return
+		}
+	}
+	if !d.titled(f, sp) && !d.term(f, sp, j) {
+		d.add(f, sp, "vendor", patSaysIts.String(), d.x.cues.Weights[patSaysIts.String()])
+	}
+}
+
+// clauseOpeners are words after which a name opens a clause of its own:
+// "Elon Musk says Neuralink has implanted its first brain chip".
+var clauseOpeners = map[string]bool{"and": true, "but": true, "that": true, "says": true, "said": true,
+	"claims": true, "claimed": true, "announced": true, "announces": true}
 
 // readOwned reads what follows a possessive of owner (token i, read by
 // pattern p): a name owned is the technology and the owner its developer;

@@ -409,6 +409,10 @@ func TestExtract(t *testing.T) {
 		{"a product's name and what it stands for between commas", "",
 			"The new AI tool, MELA (Machine Evaluation of Lesions for Adults), reads images of moles to see whether they are cancerous.",
 			"MELA", nil},
+		{"who did something to its product owns it", "",
+			"Neuralink has implanted its brain-computer interface device in a paralysed patient.", "", []string{"Neuralink"}},
+		{"who a speaker says did something to its product owns it", "Elon Musk says Cortexa has implanted its first brain chip in human", "",
+			"", []string{"Cortexa"}},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
