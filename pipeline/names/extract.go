@@ -1686,11 +1686,21 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	if end, ok := d.cueAt(f, patPartnership, i); ok {
-		for _, sp := range d.listAfter(f, end) {
+		partners := d.listAfter(f, end)
+		for _, sp := range partners {
 			d.add(f, sp, "vendor", "partnership", wt["partnership"])
 		}
+		// "WellSpan Health is partnering with Artisight to use the
+		// company's platform": who partners to use what the partner makes
+		// is its user, not its developer.
+		// (The weight against takes back what "is partnering with" as a
+		// verb of announcing gave.)
 		if sp, ok := d.spanBefore(f, i); ok {
-			d.add(f, sp, "vendor", "partnership", wt["partnership"])
+			if len(partners) > 0 && toUse(f, partners[len(partners)-1].to) {
+				d.add(f, sp, "vendor", "partnership", -wt["partnership"])
+			} else {
+				d.add(f, sp, "vendor", "partnership", wt["partnership"])
+			}
 		}
 	}
 	if end, ok := d.cueAt(f, patAcquires, i); ok {
@@ -2473,6 +2483,28 @@ func (d *doc) readSubjectIts(f *field, i int) {
 	if !d.titled(f, sp) && !d.term(f, sp, j) {
 		d.add(f, sp, "vendor", patSaysIts.String(), d.x.cues.Weights[patSaysIts.String()])
 	}
+}
+
+// toUse reports whether "to" and a verb of putting to use follow at token
+// i, and then the partner's own product: "to use the company's platform",
+// "to deploy its tool".
+func toUse(f *field, i int) bool {
+	if i+2 >= len(f.toks) || f.toks[i].low != "to" {
+		return false
+	}
+	switch f.toks[i+1].low {
+	case "use", "deploy", "implement", "adopt", "offer", "pilot", "trial":
+	default:
+		return false
+	}
+	// … what the partner makes: "the company's platform", "its tool".
+	switch f.toks[i+2].low {
+	case "its", "their":
+		return true
+	case "the":
+		return i+4 < len(f.toks) && f.toks[i+4].low == "'s"
+	}
+	return false
 }
 
 // clauseOpeners are words after which a name opens a clause of its own:

@@ -413,6 +413,9 @@ func TestExtract(t *testing.T) {
 			"Neuralink has implanted its brain-computer interface device in a paralysed patient.", "", []string{"Neuralink"}},
 		{"who a speaker says did something to its product owns it", "Elon Musk says Cortexa has implanted its first brain chip in human", "",
 			"", []string{"Cortexa"}},
+		{"who partners with a developer to use its product is no developer", "",
+			"York, Pa.-based WellSpan Health is partnering with Artisight to use the company's AI-powered smart hospital platform.",
+			"", []string{"Artisight"}},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
