@@ -726,6 +726,12 @@ func (d *doc) acronymName(t token) bool {
 var personTitles = map[string]bool{"dr": true, "dr.": true, "prof": true, "professor": true, "mr": true, "mrs": true,
 	"ms": true, "mx": true, "sir": true, "dame": true}
 
+// roles are the titles of officers between an organisation's name and a
+// person's ("Lungscan CEO Jane Smith"): a name ends before one.
+var roles = map[string]bool{"ceo": true, "cto": true, "cmo": true, "coo": true, "cfo": true, "cso": true,
+	"chief": true, "president": true, "founder": true, "co-founder": true, "cofounder": true, "chairman": true,
+	"chairwoman": true, "chair": true}
+
 // findSpans finds the names of a field: runs of name-like words, joined by
 // connectors ("University of Geneva"), not starting with a word that is
 // never a name, not ending with one ("Google AI" is "Google").
@@ -776,7 +782,7 @@ func (d *doc) findSpans(f *field) {
 				i = j
 				continue
 			}
-		} else if !d.nameLike(f, i) || personTitles[f.toks[i].low] {
+		} else if !d.nameLike(f, i) || personTitles[f.toks[i].low] || roles[f.toks[i].low] {
 			i++
 			continue
 		}
@@ -786,6 +792,9 @@ func (d *doc) findSpans(f *field) {
 			// institution's name may go on: "University College London
 			// Moorfields Ophthalmic Reading Centre").
 			if k, ok := known[j]; ok && k.Kind == KindAuthority {
+				break
+			}
+			if roles[f.toks[j].low] && !f.titleCase {
 				break
 			}
 			if d.nameLike(f, j) {
@@ -1156,6 +1165,9 @@ func (d *doc) add(f *field, sp span, kind, pattern string, weight float64) {
 	if kind == "vendor" && d.unitOfAnother(f, sp) {
 		return // "the AI Laboratory (AIL) at MIT": MIT is the developer
 	}
+	if kind == "vendor" && sp.from > 0 && f.toks[sp.from-1].low == "'s" && d.isUnit(f, sp) {
+		return // "the school's Department of Physics": a unit of the school
+	}
 	if kind == "vendor" && sp.to < len(f.toks) && studyWords[f.toks[sp.to].low] && d.trialName(f, sp) {
 		return // "the LungIMPACT study is using …": a study, not who ran it
 	}
@@ -1327,7 +1339,14 @@ func (d *doc) inList(f *field, list wordKind, i int) (int, bool) {
 func (d *doc) spanAfter(f *field, i int, fillers bool) (span, bool) {
 	for k := 0; k <= 2 && i < len(f.toks); k++ {
 		if s, ok := f.startingAt(i); ok {
-			return f.spans[s], true
+			sp := f.spans[s]
+			// "an AI tool from Cambridge-based Lungscan": where the name
+			// is based comes before it.
+			if fillers && sp.to+1 < len(f.toks) && f.toks[sp.to].text == "-" && f.toks[sp.to+1].low == "based" {
+				i = sp.to + 2
+				continue
+			}
+			return sp, true
 		}
 		if !fillers || !f.toks[i].is(listFillers) {
 			break
@@ -2446,9 +2465,37 @@ func (d *doc) readPossessive(f *field, i int) {
 // says-its pattern from token i to end, ending in "its") as the
 // possessive "Synchron's Stentrode implant".
 func (d *doc) readSaysIts(f *field, i, end int) {
-	if owner, ok := f.endingAt(i); ok && !d.titled(f, f.spans[owner]) && !d.term(f, f.spans[owner], i) {
-		d.readOwned(f, f.spans[owner], end-1, patSaysIts)
+	owner, ok := f.endingAt(i)
+	if !ok {
+		return
 	}
+	sp := f.spans[owner]
+	// "Lungscan CEO Jane Smith said its …": the speaker's organisation
+	// owns it.
+	if org, ok := d.officerOf(f, sp); ok {
+		sp = org
+	}
+	if !d.titled(f, sp) && !d.term(f, sp, i) {
+		d.readOwned(f, sp, end-1, patSaysIts)
+	}
+}
+
+// officerOf returns the organisation a person speaks for when its name and
+// an officer's title come just before the person's: "Lungscan CEO Jane
+// Smith", "Acme chief executive John Roe".
+func (d *doc) officerOf(f *field, person span) (span, bool) {
+	j := person.from
+	for k := 0; k < 2 && j > 0 && (roles[f.toks[j-1].low] || f.toks[j-1].low == "executive" ||
+		f.toks[j-1].low == "officer"); k++ {
+		j--
+	}
+	if j == person.from || !d.person(f, person) {
+		return span{}, false
+	}
+	if s, ok := f.endingAt(j); ok {
+		return f.spans[s], true
+	}
+	return span{}, false
 }
 
 // readSubjectIts reads "Neuralink has implanted its brain-computer
@@ -2540,7 +2587,8 @@ func (d *doc) readOwned(f *field, owner span, i int, p pattern) {
 	}
 	if _, ok := clauseFind(f, i+1, 4, func(j int) bool {
 		_, product := d.inList(f, listProduct, j)
-		return product || f.toks[j].is(listNotNames) && (f.toks[j].low == "ai" || f.toks[j].low == "ceo")
+		return product || f.toks[j].is(listNotNames) && (f.toks[j].low == "ai" || f.toks[j].low == "ceo") ||
+			roles[strings.TrimSuffix(f.toks[j].low, "s")]
 	}); ok {
 		d.add(f, owner, "vendor", p.String(), wt)
 	}
