@@ -1690,7 +1690,12 @@ func (d *doc) readAt(f *field, i int) {
 		}
 	}
 	if end, ok := d.cueAt(f, patReceives, i); ok {
-		if sp, ok := d.spanBefore(f, i); ok {
+		// "Medtronic recently received": an adverb may come between.
+		before := i
+		if i > 1 && f.toks[i-1].word && !f.toks[i-1].capital && strings.HasSuffix(f.toks[i-1].low, "ly") {
+			before = i - 1
+		}
+		if sp, ok := d.spanBefore(f, before); ok {
 			d.add(f, sp, "tech", "receives", wt["receives"])
 			d.add(f, sp, "vendor", "receives", wt["receives"])
 			// "Cerevia has received FDA clearance for NeuroScan": what
@@ -2583,6 +2588,11 @@ func (d *doc) readOwned(f *field, owner span, i int, p pattern) {
 		case !d.hasInstitution(f, sp):
 			d.add(f, sp, "tech", p.String(), wt)
 		}
+		return
+	}
+	// "GI Genius's AI": a product the gazetteers know owns its AI; it made
+	// nothing.
+	if k := d.knownOf(f, owner); k != nil && k.Kind == "product" {
 		return
 	}
 	if _, ok := clauseFind(f, i+1, 4, func(j int) bool {

@@ -425,6 +425,11 @@ func TestExtract(t *testing.T) {
 		{"a unit of an institution named before is no developer of its own", "",
 			"Oxford scientists working out of the school's Department of Physics have developed a new test that detects COVID-19.",
 			"", []string{"Oxford"}},
+		{"a known product owning its AI made nothing", "GI Genius's AI helps experts spot polyps during colonoscopies", "",
+			"GI Genius", nil},
+		{"an adverb between who received clearance and the verb", "",
+			"Medtronic recently received FDA de novo clearance for the GI Genius intelligent endoscopy module.",
+			"GI Genius", []string{"Medtronic"}},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
