@@ -1106,6 +1106,17 @@ func (f *field) text(sp span) string { return f.s[f.toks[sp.from].start:f.toks[s
 
 // key is a name's normal form: lower case, company suffixes dropped
 // ("Massive Bio Inc" and "Massive Bio" are one name).
+func (d *doc) key(f *field, sp span) string {
+	var words []string
+	for _, t := range f.toks[sp.from:sp.to] {
+		words = append(words, t.low)
+	}
+	for len(words) > 1 && d.x.cues.Words["company"][words[len(words)-1]] {
+		words = words[:len(words)-1]
+	}
+	return strings.Join(words, " ")
+}
+
 // withAI returns a name with the "AI" after it when the text writes "AI"
 // after every sighting of the name, as written ("Hippocratic AI, a startup …",
 // "tech firm Red Star AI"): the word is then part of the company's name.
@@ -1132,17 +1143,6 @@ func (d *doc) withAI(f *field, sp span) span {
 		}
 	}
 	return span{from: sp.from, to: sp.to + 1}
-}
-
-func (d *doc) key(f *field, sp span) string {
-	var words []string
-	for _, t := range f.toks[sp.from:sp.to] {
-		words = append(words, t.low)
-	}
-	for len(words) > 1 && d.x.cues.Words["company"][words[len(words)-1]] {
-		words = words[:len(words)-1]
-	}
-	return strings.Join(words, " ")
 }
 
 // add records one sighting of a span as evidence that it is a technology
