@@ -1613,6 +1613,17 @@ func (d *doc) readAt(f *field, i int) {
 				}
 			}
 		}
+		// "Researchers at Stanford and UW Health will pilot tools created by
+		// Microsoft and Epic": where the sentence names who made the tool,
+		// the researchers' institutions try it.
+		if p == patResearchersAt && len(list) > 0 {
+			if _, ok := clauseFind(f, list[len(list)-1].to, 25, func(j int) bool {
+				_, ok := d.cueAt(f, patDevelopedBy, j)
+				return ok
+			}); ok {
+				list = nil
+			}
+		}
 		for _, s := range list {
 			if d.describedPerson(f, s) {
 				continue

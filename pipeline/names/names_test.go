@@ -430,6 +430,9 @@ func TestExtract(t *testing.T) {
 		{"an adverb between who received clearance and the verb", "",
 			"Medtronic recently received FDA de novo clearance for the GI Genius intelligent endoscopy module.",
 			"GI Genius", []string{"Medtronic"}},
+		{"researchers who pilot a tool the sentence says another made are no developers", "",
+			"Researchers at Stanford, UC San Diego Health, and UW Health will be among the first to pilot generative AI tools created by Microsoft and Epic.",
+			"", []string{"Epic", "Microsoft"}},
 		{"words in a text in capitals are names only where it writes them so", "",
 			"MEDWISE'S BRIDGE MODEL FLAGS URGENT SCANS FOR RADIOLOGISTS.", "", nil},
 	}
