@@ -2073,11 +2073,7 @@ func (d *doc) productAfter(f *field, sp span) (int, bool) {
 		i++
 	}
 	// "the Eko DUO (Eko Health) device": its maker in brackets between.
-	if i < len(f.toks) && f.toks[i].text == "(" {
-		if k, ok := clauseFind(f, i+1, 6, func(k int) bool { return f.toks[k].text == ")" }); ok {
-			i = k + 1
-		}
-	}
+	i = pastBrackets(f, i, 6)
 	// "the RapidAI AI platform", "the Centaur Chemist AI platform": a made
 	// name or a name of several words before "AI" and a product word; one
 	// common word is more often its maker's ("the Acme AI platform").
@@ -2165,12 +2161,19 @@ func enclosed(f *field, sp span) bool {
 	}
 	// "the tool, DERM (Deep Ensemble for Recognition of Malignancy), works":
 	// what the name stands for, in brackets, is part of it.
-	if end < len(f.toks) && f.toks[end].text == "(" {
-		if k, ok := clauseFind(f, end+1, 12, func(k int) bool { return f.toks[k].text == ")" }); ok {
-			end = k + 1
+	end = pastBrackets(f, end, 12)
+	return end >= len(f.toks) || strings.ContainsAny(f.toks[end].text, ",.;:)!?")
+}
+
+// pastBrackets returns the token after the brackets that open at token i
+// and close within the next within tokens of the clause, or i when none do.
+func pastBrackets(f *field, i, within int) int {
+	if i < len(f.toks) && f.toks[i].text == "(" {
+		if k, ok := clauseFind(f, i+1, within, func(k int) bool { return f.toks[k].text == ")" }); ok {
+			return k + 1
 		}
 	}
-	return end >= len(f.toks) || strings.ContainsAny(f.toks[end].text, ",.;:)!?")
+	return i
 }
 
 // leadOfTeam reports whether one word before "and" a team (the cue at
