@@ -600,8 +600,8 @@ func runSteps(ctx context.Context, tx pgx.Tx, steps []mergeStep) error {
 // join (as in the batch) into the older, its documents and open review
 // items with it. Run after the commit, it sees what batches committed
 // meanwhile, so the later of two racing batches always finds both, whether
-// it created the older or the newer. A technology an analyst renamed, excluded or linked by hand
-// stays as it is.
+// it created the older or the newer. A technology an analyst renamed,
+// excluded or linked by hand stays as it is.
 func (s *Store) foldDevelopersIntoProducts(ctx context.Context, documentIDs []string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The likeness at which a product joins a known one, as in the batch.
